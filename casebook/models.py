@@ -1,0 +1,413 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from households.models import Household, Village
+from members.models import PartyMember
+
+
+class DutyCode(models.TextChoices):
+    POLICY = "policy", _("Policy publicity")
+    MEDIATION = "mediation", _("Dispute mediation")
+    SAFETY = "safety", _("Safety hazard inspection")
+    CUSTOMS = "customs", _("Civilised customs")
+    SANITATION = "sanitation", _("Environmental sanitation")
+    OPINION = "opinion", _("Collecting public opinion")
+
+
+class Duty(models.Model):
+    """One of the member's six duties (六项职责); rows are seeded by a data migration."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True, choices=DutyCode.choices)
+    sort = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("duty")
+        verbose_name_plural = _("duties")
+        ordering = ["sort"]
+
+    def __str__(self) -> str:
+        return str(self.get_code_display())
+
+
+class RequestCategory(models.Model):
+    """A kind of matter, with the time limits that set each request's due dates."""
+
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("name (Chinese)"), max_length=50)
+    name_en = models.CharField(_("name (English)"), max_length=50, blank=True)
+    accept_days = models.PositiveSmallIntegerField(
+        _("days to accept"), default=3, validators=[MinValueValidator(1), MaxValueValidator(90)]
+    )
+    reply_days = models.PositiveSmallIntegerField(
+        _("days to reply"), default=7, validators=[MinValueValidator(1), MaxValueValidator(365)]
+    )
+    sort = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("request category")
+        verbose_name_plural = _("request categories")
+        ordering = ["sort", "id"]
+
+    def __str__(self) -> str:
+        if self.name_en and (translation.get_language() or "").startswith("en"):
+            return self.name_en
+        return self.name
+
+
+class VisitChannel(models.TextChoices):
+    IN_PERSON = "in_person", _("In person")
+    PHONE = "phone", _("Phone")
+    WECHAT = "wechat", _("WeChat")
+    PAVILION = "pavilion", _("At the pavilion")
+
+
+class Sanitation(models.TextChoices):
+    GOOD = "good", _("Good")
+    FAIR = "fair", _("Fair")
+    POOR = "poor", _("Poor")
+
+
+class Visit(models.Model):
+    """A notebook entry (连心笔记本): one visit or contact by a member with a household."""
+
+    member = models.ForeignKey(
+        PartyMember, on_delete=models.PROTECT, related_name="visits", verbose_name=_("party member")
+    )
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="visits", verbose_name=_("household")
+    )
+    visited_on = models.DateField(_("date"))
+    channel = models.CharField(
+        _("channel"), max_length=12, choices=VisitChannel.choices, default=VisitChannel.IN_PERSON
+    )
+    duties = models.ManyToManyField(
+        Duty, blank=True, related_name="visits", verbose_name=_("duties")
+    )
+    notes = models.TextField(_("notes"), max_length=2000, blank=True)
+    sanitation = models.CharField(
+        _("sanitation"), max_length=8, choices=Sanitation.choices, blank=True
+    )
+    hazard_found = models.BooleanField(_("hazard found"), default=False)
+    follow_up = models.BooleanField(_("follow-up needed"), default=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    corrected_at = models.DateTimeField(_("corrected at"), null=True, blank=True)
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("corrected by"),
+    )
+
+    class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        ordering = ["-visited_on", "-id"]
+        indexes = [
+            # Covering index for "last visit per household" and "visited this month".
+            models.Index(fields=["household", "visited_on"], name="visit_household_date"),
+            models.Index(fields=["member", "visited_on"], name="visit_member_date"),
+            models.Index(fields=["visited_on"], name="visit_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.visited_on} {self.member} → {self.household}"
+
+
+class RequestSource(models.TextChoices):
+    VISIT = "visit", _("Visit")
+    CARD = "card", _("Card QR page")
+    PAVILION = "pavilion", _("Pavilion")
+    WALK_IN = "walk_in", _("Walk-in")
+    PHONE = "phone", _("Phone")
+
+
+class RequestStatus(models.TextChoices):
+    NEW = "new", _("New")
+    ACCEPTED = "accepted", _("Accepted")
+    IN_PROGRESS = "in_progress", _("In progress")
+    ESCALATED = "escalated", _("Escalated")
+    REPLIED = "replied", _("Replied")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_STATUSES = (
+    RequestStatus.NEW,
+    RequestStatus.ACCEPTED,
+    RequestStatus.IN_PROGRESS,
+    RequestStatus.ESCALATED,
+)
+
+
+class EscalationLevel(models.TextChoices):
+    VILLAGE = "village", _("Village")
+    TOWNSHIP = "township", _("Township")
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("Solved")
+    UNSATISFIED = "unsatisfied", _("Not solved")
+
+
+class Request(models.Model):
+    """A matter raised by a household (诉求), owned until the household has its reply."""
+
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="requests", verbose_name=_("household")
+    )
+    # Denormalised from the household so that inboxes and dashboards filter on one table.
+    village = models.ForeignKey(
+        Village, on_delete=models.PROTECT, related_name="requests", verbose_name=_("village")
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    source = models.CharField(_("source"), max_length=10, choices=RequestSource.choices)
+    category = models.ForeignKey(
+        RequestCategory,
+        on_delete=models.PROTECT,
+        related_name="requests",
+        verbose_name=_("category"),
+    )
+    description = models.TextField(_("description"), max_length=2000)
+    contact_phone = models.CharField(_("phone to call back"), max_length=20, blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=RequestStatus.choices, default=RequestStatus.NEW
+    )
+    escalation_level = models.CharField(
+        _("escalated to"), max_length=10, choices=EscalationLevel.choices, blank=True
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_requests",
+        verbose_name=_("owner"),
+    )
+    visit = models.ForeignKey(
+        Visit,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="requests",
+        verbose_name=_("raised during visit"),
+    )
+    accept_due_on = models.DateField(_("accept by"), null=True, blank=True)
+    due_on = models.DateField(_("reply by"), null=True, blank=True)
+    reply = models.TextField(_("reply"), max_length=2000, blank=True)
+    replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
+    replied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("replied by"),
+    )
+    satisfaction = models.CharField(
+        _("household's verdict"), max_length=12, choices=Satisfaction.choices, blank=True
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # Optimistic lock: every transition bumps it; a stale form is refused, never overwrites.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_at = models.DateTimeField(_("raised at"))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("request")
+        verbose_name_plural = _("requests")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["village", "status"], name="request_village_status"),
+            models.Index(fields=["household", "created_at"], name="request_household_created"),
+            models.Index(fields=["owner", "status"], name="request_owner_status"),
+            models.Index(fields=["status", "due_on"], name="request_status_due"),
+            models.Index(fields=["created_at"], name="request_created"),
+            models.Index(fields=["replied_at"], name="request_replied"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.category}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("Raised")
+    ACCEPTED = "accepted", _("Accepted")
+    ASSIGNED = "assigned", _("Owner assigned")
+    NOTE = "note", _("Progress note")
+    ESCALATED = "escalated", _("Escalated")
+    REPLIED = "replied", _("Replied")
+    CONFIRMED = "confirmed", _("Confirmed by household")
+    REOPENED = "reopened", _("Reopened")
+    CLOSED = "closed", _("Closed")
+    MEETING = "meeting", _("Discussed at a meeting")
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("RequestEvent rows are append-only")
+
+    def delete(self):
+        raise TypeError("RequestEvent rows are append-only")
+
+
+class RequestEvent(models.Model):
+    """One line of a request's timeline. Append-only: never updated, never deleted."""
+
+    request = models.ForeignKey(
+        Request, on_delete=models.PROTECT, related_name="events", verbose_name=_("request")
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    # Who acted when there is no account, e.g. "household (card page)".
+    actor_label = models.CharField(_("by (no account)"), max_length=50, blank=True)
+    from_status = models.CharField(
+        _("from status"), max_length=12, choices=RequestStatus.choices, blank=True
+    )
+    to_status = models.CharField(
+        _("to status"), max_length=12, choices=RequestStatus.choices, blank=True
+    )
+    text = models.TextField(_("text"), max_length=2000, blank=True)
+    at = models.DateTimeField(_("at"))
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("request event")
+        verbose_name_plural = _("request events")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["request", "at"], name="event_request_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("RequestEvent rows are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("RequestEvent rows are append-only")
+
+
+class Pavilion(models.Model):
+    """四邻议事亭(室): where neighbours deliberate and members mediate."""
+
+    village = models.ForeignKey(
+        Village, on_delete=models.PROTECT, related_name="pavilions", verbose_name=_("village")
+    )
+    name = models.CharField(_("name"), max_length=50)
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("pavilion")
+        verbose_name_plural = _("pavilions")
+        ordering = ["village_id", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MeetingKind(models.TextChoices):
+    DELIBERATION = "deliberation", _("Deliberation")
+    MEDIATION = "mediation", _("Mediation")
+    PUBLICITY = "publicity", _("Policy publicity")
+
+
+class MeetingStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    HELD = "held", _("Held")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Meeting(models.Model):
+    pavilion = models.ForeignKey(
+        Pavilion, on_delete=models.PROTECT, related_name="meetings", verbose_name=_("pavilion")
+    )
+    # Denormalised from the pavilion for scoping and per-village counts on one table.
+    village = models.ForeignKey(
+        Village, on_delete=models.PROTECT, related_name="meetings", verbose_name=_("village")
+    )
+    kind = models.CharField(_("kind"), max_length=14, choices=MeetingKind.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=MeetingStatus.choices, default=MeetingStatus.PLANNED
+    )
+    held_at = models.DateTimeField(_("date and time"))
+    topic = models.CharField(_("topic"), max_length=200)
+    convener = models.ForeignKey(
+        PartyMember,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="convened_meetings",
+        verbose_name=_("convener"),
+    )
+    attendee_members = models.ManyToManyField(
+        PartyMember,
+        blank=True,
+        related_name="meetings_attended",
+        verbose_name=_("members present"),
+    )
+    attendee_households = models.ManyToManyField(
+        Household,
+        blank=True,
+        related_name="meetings_attended",
+        verbose_name=_("households present"),
+    )
+    others_present = models.PositiveSmallIntegerField(_("others present"), default=0)
+    agenda = models.TextField(_("agenda"), blank=True)
+    minutes = models.TextField(_("minutes"), blank=True)
+    decisions = models.TextField(_("decisions"), blank=True)
+    requests = models.ManyToManyField(
+        Request, blank=True, related_name="meetings", verbose_name=_("requests discussed")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+        ordering = ["-held_at", "-id"]
+        indexes = [models.Index(fields=["village", "held_at"], name="meeting_village_held")]
+
+    def __str__(self) -> str:
+        return f"{self.held_at:%Y-%m-%d} {self.topic}"

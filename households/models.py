@@ -1,0 +1,210 @@
+import secrets
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from liaison.pinyin import search_key
+from liaison.validators import phone_validator, validate_latitude, validate_longitude
+
+
+def new_card_token() -> str:
+    """A long random token for the card's QR link: unguessable and unrelated to the id."""
+    return secrets.token_urlsafe(24)
+
+
+class Township(models.Model):
+    name = models.CharField(_("name"), max_length=50)
+    code = models.SlugField(_("code"), max_length=20, unique=True)
+
+    class Meta:
+        verbose_name = _("township")
+        verbose_name_plural = _("townships")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Village(models.Model):
+    township = models.ForeignKey(
+        Township, on_delete=models.PROTECT, related_name="villages", verbose_name=_("township")
+    )
+    name = models.CharField(_("name"), max_length=50)
+    code = models.SlugField(_("code"), max_length=20, unique=True)
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[validate_latitude],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[validate_longitude],
+    )
+
+    class Meta:
+        verbose_name = _("village")
+        verbose_name_plural = _("villages")
+        ordering = ["township_id", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class VillageGroup(models.Model):
+    """社 / 组: a hamlet within a village."""
+
+    village = models.ForeignKey(
+        Village, on_delete=models.PROTECT, related_name="groups", verbose_name=_("village")
+    )
+    name = models.CharField(_("name"), max_length=30)
+    number = models.PositiveSmallIntegerField(_("number"))
+
+    class Meta:
+        verbose_name = _("group")
+        verbose_name_plural = _("groups")
+        ordering = ["village_id", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["village", "number"], name="group_number_unique_in_village"
+            ),
+            models.UniqueConstraint(
+                fields=["village", "name"], name="group_name_unique_in_village"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class HouseholdStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    MOVED_OUT = "moved_out", _("Moved out")
+    MERGED = "merged", _("Merged")
+    INACTIVE = "inactive", _("Inactive")
+
+
+class Household(models.Model):
+    village = models.ForeignKey(
+        Village, on_delete=models.PROTECT, related_name="households", verbose_name=_("village")
+    )
+    group = models.ForeignKey(
+        VillageGroup,
+        on_delete=models.PROTECT,
+        related_name="households",
+        verbose_name=_("group"),
+    )
+    number = models.CharField(_("household number"), max_length=20)
+    head_name = models.CharField(_("head of household"), max_length=30)
+    # Lower-case pinyin initials and full pinyin of the head's name ("dwx dongwenxiang"),
+    # stored so that search is an indexed LIKE, never a per-row computation.
+    search_key = models.CharField(_("search key"), max_length=200, blank=True, editable=False)
+    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[phone_validator])
+    door_no = models.CharField(_("door number"), max_length=20, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[validate_latitude],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[validate_longitude],
+    )
+    size = models.PositiveSmallIntegerField(
+        _("household size"), default=1, validators=[MinValueValidator(1), MaxValueValidator(30)]
+    )
+    is_low_income = models.BooleanField(_("low income"), default=False)
+    is_elderly_alone = models.BooleanField(_("elderly living alone"), default=False)
+    has_left_behind_children = models.BooleanField(_("left-behind children"), default=False)
+    has_disability = models.BooleanField(_("disability"), default=False)
+    # Kept in step with the four flags above by the services (and seed); indexed for filters.
+    is_priority = models.BooleanField(_("priority household"), default=False, editable=False)
+    status = models.CharField(
+        _("status"), max_length=12, choices=HouseholdStatus.choices, default=HouseholdStatus.ACTIVE
+    )
+    retired_on = models.DateField(_("retired on"), null=True, blank=True)
+    retired_reason = models.CharField(_("reason for retiring"), max_length=200, blank=True)
+    card_token = models.CharField(
+        _("card token"), max_length=64, unique=True, default=new_card_token, editable=False
+    )
+    card_version = models.PositiveIntegerField(_("card version"), default=1, editable=False)
+    card_printed_version = models.PositiveIntegerField(
+        _("printed card version"), null=True, blank=True, editable=False
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+        ordering = ["village_id", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["village", "number"], name="household_number_unique_in_village"
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="household_latitude_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="household_longitude_in_range",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["village", "status"], name="household_village_status"),
+            models.Index(fields=["group", "number"], name="household_group_number"),
+            models.Index(fields=["head_name"], name="household_head_name"),
+            models.Index(fields=["phone"], name="household_phone"),
+            models.Index(fields=["search_key"], name="household_search_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.head_name}"
+
+    PRIORITY_FLAGS = (
+        "is_low_income",
+        "is_elderly_alone",
+        "has_left_behind_children",
+        "has_disability",
+    )
+
+    def save(self, *args, **kwargs):
+        # Derived columns only (search key, priority); bulk paths call refresh_derived().
+        self.refresh_derived()
+        super().save(*args, **kwargs)
+
+    def refresh_derived(self) -> None:
+        self.search_key = search_key(self.head_name)
+        self.is_priority = self.compute_priority()
+
+    def compute_priority(self) -> bool:
+        return any(getattr(self, flag) for flag in self.PRIORITY_FLAGS)
+
+    @property
+    def flag_labels(self) -> list[str]:
+        return [
+            self._meta.get_field(flag).verbose_name
+            for flag in self.PRIORITY_FLAGS
+            if getattr(self, flag)
+        ]
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == HouseholdStatus.ACTIVE

@@ -1,0 +1,44 @@
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from liaison import demo
+
+
+class Command(BaseCommand):
+    help = "Seed the Dongshan Township demo (idempotent: does nothing when it is there already)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--scale", type=int, default=1, help="multiply households and members")
+        parser.add_argument(
+            "--password", default=demo.DEFAULT_PASSWORD, help="demo users' password"
+        )
+        parser.add_argument("--seed", type=int, default=demo.DEFAULT_SEED, help="random seed")
+
+    def handle(self, *args, scale, password, seed, **options):
+        if scale < 1:
+            raise CommandError("--scale must be at least 1")
+        started = time.monotonic()
+        result = demo.seed_demo(
+            scale=scale,
+            password=password,
+            seed=seed,
+            progress=lambda message: (
+                self.stdout.write(f"  {message}") if options["verbosity"] > 1 else None
+            ),
+        )
+        if result.created:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Seeded {demo.TOWNSHIP_NAME}: {result.households} households, "
+                    f"{result.members} party members in {time.monotonic() - started:.1f} s."
+                )
+            )
+            password_note = password
+        else:
+            self.stdout.write("The demo is already seeded; nothing changed.")
+            password_note = f"{demo.DEFAULT_PASSWORD} (unless --password was given when seeding)"
+        if options["verbosity"] > 0:
+            self.stdout.write(f"Demo users (password: {password_note}):")
+            for username, label in result.users:
+                self.stdout.write(f"  {username:<16} {label}")

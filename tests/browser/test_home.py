@@ -1,0 +1,37 @@
+"""A township cadre logs in and sees the home page in Chinese."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from liaison.models import RoleKind
+from tests.browser.conftest import log_in, screenshot
+from tests.factories import (
+    AssignmentFactory,
+    HouseholdFactory,
+    RoleFactory,
+    TownshipFactory,
+    UserFactory,
+    VillageFactory,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_township_logs_in_and_sees_chinese_home(page, live_server):
+    township = TownshipFactory(name="东山乡")
+    village = VillageFactory(township=township, name="白牙合村")
+    for _ in range(3):
+        AssignmentFactory(household=HouseholdFactory(village=village))
+    user = UserFactory(username="township", password="a-long-pass-phrase")
+    RoleFactory(user=user, kind=RoleKind.TOWNSHIP, township=township, village=None)
+
+    log_in(page, live_server, "township", "a-long-pass-phrase")
+
+    expect(page).to_have_url(re.compile(rf"{live_server.url}/$"))
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+    expect(page.get_by_text("本月走访")).to_be_visible()
+    expect(page.locator('[data-figure="households"]')).to_have_text("3")
+    expect(page.locator('[data-figure="members"]')).to_have_text("3")
+    screenshot(page, "home-township-desktop")

@@ -1,0 +1,53 @@
+import pytest
+
+from liaison.models import RoleKind
+from tests.factories import (
+    AssignmentFactory,
+    HouseholdFactory,
+    PartyMemberFactory,
+    RoleFactory,
+    TownshipFactory,
+    UserFactory,
+    VillageFactory,
+)
+
+
+@pytest.fixture
+def world(db):
+    """Two townships; township A has villages A1 and A2, each with a linked household.
+
+    Every role of DESIGN.md has a user here, so that each boundary can be tested both ways.
+    """
+
+    class World:
+        pass
+
+    w = World()
+    w.township = TownshipFactory(name="东山乡", code="dongshan-test")
+    w.other_township = TownshipFactory(name="西山乡", code="xishan-test")
+    w.village_a = VillageFactory(township=w.township, name="白牙合村", code="a1")
+    w.village_b = VillageFactory(township=w.township, name="东山村", code="a2")
+    w.village_x = VillageFactory(township=w.other_township, name="外乡村", code="x1")
+    w.household_a = HouseholdFactory(village=w.village_a, head_name="董文祥")
+    w.household_a2 = HouseholdFactory(village=w.village_a, head_name="李成林")
+    w.household_b = HouseholdFactory(village=w.village_b, head_name="王秀兰")
+    w.household_x = HouseholdFactory(village=w.village_x, head_name="马海军")
+    w.member_user = UserFactory(username="member")
+    w.member_a = PartyMemberFactory(village=w.village_a, name="郭有德", user=w.member_user)
+    w.member_b = PartyMemberFactory(village=w.village_b, name="祁清平")
+    w.member_a2 = PartyMemberFactory(village=w.village_a, name="李明")
+    w.member_x = PartyMemberFactory(village=w.village_x, name="赵国建")
+    w.assignment_a = AssignmentFactory(household=w.household_a, member=w.member_a)
+    w.assignment_a2 = AssignmentFactory(household=w.household_a2, member=w.member_a2)
+    w.assignment_b = AssignmentFactory(household=w.household_b, member=w.member_b)
+    w.assignment_x = AssignmentFactory(household=w.household_x, member=w.member_x)
+    w.admin = UserFactory(username="root", is_superuser=True, is_staff=True)
+    w.staff = UserFactory(username="staff")
+    RoleFactory(user=w.staff, kind=RoleKind.TOWNSHIP, township=w.township, village=None)
+    w.other_staff = UserFactory(username="other-staff")
+    RoleFactory(user=w.other_staff, kind=RoleKind.TOWNSHIP, township=w.other_township, village=None)
+    w.secretary_a = UserFactory(username="sec-a")
+    RoleFactory(user=w.secretary_a, village=w.village_a)
+    w.secretary_b = UserFactory(username="sec-b")
+    RoleFactory(user=w.secretary_b, village=w.village_b)
+    return w

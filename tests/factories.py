@@ -1,0 +1,182 @@
+"""factory-boy factories for every model."""
+
+import datetime
+
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from casebook.models import (
+    Duty,
+    Meeting,
+    MeetingKind,
+    Pavilion,
+    Request,
+    RequestCategory,
+    RequestEvent,
+    RequestSource,
+    Visit,
+)
+from households.models import Household, Township, Village, VillageGroup
+from liaison.models import AccessLog, Role, RoleKind
+from members.models import Assignment, Gender, PartyMember
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("name", locale="zh_CN")
+    password = factory.django.Password("pass-word-123")
+
+
+class TownshipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Township
+
+    name = factory.Sequence(lambda n: f"测试乡{n}")
+    code = factory.Sequence(lambda n: f"t{n}")
+
+
+class VillageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Village
+
+    township = factory.SubFactory(TownshipFactory)
+    name = factory.Sequence(lambda n: f"测试村{n}")
+    code = factory.Sequence(lambda n: f"v{n}")
+
+
+class VillageGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = VillageGroup
+
+    village = factory.SubFactory(VillageFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    name = factory.LazyAttribute(lambda o: f"{o.number}社")
+
+
+class HouseholdFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Household
+
+    village = factory.SubFactory(VillageFactory)
+    group = factory.SubFactory(VillageGroupFactory, village=factory.SelfAttribute("..village"))
+    number = factory.Sequence(lambda n: f"01-{n:04d}")
+    head_name = factory.Faker("name", locale="zh_CN")
+    phone = factory.Sequence(lambda n: f"139{n:08d}")
+    latitude = factory.Faker("pydecimal", left_digits=2, right_digits=6, min_value=36, max_value=37)
+    longitude = factory.Faker(
+        "pydecimal", left_digits=3, right_digits=6, min_value=101, max_value=102
+    )
+
+
+class PartyMemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PartyMember
+
+    village = factory.SubFactory(VillageFactory)
+    name = factory.Faker("name", locale="zh_CN")
+    gender = Gender.MALE
+    phone = factory.Sequence(lambda n: f"138{n:08d}")
+    capacity = 8
+    latitude = factory.Faker("pydecimal", left_digits=2, right_digits=6, min_value=36, max_value=37)
+    longitude = factory.Faker(
+        "pydecimal", left_digits=3, right_digits=6, min_value=101, max_value=102
+    )
+
+
+class AssignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Assignment
+
+    household = factory.SubFactory(HouseholdFactory)
+    member = factory.SubFactory(
+        PartyMemberFactory, village=factory.SelfAttribute("..household.village")
+    )
+    started_on = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=90))
+
+
+class RoleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Role
+
+    user = factory.SubFactory(UserFactory)
+    kind = RoleKind.SECRETARY
+    village = factory.SubFactory(VillageFactory)
+    township = None
+
+
+class AccessLogFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AccessLog
+
+    user = factory.SubFactory(UserFactory)
+    action = AccessLog.Action.EXPORT_HOUSEHOLDS
+    description = "households"
+    record_count = 1
+
+
+class VisitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Visit
+
+    household = factory.SubFactory(HouseholdFactory)
+    member = factory.SubFactory(
+        PartyMemberFactory, village=factory.SelfAttribute("..household.village")
+    )
+    visited_on = factory.LazyFunction(timezone.localdate)
+    notes = "入户走访"
+
+
+def category(code: str = "other") -> RequestCategory:
+    return RequestCategory.objects.get(code=code)
+
+
+def duty(code: str = "policy") -> Duty:
+    return Duty.objects.get(code=code)
+
+
+class RequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Request
+
+    household = factory.SubFactory(HouseholdFactory)
+    village = factory.SelfAttribute("household.village")
+    source = RequestSource.VISIT
+    category = factory.LazyFunction(category)
+    description = "巷道路灯坏了"
+    created_at = factory.LazyFunction(timezone.now)
+    due_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=7))
+
+
+class RequestEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RequestEvent
+
+    request = factory.SubFactory(RequestFactory)
+    kind = "created"
+    to_status = "new"
+    at = factory.LazyFunction(timezone.now)
+
+
+class PavilionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Pavilion
+
+    village = factory.SubFactory(VillageFactory)
+    name = factory.Sequence(lambda n: f"议事亭{n}")
+
+
+class MeetingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Meeting
+
+    pavilion = factory.SubFactory(PavilionFactory)
+    village = factory.SelfAttribute("pavilion.village")
+    kind = MeetingKind.DELIBERATION
+    held_at = factory.LazyFunction(timezone.now)
+    topic = "土豆收购"

@@ -1,0 +1,163 @@
+"""seed_demo's contract (DESIGN.md) and the admin on seeded data."""
+
+import re
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.db import transaction
+from django.db.models import Count, F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from casebook.models import Meeting, Pavilion, Request, RequestEvent, RequestStatus, Visit
+from households.models import Household, Village
+from liaison import demo
+from members.models import Assignment, PartyMember
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """Seed once for the module inside a transaction that is rolled back afterwards."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        result = demo.seed_demo(password="demo-pass-123")
+        yield result
+        transaction.set_rollback(True)
+
+
+def _fingerprint():
+    return (
+        Household.objects.count(),
+        PartyMember.objects.count(),
+        Assignment.objects.count(),
+        Visit.objects.count(),
+        Request.objects.count(),
+        RequestEvent.objects.count(),
+        Meeting.objects.count(),
+        sorted(Household.objects.values_list("card_token", flat=True))[:5],
+    )
+
+
+def test_seed_gives_exactly_the_township_of_the_report(seeded, db):
+    assert Household.objects.count() == 3066
+    assert PartyMember.objects.count() == 500
+    names = set(Village.objects.values_list("name", flat=True))
+    assert {"白牙合村", "东山村"} <= names
+    assert 10 <= len(names) <= 14
+
+
+def test_every_household_has_one_member_of_its_own_village(seeded, db):
+    open_links = Assignment.objects.filter(ended_on__isnull=True)
+    assert open_links.count() == 3066
+    assert open_links.values("household").distinct().count() == 3066
+    assert not open_links.exclude(member__village=F("household__village")).exists()
+
+
+def test_no_member_is_over_capacity(seeded, db):
+    over = PartyMember.objects.annotate(
+        load=Count("assignments", filter=Q(assignments__ended_on__isnull=True))
+    ).filter(load__gt=F("capacity"))
+    assert not over.exists()
+
+
+def test_members_are_spread_in_proportion_to_households(seeded, db):
+    for village in Village.objects.annotate(
+        h=Count("households", distinct=True), m=Count("members", distinct=True)
+    ):
+        assert 5.5 <= village.h / village.m <= 6.8, village.name
+
+
+def test_requests_cover_every_status_with_consistent_timelines(seeded, db):
+    assert set(Request.objects.values_list("status", flat=True)) == set(RequestStatus.values)
+    assert 200 <= Request.objects.count() <= 600
+    for request in Request.objects.prefetch_related("events")[:300]:
+        events = list(request.events.all())
+        assert events[0].kind == "created"
+        assert events[-1].to_status == request.status
+        assert [e.at for e in events] == sorted(e.at for e in events)
+
+
+def test_six_months_of_visits_most_households_monthly(seeded, db):
+    months = Visit.objects.dates("visited_on", "month")
+    assert len(months) == 6
+    last_full_month = months[len(months) - 2]
+    visited = (
+        Visit.objects.filter(
+            visited_on__year=last_full_month.year, visited_on__month=last_full_month.month
+        )
+        .values("household")
+        .distinct()
+        .count()
+    )
+    assert 0.8 * 3066 <= visited < 3066  # most, not all: some are missed
+
+
+def test_every_village_has_a_pavilion_and_meetings(seeded, db):
+    assert Pavilion.objects.values("village").distinct().count() == Village.objects.count()
+    held = Meeting.objects.filter(status="held").annotate(n=Count("attendee_members"))
+    assert held.exists() and all(m.n > 0 for m in held[:20])
+
+
+def test_demo_users_exist_with_their_roles(seeded, db, client):
+    usernames = [u for u, _ in seeded.users]
+    assert {"admin", "township", "sec-baiyahe", "sec-dongshan"} <= set(usernames)
+    assert any(u.startswith("m-") for u in usernames)
+    response = client.post(reverse("login"), {"username": "township", "password": "demo-pass-123"})
+    assert response.status_code == 302 and response.url == reverse("home")
+
+
+def test_second_run_changes_nothing(seeded, db):
+    before = _fingerprint()
+    call_command("seed_demo", verbosity=0)
+    assert _fingerprint() == before
+
+
+def test_township_home_shows_the_real_counts(seeded, db, client):
+    client.force_login(User.objects.get(username="township"))
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    figures = {
+        name: int(value.replace(",", ""))
+        for name, value in re.findall(
+            r'data-figure="([a-z-]+)">([\d,]+)<', response.content.decode()
+        )
+    }
+    open_requests = Request.objects.filter(
+        status__in=["new", "accepted", "in_progress", "escalated"]
+    )
+    today = timezone.localdate()
+    assert figures == {
+        "households": 3066,
+        "members": 500,
+        "visits": Visit.objects.filter(visited_on__gte=today.replace(day=1)).count(),
+        "open-requests": open_requests.count(),
+    }
+    assert figures["visits"] > 0 and figures["open-requests"] > 0
+    assert "农户" in response.content.decode()
+
+
+def test_every_admin_changelist_answers_within_bounded_queries(
+    seeded, db, client, django_assert_max_num_queries
+):
+    client.force_login(User.objects.get(username="admin"))
+    for model, _model_admin in admin.site._registry.items():
+        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        with django_assert_max_num_queries(15):
+            response = client.get(url)
+        assert response.status_code == 200, url
+
+
+def test_admin_change_pages_with_inlines_are_bounded(
+    seeded, db, client, django_assert_max_num_queries
+):
+    client.force_login(User.objects.get(username="admin"))
+    request = Request.objects.filter(status="closed").first()
+    household = Household.objects.first()
+    for url in [
+        reverse("admin:casebook_request_change", args=[request.pk]),
+        reverse("admin:households_household_change", args=[household.pk]),
+    ]:
+        with django_assert_max_num_queries(30):
+            response = client.get(url)
+        assert response.status_code == 200, url
