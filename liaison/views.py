@@ -1,11 +1,13 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from liaison import access, selectors
 
 
 @login_required
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     scope = access.scope_for(request.user)
     return render(

@@ -1,0 +1,26 @@
+"""Template helpers shared by every app."""
+
+from django import template
+from django.utils.http import urlencode
+
+from liaison.validators import mask_phone as _mask_phone
+
+register = template.Library()
+
+
+@register.filter
+def mask_phone(phone: str) -> str:
+    """138****5678 — lists never show a whole phone number."""
+    return _mask_phone(phone)
+
+
+@register.simple_tag(takes_context=True)
+def query_replace(context, **changes) -> str:
+    """The current query string with some parameters replaced (pagination, sorting)."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value in (None, ""):
+            params.pop(key, None)
+        else:
+            params[key] = value
+    return "?" + urlencode(sorted(params.lists()), doseq=True) if params else "?"

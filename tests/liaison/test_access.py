@@ -1,0 +1,87 @@
+"""The security boundary, walked over every URL for every role (tests/access_table.py)."""
+
+import pytest
+from django.db import transaction
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.access_table import EXEMPT_PREFIXES, ROLES, TABLE, Row, codes
+
+pytestmark = pytest.mark.django_db
+
+
+def _url_names(resolver: URLResolver | None = None, prefix: str = "") -> set[str]:
+    names = set()
+    for pattern in (resolver or get_resolver()).url_patterns:
+        if isinstance(pattern, URLResolver):
+            namespace = f"{prefix}{pattern.namespace}:" if pattern.namespace else prefix
+            names |= _url_names(pattern, namespace)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.add(prefix + pattern.name)
+    return names
+
+
+def test_every_url_has_a_row_in_the_access_table():
+    ours = {n for n in _url_names() if not n.startswith(EXEMPT_PREFIXES)}
+    table = {row.name for row in TABLE}
+    assert ours - table == set(), "add these URLs to tests/access_table.py"
+    assert table - ours == set(), "these rows name URLs that no longer exist"
+
+
+def _user_for(world, role: str):
+    return {
+        "anon": None,
+        "staff": world.staff,
+        "other": world.other_staff,
+        "sec_a": world.secretary_a,
+        "sec_b": world.secretary_b,
+        "member": world.member_user,
+        "admin": world.admin,
+    }[role]
+
+
+def _check(client, world, row: Row, url: str, method: str, expected: dict[str, int], data):
+    failures = []
+    for role in ROLES:
+        # Each request in its own rolled-back transaction: one role's POST cannot change
+        # what the next role sees.
+        with transaction.atomic():
+            client.logout()
+            user = _user_for(world, role)
+            if user is not None:
+                client.force_login(user)
+            if method == "get":
+                response = client.get(url)
+            else:
+                response = client.post(url, data(world) if data else {})
+            if response.status_code != expected[role]:
+                failures.append(
+                    f"{method.upper()} {url} as {role}: {response.status_code}, expected {expected[role]}"
+                )
+            transaction.set_rollback(True)
+    return failures
+
+
+@pytest.mark.parametrize("row", TABLE, ids=[row.name for row in TABLE])
+def test_access(row: Row, world, client):
+    failures = []
+    url = reverse(row.name, kwargs=row.kwargs(world) if row.kwargs else None)
+    failures += _check(client, world, row, url, "get", codes(row.get), row.post_data)
+    failures += _check(client, world, row, url, "post", codes(row.post), row.post_data)
+    if row.kwargs_out:
+        url_out = reverse(row.name, kwargs=row.kwargs_out(world))
+        failures += _check(client, world, row, url_out, "get", codes(row.get_out), row.post_data)
+        failures += _check(
+            client, world, row, url_out, "post", codes(row.post_out or row.get_out), row.post_data
+        )
+    assert failures == []
+
+
+def test_only_superusers_get_into_admin(world, client):
+    for role in ROLES:
+        client.logout()
+        user = _user_for(world, role)
+        if user is not None:
+            client.force_login(user)
+        response = client.get(reverse("admin:index"))
+        expected = 200 if role == "admin" else 302
+        assert response.status_code == expected, role
