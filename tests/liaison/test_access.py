@@ -54,9 +54,8 @@ def _check(client, world, row: Row, url: str, method: str, expected: dict[str, i
             else:
                 response = client.post(url, data(world) if data else {})
             if response.status_code != expected[role]:
-                failures.append(
-                    f"{method.upper()} {url} as {role}: {response.status_code}, expected {expected[role]}"
-                )
+                got, want = response.status_code, expected[role]
+                failures.append(f"{method.upper()} {url} as {role}: {got}, expected {want}")
             transaction.set_rollback(True)
     return failures
 
