@@ -1,5 +1,7 @@
 import secrets
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -156,7 +158,9 @@ class Household(models.Model):
         ordering = ["village_id", "number"]
         constraints = [
             models.UniqueConstraint(
-                fields=["village", "number"], name="household_number_unique_in_village"
+                fields=["village", "number"],
+                name="household_number_unique_in_village",
+                violation_error_message=_("This village already has a household with this number."),
             ),
             models.CheckConstraint(
                 condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
@@ -190,6 +194,10 @@ class Household(models.Model):
         self.refresh_derived()
         super().save(*args, **kwargs)
 
+    def clean(self):
+        if self.group_id and self.village_id and self.group.village_id != self.village_id:
+            raise ValidationError({"group": _("This group belongs to another village.")})
+
     def refresh_derived(self) -> None:
         self.search_key = search_key(self.head_name)
         self.is_priority = self.compute_priority()
@@ -208,3 +216,32 @@ class Household(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == HouseholdStatus.ACTIVE
+
+
+class RosterUpload(models.Model):
+    """An uploaded roster kept between its preview and its confirmation (and as history)."""
+
+    class Kind(models.TextChoices):
+        HOUSEHOLDS = "households", _("Households")
+        MEMBERS = "members", _("Party members")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    filename = models.CharField(_("file name"), max_length=200)
+    content = models.BinaryField(_("content"))
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    applied_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("roster upload")
+        verbose_name_plural = _("roster uploads")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.filename}"

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -96,6 +97,10 @@ class PartyMember(models.Model):
         # Derived column only; bulk paths set it themselves.
         self.search_key = search_key(self.name)
         super().save(*args, **kwargs)
+
+    def clean(self):
+        if self.group_id and self.village_id and self.group.village_id != self.village_id:
+            raise ValidationError({"group": _("This group belongs to another village.")})
 
 
 class Assignment(models.Model):

@@ -46,10 +46,86 @@ OTHER_TOWNSHIP = "302 404 200 404 404 404 200"  # an object of township X
 TOWNSHIP_ONLY = "302 200 200 404 404 404 200"  # township staff and admins
 NOT_ALLOWED = "302 405 405 405 405 405 405"
 
+
+ROSTER_EDIT_A = "302 200 404 404 404 404 200"  # roster change on a village-A object
+ROSTER_EDIT_X = "302 404 200 404 404 404 200"  # roster change on a township-X object
+ROSTER_POST_A = "302 302 404 404 404 404 302"  # POST-only roster action, village A
+ROSTER_POST_X = "302 404 302 404 404 404 302"
+GET_ONLY = "302 405 405 405 405 405 405"
+POST_ONLY = "302 405 405 405 405 405 405"
+OWN_UPLOAD = "302 200 404 404 404 404 404"  # an upload is its uploader's alone
+
+
+def _upload(kind):
+    def make(world):
+        from households.models import RosterUpload
+
+        upload = RosterUpload.objects.create(
+            kind=kind,
+            uploaded_by=world.staff,
+            filename="roster.csv",
+            content="村,社,户号,户主姓名\n无此村,一社,01-001,张三\n".encode(),
+        )
+        return {"pk": upload.pk}
+
+    return make
+
+
+def _roster_rows(app: str, obj_in: str, obj_out: str) -> list[Row]:
+    def pk(attr):
+        return lambda w: {"pk": getattr(w, attr).pk}
+
+    return [
+        Row(f"{app}:list", get=EVERYONE_IN, post=NOT_ALLOWED),
+        Row(f"{app}:create", get=TOWNSHIP_ONLY, post=TOWNSHIP_ONLY),
+        Row(f"{app}:export", get=TOWNSHIP_ONLY, post=NOT_ALLOWED),
+        Row(f"{app}:import", get=TOWNSHIP_ONLY, post=TOWNSHIP_ONLY),
+        Row(f"{app}:import-template", get=TOWNSHIP_ONLY, post=NOT_ALLOWED),
+        Row(f"{app}:import-preview", get=OWN_UPLOAD, post=OWN_UPLOAD, kwargs=_upload(app)),
+        Row(
+            f"{app}:detail",
+            get=VILLAGE_A,
+            post=NOT_ALLOWED,
+            kwargs=pk(obj_in),
+            get_out=OTHER_TOWNSHIP,
+            post_out=NOT_ALLOWED,
+            kwargs_out=pk(obj_out),
+        ),
+        Row(
+            f"{app}:edit",
+            get=ROSTER_EDIT_A,
+            post=ROSTER_EDIT_A,
+            kwargs=pk(obj_in),
+            get_out=ROSTER_EDIT_X,
+            kwargs_out=pk(obj_out),
+        ),
+        Row(
+            f"{app}:retire",
+            get=POST_ONLY,
+            post=ROSTER_POST_A,
+            kwargs=pk(obj_in),
+            get_out=POST_ONLY,
+            post_out=ROSTER_POST_X,
+            kwargs_out=pk(obj_out),
+        ),
+    ]
+
+
 TABLE: list[Row] = [
     Row("home", get=EVERYONE_IN, post=NOT_ALLOWED),
     Row("login", get="200 302 302 302 302 302 302", post="200 302 302 302 302 302 302"),
     Row("logout", get="405 405 405 405 405 405 405", post="302 302 302 302 302 302 302"),
+    *_roster_rows("households", "household_a", "household_x"),
+    Row(
+        "households:reinstate",
+        get=POST_ONLY,
+        post=ROSTER_POST_A,
+        kwargs=lambda w: {"pk": w.household_a.pk},
+        get_out=POST_ONLY,
+        post_out=ROSTER_POST_X,
+        kwargs_out=lambda w: {"pk": w.household_x.pk},
+    ),
+    *_roster_rows("members", "member_a", "member_x"),
 ]
 
 # URL names that are not ours to test here: Django admin has its own permission system

@@ -1,0 +1,101 @@
+"""The household list's search and filters (django-filter)."""
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from households.models import Household, HouseholdStatus, Village, VillageGroup
+from liaison import access
+from liaison.normalize import normalize_text
+
+FLAG_CHOICES = [
+    ("priority", _("Any priority flag")),
+    ("is_low_income", _("Low income")),
+    ("is_elderly_alone", _("Elderly living alone")),
+    ("has_left_behind_children", _("Left-behind children")),
+    ("has_disability", _("Disability")),
+]
+YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+
+
+def household_search_q(text: str) -> Q:
+    """Head's name, household number, phone, or pinyin (initials `dwx` or full `dongwenxiang`)."""
+    text = normalize_text(text)
+    if not text:
+        return Q()
+    q = Q(head_name__contains=text) | Q(number__contains=text)
+    if text.replace("-", "").isdigit():
+        q |= Q(phone__contains=text)
+    if text.isascii() and text.replace(" ", "").isalpha():
+        q |= Q(search_key__contains=text.lower().replace(" ", ""))
+    return q
+
+
+class HouseholdFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+    village = django_filters.ModelChoiceFilter(
+        label=_("Village"), queryset=Village.objects.none(), empty_label=_("All villages")
+    )
+    group = django_filters.ModelChoiceFilter(
+        label=_("Group"), queryset=VillageGroup.objects.none(), empty_label=_("All groups")
+    )
+    flag = django_filters.ChoiceFilter(
+        label=_("Priority"), choices=FLAG_CHOICES, method="filter_flag", empty_label=_("All")
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=HouseholdStatus.choices, empty_label=_("All")
+    )
+    assigned = django_filters.ChoiceFilter(
+        label=_("Has a member"), choices=YES_NO, method="filter_assigned", empty_label=_("All")
+    )
+    visited = django_filters.ChoiceFilter(
+        label=_("Visited this month"),
+        choices=YES_NO,
+        method="filter_visited",
+        empty_label=_("All"),
+    )
+    sort = django_filters.OrderingFilter(
+        label=_("Sort by"),
+        fields=(
+            ("village__code", "village"),
+            ("number", "number"),
+            ("head_name", "head_name"),
+            ("last_visit", "last_visit"),
+            ("size", "size"),
+        ),
+        field_labels={
+            "village__code": _("Village"),
+            "number": _("Household number"),
+            "head_name": _("Head of household"),
+            "last_visit": _("Last visit"),
+            "size": _("Household size"),
+        },
+    )
+
+    class Meta:
+        model = Household
+        fields = ["q", "village", "group", "flag", "status", "assigned", "visited"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        villages = access.villages(user)
+        self.filters["village"].queryset = villages
+        groups = VillageGroup.objects.filter(village__in=villages).select_related("village")
+        village_id = self.data.get("village")
+        if village_id and str(village_id).isdigit():
+            groups = groups.filter(village_id=village_id)
+        self.filters["group"].queryset = groups
+        self.filters["group"].field.label_from_instance = lambda g: f"{g.village.name} {g.name}"
+
+    def search(self, queryset, name, value):
+        return queryset.filter(household_search_q(value))
+
+    def filter_flag(self, queryset, name, value):
+        field = "is_priority" if value == "priority" else value
+        return queryset.filter(**{field: True})
+
+    def filter_assigned(self, queryset, name, value):
+        return queryset.filter(is_assigned=(value == "yes"))
+
+    def filter_visited(self, queryset, name, value):
+        return queryset.filter(visited_now=(value == "yes"))

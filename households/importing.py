@@ -1,0 +1,503 @@
+"""Roster import: plan what a spreadsheet would change, then apply it all or nothing.
+
+A plan lists per row what will be created, updated, left unchanged or rejected and why.
+Values are normalised first (full-width digits and letters, stray spaces). Only a plan with
+no rejected row can be applied; applying re-plans inside the transaction, so a roster that
+changed since the preview is judged afresh. Re-importing the same file changes nothing.
+
+Everything is read with a fixed number of queries and written with bulk operations, so
+10,000 rows take seconds.
+"""
+
+import datetime
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from households.models import (
+    Household,
+    HouseholdStatus,
+    RosterUpload,
+    Village,
+    VillageGroup,
+    new_card_token,
+)
+from liaison import access
+from liaison.audit import log_access
+from liaison.models import AccessLog
+from liaison.normalize import normalize_phone, normalize_text
+from liaison.pinyin import search_key
+from liaison.spreadsheets import read_table
+from liaison.validators import PHONE_RE
+from members.models import Gender, PartyMember
+
+CREATE, UPDATE, UNCHANGED, REJECT = "create", "update", "unchanged", "reject"
+YES = {"是", "1", "y", "yes", "true", "√", "✓", "有"}
+NO = {"否", "0", "n", "no", "false", "", "无"}
+
+
+class RowError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str  # the Chinese header in the template and the export
+    field: str
+    parse: Callable[[str], object]
+    required: bool = False
+
+
+@dataclass
+class RowPlan:
+    line: int
+    action: str
+    label: str
+    errors: list[str] = field(default_factory=list)
+    changes: list[str] = field(default_factory=list)
+    obj: object = None
+
+    @property
+    def change_labels(self) -> list[str]:
+        meta = type(self.obj)._meta
+        return [str(meta.get_field(name).verbose_name) for name in self.changes]
+
+
+@dataclass
+class ImportPlan:
+    kind: str
+    rows: list[RowPlan]
+    header_errors: list[str] = field(default_factory=list)
+
+    def count(self, action: str) -> int:
+        return sum(1 for row in self.rows if row.action == action)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {a: self.count(a) for a in (CREATE, UPDATE, UNCHANGED, REJECT)}
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.header_errors and self.count(REJECT) == 0 and bool(self.rows)
+
+    def rows_for(self, action: str, limit: int = 500) -> list[RowPlan]:
+        return [row for row in self.rows if row.action == action][:limit]
+
+    @property
+    def rejected_rows(self) -> list[RowPlan]:
+        return self.rows_for(REJECT)
+
+    @property
+    def created_rows(self) -> list[RowPlan]:
+        return self.rows_for(CREATE, 100)
+
+    @property
+    def updated_rows(self) -> list[RowPlan]:
+        return self.rows_for(UPDATE, 100)
+
+
+# --- value parsers ------------------------------------------------------------------------
+
+
+def parse_text(value: str) -> str:
+    return normalize_text(value)
+
+
+def parse_phone(value: str) -> str:
+    phone = normalize_phone(value)
+    if phone and not PHONE_RE.match(phone):
+        raise RowError(_("bad phone number “%(phone)s”") % {"phone": phone})
+    return phone
+
+
+def parse_bool(value: str) -> bool:
+    text = normalize_text(value).lower()
+    if text in YES:
+        return True
+    if text in NO:
+        return False
+    raise RowError(_("“%(value)s” is not 是 or 否") % {"value": value})
+
+
+def parse_size(value: str) -> int:
+    text = normalize_text(value)
+    if not text:
+        return 1
+    try:
+        size = int(Decimal(text))
+    except (InvalidOperation, ValueError):
+        raise RowError(_("household size “%(value)s” is not a number") % {"value": value}) from None
+    if not 1 <= size <= 30:
+        raise RowError(_("household size must be 1 to 30"))
+    return size
+
+
+def parse_capacity(value: str) -> int:
+    text = normalize_text(value)
+    if not text:
+        return 8
+    try:
+        capacity = int(Decimal(text))
+    except (InvalidOperation, ValueError):
+        raise RowError(_("capacity “%(value)s” is not a number") % {"value": value}) from None
+    if not 1 <= capacity <= 30:
+        raise RowError(_("capacity must be 1 to 30"))
+    return capacity
+
+
+def _parse_coordinate(value: str, low: int, high: int, name: str) -> Decimal | None:
+    text = normalize_text(value)
+    if not text:
+        return None
+    try:
+        number = Decimal(text).quantize(Decimal("0.000001"))
+    except InvalidOperation:
+        raise RowError(
+            _("%(name)s “%(value)s” is not a number") % {"name": name, "value": value}
+        ) from None
+    if not low <= number <= high:
+        raise RowError(_("%(name)s is out of range") % {"name": name})
+    return number
+
+
+def parse_latitude(value: str) -> Decimal | None:
+    return _parse_coordinate(value, -90, 90, _("latitude"))
+
+
+def parse_longitude(value: str) -> Decimal | None:
+    return _parse_coordinate(value, -180, 180, _("longitude"))
+
+
+def parse_gender(value: str) -> str:
+    text = normalize_text(value)
+    if text in ("男", "M", "m"):
+        return Gender.MALE
+    if text in ("女", "F", "f"):
+        return Gender.FEMALE
+    raise RowError(_("gender must be 男 or 女"))
+
+
+def parse_date(value: str) -> datetime.date | None:
+    text = normalize_text(value).replace("/", "-").replace(".", "-")
+    if not text:
+        return None
+    text = text.split(" ")[0]
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise RowError(_("date “%(value)s” is not like 2001-07-01") % {"value": value}) from None
+
+
+HOUSEHOLD_COLUMNS = [
+    Column("村", "village", parse_text, required=True),
+    Column("社", "group", parse_text, required=True),
+    Column("户号", "number", parse_text, required=True),
+    Column("户主姓名", "head_name", parse_text, required=True),
+    Column("联系电话", "phone", parse_phone),
+    Column("门牌号", "door_no", parse_text),
+    Column("住址", "address", parse_text),
+    Column("家庭人口", "size", parse_size),
+    Column("低收入", "is_low_income", parse_bool),
+    Column("独居老人", "is_elderly_alone", parse_bool),
+    Column("留守儿童", "has_left_behind_children", parse_bool),
+    Column("残疾", "has_disability", parse_bool),
+    Column("纬度", "latitude", parse_latitude),
+    Column("经度", "longitude", parse_longitude),
+]
+
+MEMBER_COLUMNS = [
+    Column("村", "village", parse_text, required=True),
+    Column("社", "group", parse_text),
+    Column("姓名", "name", parse_text, required=True),
+    Column("性别", "gender", parse_gender, required=True),
+    Column("联系电话", "phone", parse_phone, required=True),
+    Column("入党日期", "joined_party_on", parse_date),
+    Column("联户上限", "capacity", parse_capacity),
+    Column("纬度", "latitude", parse_latitude),
+    Column("经度", "longitude", parse_longitude),
+]
+
+KIND_LABELS = {
+    "households": gettext_lazy("households"),
+    "members": gettext_lazy("party members"),
+}
+
+
+def columns_for(kind: str) -> list[Column]:
+    return HOUSEHOLD_COLUMNS if kind == "households" else MEMBER_COLUMNS
+
+
+# --- planning -------------------------------------------------------------------------------
+
+
+class _Places:
+    """The villages and groups the user may import into, looked up by name or code."""
+
+    def __init__(self, user):
+        villages = list(access.managed_villages(user))
+        self.villages = {}
+        for village in villages:
+            self.villages[village.name] = village
+            self.villages[village.code] = village
+        self.groups = {}
+        for group in VillageGroup.objects.filter(village__in=villages):
+            self.groups[(group.village_id, group.name)] = group
+            self.groups[(group.village_id, str(group.number))] = group
+        self.village_ids = [v.pk for v in villages]
+
+    def village(self, name: str) -> Village:
+        if not name:
+            raise RowError(_("village is missing"))
+        try:
+            return self.villages[name]
+        except KeyError:
+            raise RowError(_("unknown village “%(name)s”") % {"name": name}) from None
+
+    def group(self, village: Village, name: str) -> VillageGroup:
+        if not name:
+            raise RowError(_("group is missing"))
+        key = name[:-1] if name.endswith(("组",)) else name
+        group = self.groups.get((village.pk, name)) or self.groups.get((village.pk, key))
+        if group is None and name.endswith(("社", "组")) and name[:-1].isdigit():
+            group = self.groups.get((village.pk, str(int(name[:-1]))))
+        if group is None:
+            raise RowError(
+                _("unknown group “%(group)s” in %(village)s") % {"group": name, "village": village}
+            )
+        return group
+
+
+def _parse_row(columns: list[Column], index: dict[str, int], row: list[str]):
+    values, errors = {}, []
+    for column in columns:
+        if column.header not in index:
+            continue
+        raw = row[index[column.header]]
+        try:
+            values[column.field] = column.parse(raw)
+        except RowError as error:
+            errors.append(str(error))
+            continue
+        if column.required and values[column.field] in ("", None):
+            errors.append(_("%(column)s is missing") % {"column": column.header})
+    return values, errors
+
+
+def _header_index(columns: list[Column], headers: list[str]) -> tuple[dict[str, int], list[str]]:
+    cleaned = [normalize_text(h) for h in headers]
+    index = {h: i for i, h in enumerate(cleaned) if h}
+    missing = [c.header for c in columns if c.required and c.header not in index]
+    errors = [_("Column “%(header)s” is missing.") % {"header": h} for h in missing]
+    return index, errors
+
+
+def _apply_values(obj, values: dict, fields: list[str]) -> list[str]:
+    changed = []
+    for name in fields:
+        if name not in values:
+            continue
+        if getattr(obj, name) != values[name]:
+            setattr(obj, name, values[name])
+            changed.append(name)
+    return changed
+
+
+def _validate(obj) -> list[str]:
+    try:
+        # village and group were resolved from the places already: skip their FK look-ups.
+        obj.clean_fields(exclude=["search_key", "card_token", "village", "group"])
+        obj.clean()
+    except ValidationError as error:
+        return error.messages
+    return []
+
+
+def plan_households(headers: list[str], rows: list[list[str]], user) -> ImportPlan:
+    columns = HOUSEHOLD_COLUMNS
+    index, header_errors = _header_index(columns, headers)
+    plan = ImportPlan(kind="households", rows=[], header_errors=header_errors)
+    if header_errors:
+        return plan
+    places = _Places(user)
+    existing = {
+        (h.village_id, h.number): h
+        for h in Household.objects.filter(village_id__in=places.village_ids)
+    }
+    seen: dict[tuple, int] = {}
+    plain_fields = [c.field for c in columns if c.field not in ("village", "group")]
+    for line, row in enumerate(rows, start=2):
+        values, errors = _parse_row(columns, index, row)
+        label = " ".join(
+            filter(None, [values.get("village"), values.get("number"), values.get("head_name")])
+        )
+        result = RowPlan(line=line, action=REJECT, label=label, errors=errors)
+        plan.rows.append(result)
+        if errors:
+            continue
+        try:
+            village = places.village(values["village"])
+            group = places.group(village, values["group"])
+        except RowError as error:
+            result.errors.append(str(error))
+            continue
+        key = (village.pk, values["number"])
+        if key in seen:
+            result.errors.append(
+                _("household number %(number)s appears twice in the file (row %(line)d)")
+                % {"number": values["number"], "line": seen[key]}
+            )
+            continue
+        seen[key] = line
+        household = existing.get(key)
+        if household is None:
+            household = Household(village=village, group=group, status=HouseholdStatus.ACTIVE)
+            _apply_values(household, values, plain_fields)
+            action, changes = CREATE, []
+        else:
+            changes = _apply_values(household, values, plain_fields)
+            if household.group_id != group.pk:
+                household.group = group
+                changes.append("group")
+            action = UPDATE if changes else UNCHANGED
+        household.village = village
+        household.group = group
+        result.errors += _validate(household)
+        if not result.errors:
+            result.action, result.changes, result.obj = action, changes, household
+    return plan
+
+
+def plan_members(headers: list[str], rows: list[list[str]], user) -> ImportPlan:
+    columns = MEMBER_COLUMNS
+    index, header_errors = _header_index(columns, headers)
+    plan = ImportPlan(kind="members", rows=[], header_errors=header_errors)
+    if header_errors:
+        return plan
+    places = _Places(user)
+    existing = {
+        (m.village_id, m.phone): m
+        for m in PartyMember.objects.filter(village_id__in=places.village_ids)
+    }
+    seen: dict[tuple, int] = {}
+    plain_fields = [c.field for c in columns if c.field not in ("village", "group")]
+    for line, row in enumerate(rows, start=2):
+        values, errors = _parse_row(columns, index, row)
+        label = " ".join(
+            filter(None, [values.get("village"), values.get("name"), values.get("phone")])
+        )
+        result = RowPlan(line=line, action=REJECT, label=label, errors=errors)
+        plan.rows.append(result)
+        if errors:
+            continue
+        try:
+            village = places.village(values["village"])
+            group = places.group(village, values["group"]) if values.get("group") else None
+        except RowError as error:
+            result.errors.append(str(error))
+            continue
+        key = (village.pk, values["phone"])
+        if key in seen:
+            result.errors.append(
+                _("phone %(phone)s appears twice in the file (row %(line)d)")
+                % {"phone": values["phone"], "line": seen[key]}
+            )
+            continue
+        seen[key] = line
+        member = existing.get(key)
+        if member is None:
+            member = PartyMember(village=village, group=group)
+            _apply_values(member, values, plain_fields)
+            action, changes = CREATE, []
+        else:
+            changes = _apply_values(member, values, plain_fields)
+            if "group" in index and member.group_id != (group.pk if group else None):
+                member.group = group
+                changes.append("group")
+            action = UPDATE if changes else UNCHANGED
+        result.errors += _validate(member)
+        if not result.errors:
+            result.action, result.changes, result.obj = action, changes, member
+    return plan
+
+
+PLANNERS = {"households": plan_households, "members": plan_members}
+
+
+def plan_import(kind: str, headers: list[str], rows: list[list[str]], user) -> ImportPlan:
+    return PLANNERS[kind](headers, rows, user)
+
+
+class ImportRejected(Exception):
+    """The plan has rejected rows: nothing was imported."""
+
+
+@transaction.atomic
+def import_apply(*, kind: str, headers: list[str], rows: list[list[str]], user) -> ImportPlan:
+    """Apply a roster all or nothing: any rejected row means nothing is written."""
+    plan = plan_import(kind, headers, rows, user)
+    if not plan.is_valid:
+        raise ImportRejected(_("The file has rejected rows; nothing was imported."))
+    model = Household if kind == "households" else PartyMember
+    creates = [row.obj for row in plan.rows if row.action == CREATE]
+    updates = [row.obj for row in plan.rows if row.action == UPDATE]
+    fields = sorted({name for row in plan.rows if row.action == UPDATE for name in row.changes})
+    now = timezone.now()
+    for obj in creates + updates:
+        if kind == "households":
+            obj.refresh_derived()
+        else:
+            obj.search_key = search_key(obj.name)
+        obj.updated_at = now
+    for obj in creates:
+        obj.created_at = now
+        if kind == "households":
+            obj.card_token = new_card_token()
+    derived = ["search_key", "is_priority"] if kind == "households" else ["search_key"]
+    model.objects.bulk_create(creates, batch_size=1000)
+    if updates:
+        model.objects.bulk_update(updates, fields + derived + ["updated_at"], batch_size=1000)
+    return plan
+
+
+TEMPLATE_EXAMPLES = {
+    "households": [
+        "白牙合村", "一社", "01-001", "董文祥", "13812345678", "1号", "白牙合村一社1号",
+        3, "否", "否", "否", "否", 36.8925, 101.9382,
+    ],
+    "members": [
+        "白牙合村", "一社", "郭有德", "男", "13912345678", "1998-07-01", 8, 36.8921, 101.9377,
+    ],
+}  # fmt: skip
+
+
+def read_upload(upload) -> tuple[list[str], list[list[str]]]:
+    """Headers and rows of a stored upload (it was readable when it was uploaded)."""
+    handle = io.BytesIO(bytes(upload.content))
+    handle.name = upload.filename
+    return read_table(handle)
+
+
+@transaction.atomic
+def upload_apply(*, upload, headers, rows, request) -> ImportPlan:
+    """Apply a stored upload once, all or nothing, and write it into the access log."""
+    upload = RosterUpload.objects.select_for_update().get(pk=upload.pk)
+    if upload.applied_at is not None:
+        raise ImportRejected(_("This file has already been imported."))
+    plan = import_apply(kind=upload.kind, headers=headers, rows=rows, user=request.user)
+    upload.applied_at = timezone.now()
+    upload.summary = plan.counts
+    upload.save(update_fields=["applied_at", "summary"])
+    log_access(
+        request,
+        action=AccessLog.Action.IMPORT,
+        description=f"{upload.get_kind_display()} {upload.filename}",
+        record_count=len(plan.rows),
+    )
+    return plan

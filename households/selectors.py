@@ -1,0 +1,74 @@
+"""Reads for the registry pages: one query per list whatever the page size."""
+
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
+
+from casebook.models import Visit
+from households.models import Household
+from liaison.dates import month_start, next_month_start
+from members.models import Assignment
+
+
+def open_assignment(household_ref: str = "pk") -> QuerySet[Assignment]:
+    return Assignment.objects.filter(household_id=OuterRef(household_ref), ended_on__isnull=True)
+
+
+def visited_this_month(household_ref: str = "pk") -> Exists:
+    start = month_start()
+    return Exists(
+        Visit.objects.filter(
+            household_id=OuterRef(household_ref),
+            visited_on__gte=start,
+            visited_on__lt=next_month_start(start),
+        )
+    )
+
+
+def households_annotated(households: QuerySet[Household]) -> QuerySet[Household]:
+    """Households with their member, last visit and this month's visit, in the same query."""
+    link = open_assignment()
+    return households.select_related("village", "group").annotate(
+        member_id=Subquery(link.values("member_id")[:1]),
+        member_name=Subquery(link.values("member__name")[:1]),
+        last_visit=Subquery(
+            Visit.objects.filter(household_id=OuterRef("pk"))
+            .order_by("-visited_on")
+            .values("visited_on")[:1]
+        ),
+        is_assigned=Exists(link),
+        visited_now=visited_this_month(),
+    )
+
+
+def household_page(household: Household, user) -> dict:
+    """Everything the household page shows, in a fixed number of queries."""
+    from liaison import access
+
+    assignments = list(
+        household.assignments.select_related("member", "assigned_by", "ended_by").order_by(
+            "-started_on", "-id"
+        )
+    )
+    current = next((a for a in assignments if a.ended_on is None), None)
+    visits = list(
+        access.visits(user)
+        .filter(household=household)
+        .select_related("member")
+        .prefetch_related("duties")
+        .order_by("-visited_on", "-id")[:20]
+    )
+    requests = list(
+        access.requests(user)
+        .filter(household=household)
+        .select_related("category", "owner")
+        .order_by("-created_at")[:50]
+    )
+    meetings = list(
+        household.meetings_attended.select_related("pavilion").order_by("-held_at")[:20]
+    )
+    return {
+        "current": current,
+        "assignments": assignments,
+        "visits": visits,
+        "requests": requests,
+        "meetings": meetings,
+    }

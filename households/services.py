@@ -1,0 +1,71 @@
+"""Changes to the household roster. Each function is one transaction."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from households.models import Household, HouseholdStatus
+from members.services import assignments_end
+
+
+class RegistryError(Exception):
+    """A roster change that breaks a rule; the message is fit to show the user."""
+
+
+RETIRED_STATUSES = (HouseholdStatus.MOVED_OUT, HouseholdStatus.MERGED, HouseholdStatus.INACTIVE)
+
+
+@transaction.atomic
+def household_save(*, household: Household, by) -> Household:
+    """Create or update a household after validating every field and constraint."""
+    household.full_clean()
+    household.save()
+    return household
+
+
+@transaction.atomic
+def household_retire(
+    *, household: Household, status: str, on: datetime.date, reason: str, by
+) -> Household:
+    """Retire a household (moved out, merged, inactive): never deleted, its links ended.
+
+    Its open assignment ends on the same day with the reason, so the member's load drops and
+    the history shows why.
+    """
+    if status not in RETIRED_STATUSES:
+        raise RegistryError(_("Choose moved out, merged or inactive."))
+    if not reason.strip():
+        raise RegistryError(_("Give a reason for retiring."))
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    if household.status != HouseholdStatus.ACTIVE:
+        raise RegistryError(_("This household is already retired."))
+    household.status = status
+    household.retired_on = on
+    household.retired_reason = reason.strip()
+    try:
+        household.full_clean()
+    except ValidationError as error:
+        raise RegistryError("; ".join(error.messages)) from error
+    household.save()
+    assignments_end(
+        assignments=household.assignments.filter(ended_on__isnull=True),
+        on=on,
+        reason=_("Household retired: %(reason)s") % {"reason": household.retired_reason},
+        by=by,
+    )
+    return household
+
+
+@transaction.atomic
+def household_reinstate(*, household: Household, by) -> Household:
+    """Bring a retired household back to the active roster (it then needs a member)."""
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    if household.status == HouseholdStatus.ACTIVE:
+        raise RegistryError(_("This household is already active."))
+    household.status = HouseholdStatus.ACTIVE
+    household.retired_on = None
+    household.retired_reason = ""
+    household.save()
+    return household

@@ -1,0 +1,233 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from households import importing, selectors, services
+from households.filters import HouseholdFilter
+from households.forms import HouseholdForm, HouseholdRetireForm, RosterUploadForm
+from households.models import RosterUpload
+from liaison import access
+from liaison.audit import log_access
+from liaison.models import AccessLog
+from liaison.spreadsheets import xlsx_response
+
+PAGE_SIZE = 50
+
+
+def _filtered_households(request: HttpRequest) -> HouseholdFilter:
+    queryset = selectors.households_annotated(access.households(request.user))
+    return HouseholdFilter(
+        request.GET or None,
+        queryset=queryset.order_by("village__code", "number"),
+        user=request.user,
+    )
+
+
+@login_required
+@require_safe
+def household_list(request: HttpRequest) -> HttpResponse:
+    filterset = _filtered_households(request)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "households/list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "can_manage": access.can_manage_rosters(request.user),
+        },
+    )
+
+
+@login_required
+@require_safe
+def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    household = access.household_for(request.user, pk)
+    context = selectors.household_page(household, request.user)
+    context.update(
+        household=household,
+        can_manage=access.can_manage_rosters(request.user),
+        retire_form=HouseholdRetireForm(),
+    )
+    return render(request, "households/detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def household_create(request: HttpRequest) -> HttpResponse:
+    access.require(access.can_manage_rosters(request.user))
+    form = HouseholdForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        household = services.household_save(household=form.save(commit=False), by=request.user)
+        messages.success(request, _("Household %(name)s added.") % {"name": household})
+        return redirect("households:detail", pk=household.pk)
+    return render(request, "households/form.html", {"form": form, "household": None})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    household = access.household_for(request.user, pk)
+    access.require(access.can_manage_rosters(request.user))
+    form = HouseholdForm(request.POST or None, instance=household, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.household_save(household=form.save(commit=False), by=request.user)
+        messages.success(request, _("Saved."))
+        return redirect("households:detail", pk=household.pk)
+    return render(request, "households/form.html", {"form": form, "household": household})
+
+
+@login_required
+@require_POST
+def household_retire(request: HttpRequest, pk: int) -> HttpResponse:
+    household = access.household_for(request.user, pk)
+    access.require(access.can_manage_rosters(request.user))
+    form = HouseholdRetireForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, errors[0])
+        return redirect("households:detail", pk=household.pk)
+    try:
+        services.household_retire(household=household, by=request.user, **form.cleaned_data)
+    except services.RegistryError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The household has left the roster; its link has ended."))
+    return redirect("households:detail", pk=household.pk)
+
+
+@login_required
+@require_POST
+def household_reinstate(request: HttpRequest, pk: int) -> HttpResponse:
+    household = access.household_for(request.user, pk)
+    access.require(access.can_manage_rosters(request.user))
+    try:
+        services.household_reinstate(household=household, by=request.user)
+    except services.RegistryError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The household is back on the roster. Link it to a member."))
+    return redirect("households:detail", pk=household.pk)
+
+
+EXPORT_HEADERS = [
+    "村", "社", "户号", "户主姓名", "联系电话", "门牌号", "住址", "家庭人口",
+    "低收入", "独居老人", "留守儿童", "残疾", "纬度", "经度", "状态", "联户党员", "最近走访",
+]  # fmt: skip
+
+
+def _yes_no(value: bool) -> str:
+    return "是" if value else "否"
+
+
+@login_required
+@require_safe
+def household_export(request: HttpRequest) -> HttpResponse:
+    """The filtered list as .xlsx with the import template's columns first (round trip)."""
+    access.require(access.can_manage_rosters(request.user))
+    queryset = _filtered_households(request).qs
+    count = queryset.count()
+    log_access(
+        request,
+        action=AccessLog.Action.EXPORT_HOUSEHOLDS,
+        description=_("Households export, filter: %(query)s")
+        % {"query": request.GET.urlencode() or "-"},
+        record_count=count,
+    )
+    rows = (
+        [
+            h.village.name,
+            h.group.name,
+            h.number,
+            h.head_name,
+            h.phone,
+            h.door_no,
+            h.address,
+            h.size,
+            _yes_no(h.is_low_income),
+            _yes_no(h.is_elderly_alone),
+            _yes_no(h.has_left_behind_children),
+            _yes_no(h.has_disability),
+            h.latitude,
+            h.longitude,
+            h.get_status_display(),
+            h.member_name or "",
+            h.last_visit.isoformat() if h.last_visit else "",
+        ]  # fmt: skip
+        for h in queryset.iterator(chunk_size=2000)
+    )
+    return xlsx_response("households.xlsx", "农户", EXPORT_HEADERS, rows)
+
+
+# --- Roster import (households and members share these views) ------------------------------
+
+
+@login_required
+@require_safe
+def import_template(request: HttpRequest, kind: str) -> HttpResponse:
+    access.require(access.can_manage_rosters(request.user))
+    headers = [column.header for column in importing.columns_for(kind)]
+    example = importing.TEMPLATE_EXAMPLES[kind]
+    return xlsx_response(
+        f"{kind}-template.xlsx", str(importing.KIND_LABELS[kind]), headers, [example]
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_upload(request: HttpRequest, kind: str) -> HttpResponse:
+    access.require(access.can_manage_rosters(request.user))
+    form = RosterUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = RosterUpload.objects.create(
+            kind=kind,
+            uploaded_by=request.user,
+            filename=form.cleaned_data["file"].name[:200],
+            content=form.cleaned_data["content"],
+        )
+        return redirect(f"{kind}:import-preview", pk=upload.pk)
+    return render(
+        request,
+        "households/import_upload.html",
+        {"form": form, "kind": kind, "kind_label": importing.KIND_LABELS[kind]},
+    )
+
+
+def _upload_for(request: HttpRequest, kind: str, pk: int) -> RosterUpload:
+    access.require(access.can_manage_rosters(request.user))
+    # An upload is its uploader's own: nobody else previews or applies it.
+    return access.get_or_404(
+        RosterUpload.objects.filter(uploaded_by=request.user, kind=kind), pk=pk
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_preview(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    upload = _upload_for(request, kind, pk)
+    headers, rows = importing.read_upload(upload)
+    if request.method == "POST" and upload.applied_at is None:
+        try:
+            plan = importing.upload_apply(
+                upload=upload, headers=headers, rows=rows, request=request
+            )
+        except importing.ImportRejected as error:
+            messages.error(request, str(error))
+        else:
+            counts = plan.counts
+            messages.success(
+                request,
+                _("Imported: %(create)d added, %(update)d updated, %(unchanged)d unchanged.")
+                % counts,
+            )
+            return redirect(f"{kind}:list")
+    plan = importing.plan_import(kind, headers, rows, request.user)
+    return render(
+        request,
+        "households/import_preview.html",
+        {"upload": upload, "plan": plan, "kind": kind, "kind_label": importing.KIND_LABELS[kind]},
+    )

@@ -1,0 +1,141 @@
+"""Reading uploaded rosters and writing .xlsx exports, safely.
+
+Uploads: .xlsx (openpyxl, read-only) or .csv (UTF-8 with or without BOM, or GBK as Excel
+writes it on Chinese Windows). Size, row count and the zip's unpacked size are bounded, so a
+crafted file is refused with a clear message instead of filling the memory.
+
+Exports: written row by row with openpyxl's write-only mode into a temporary file that is
+streamed to the client, so memory does not grow with the roster. Text that a spreadsheet
+would run as a formula (=, +, -, @ first) is prefixed with an apostrophe.
+"""
+
+import csv
+import io
+import tempfile
+import zipfile
+from collections.abc import Iterable, Sequence
+
+from django.http import FileResponse
+from django.utils.translation import gettext as _
+from openpyxl import Workbook, load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+MAX_ROWS = 50_000
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+class SpreadsheetError(Exception):
+    """The file cannot be read as a roster; the message is fit to show the user."""
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "strftime"):
+        return value.strftime("%Y-%m-%d")
+    return str(value)
+
+
+def read_table(uploaded) -> tuple[list[str], list[list[str]]]:
+    """Headers and rows (as text) of the first sheet of an uploaded .xlsx or .csv file."""
+    name = (getattr(uploaded, "name", "") or "").lower()
+    size = getattr(uploaded, "size", None)
+    if size is not None and size > MAX_UPLOAD_BYTES:
+        raise SpreadsheetError(_("The file is larger than 10 MB."))
+    data = uploaded.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise SpreadsheetError(_("The file is larger than 10 MB."))
+    if not data:
+        raise SpreadsheetError(_("The file is empty."))
+    if name.endswith(".xlsx"):
+        rows = _read_xlsx(data)
+    elif name.endswith(".csv"):
+        rows = _read_csv(data)
+    else:
+        raise SpreadsheetError(_("Upload an .xlsx or .csv file."))
+    rows = [[_cell_text(c).strip() for c in row] for row in rows]
+    rows = [row for row in rows if any(row)]
+    if len(rows) < 2:
+        raise SpreadsheetError(_("The file has no rows."))
+    if len(rows) - 1 > MAX_ROWS:
+        raise SpreadsheetError(_("The file has more than %(max)d rows.") % {"max": MAX_ROWS})
+    headers, body = rows[0], rows[1:]
+    width = len(headers)
+    body = [(row + [""] * width)[:width] for row in body]
+    return headers, body
+
+
+def _read_xlsx(data: bytes) -> list[list]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
+                raise SpreadsheetError(_("The spreadsheet unpacks to more than 100 MB."))
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except SpreadsheetError:
+        raise
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as error:
+        raise SpreadsheetError(_("This is not a readable .xlsx file.")) from error
+    try:
+        sheet = workbook.worksheets[0]
+        rows = []
+        for row in sheet.iter_rows(values_only=True):
+            rows.append(list(row))
+            if len(rows) > MAX_ROWS + 1:
+                raise SpreadsheetError(
+                    _("The file has more than %(max)d rows.") % {"max": MAX_ROWS}
+                )
+        return rows
+    except SpreadsheetError:
+        raise
+    except Exception as error:  # openpyxl raises many kinds on a malformed sheet
+        raise SpreadsheetError(_("This is not a readable .xlsx file.")) from error
+    finally:
+        workbook.close()
+
+
+def _read_csv(data: bytes) -> list[list[str]]:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise SpreadsheetError(_("The CSV file is neither UTF-8 nor GBK."))
+    if "\x00" in text:
+        raise SpreadsheetError(_("This is not a text CSV file."))
+    try:
+        return list(csv.reader(io.StringIO(text)))
+    except csv.Error as error:
+        raise SpreadsheetError(_("The CSV file is malformed.")) from error
+
+
+def safe_cell(value):
+    """A value fit for a cell: text that a spreadsheet would run as a formula is defused."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def xlsx_response(
+    filename: str, sheet_title: str, headers: Sequence[str], rows: Iterable[Sequence]
+) -> FileResponse:
+    """Stream an .xlsx built row by row (write-only mode, spooled to a temporary file)."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=sheet_title[:31])
+    sheet.append([str(h) for h in headers])
+    for row in rows:
+        sheet.append([safe_cell(value) for value in row])
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 -- FileResponse closes it when sent
+    workbook.save(handle)
+    handle.seek(0)
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=filename,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )

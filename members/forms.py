@@ -1,0 +1,70 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from households.forms import GroupChoiceField
+from households.models import VillageGroup
+from liaison import access
+from liaison.normalize import normalize_phone, normalize_text
+from liaison.widgets import DateInput
+from members.models import PartyMember
+
+
+class PartyMemberForm(forms.ModelForm):
+    group = GroupChoiceField(queryset=VillageGroup.objects.none(), label=_("Group"), required=False)
+
+    class Meta:
+        model = PartyMember
+        fields = [
+            "village",
+            "group",
+            "name",
+            "gender",
+            "phone",
+            "joined_party_on",
+            "capacity",
+            "latitude",
+            "longitude",
+        ]
+        widgets = {
+            "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+            "joined_party_on": DateInput(),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        villages = access.managed_villages(user)
+        self.fields["village"].queryset = villages
+        self.fields["group"].queryset = VillageGroup.objects.filter(
+            village__in=villages
+        ).select_related("village")
+
+    def clean_name(self):
+        name = normalize_text(self.cleaned_data["name"])
+        if not name:
+            raise forms.ValidationError(_("Enter the member's name."))
+        return name
+
+    def clean_phone(self):
+        return normalize_phone(self.cleaned_data.get("phone"))
+
+    def clean_joined_party_on(self):
+        day = self.cleaned_data.get("joined_party_on")
+        if day and day > timezone.localdate():
+            raise forms.ValidationError(_("The date cannot be in the future."))
+        return day
+
+
+class MemberRetireForm(forms.Form):
+    on = forms.DateField(
+        label=_("Date"),
+        initial=timezone.localdate,
+        widget=DateInput(),
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+    def clean_reason(self):
+        reason = normalize_text(self.cleaned_data["reason"])
+        if not reason:
+            raise forms.ValidationError(_("Give a reason for retiring."))
+        return reason

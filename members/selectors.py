@@ -1,0 +1,56 @@
+"""Reads for the member pages: one query per list whatever the page size."""
+
+from django.db.models import F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from casebook.models import OPEN_STATUSES, Request, Visit
+from households.selectors import households_annotated
+from liaison.dates import month_start, next_month_start
+from liaison.normalize import normalize_text
+from members.models import Assignment, PartyMember
+
+
+def subquery_count(queryset: QuerySet) -> Coalesce:
+    """COUNT(*) of a correlated subquery, as a column of the outer query (no GROUP BY)."""
+    counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def members_annotated(members: QuerySet[PartyMember]) -> QuerySet[PartyMember]:
+    """Members with their load, visits this month and open requests of their households."""
+    start = month_start()
+    return members.select_related("village", "group").annotate(
+        load=subquery_count(
+            Assignment.objects.filter(member_id=OuterRef("pk"), ended_on__isnull=True)
+        ),
+        visits_now=subquery_count(
+            Visit.objects.filter(
+                member_id=OuterRef("pk"),
+                visited_on__gte=start,
+                visited_on__lt=next_month_start(start),
+            )
+        ),
+        open_requests=subquery_count(
+            Request.objects.filter(
+                status__in=OPEN_STATUSES,
+                household__assignments__member_id=OuterRef("pk"),
+                household__assignments__ended_on__isnull=True,
+            )
+        ),
+    )
+
+
+def member_households(member: PartyMember, households: QuerySet) -> QuerySet:
+    """The member's linked households (within the viewer's scope), priority first."""
+    linked = households.filter(assignments__member=member, assignments__ended_on__isnull=True)
+    return households_annotated(linked).order_by("visited_now", "-is_priority", "number")
+
+
+def member_search_q(text: str) -> Q:
+    text = normalize_text(text)
+    if not text:
+        return Q()
+    q = Q(name__contains=text) | Q(phone__contains=text)
+    if text.isascii() and text.replace(" ", "").isalpha():
+        q |= Q(search_key__contains=text.lower().replace(" ", ""))
+    return q
