@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils import translation
+from django.db.models import Q
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from households.models import Household, Village
@@ -252,6 +253,21 @@ class Request(models.Model):
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    @property
+    def is_overdue(self) -> bool:
+        today = timezone.localdate()
+        if self.status == RequestStatus.NEW and self.accept_due_on and self.accept_due_on < today:
+            return True
+        return self.is_open and self.due_on is not None and self.due_on < today
+
+
+def overdue_q(today=None) -> Q:
+    """Open requests past their reply date, or still new past their accept date."""
+    today = today or timezone.localdate()
+    return Q(status__in=OPEN_STATUSES, due_on__lt=today) | Q(
+        status=RequestStatus.NEW, accept_due_on__lt=today
+    )
+
 
 class EventKind(models.TextChoices):
     CREATED = "created", _("Raised")
@@ -411,3 +427,52 @@ class Meeting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.held_at:%Y-%m-%d} {self.topic}"
+
+
+class VisitRevision(models.Model):
+    """The notebook entry as it was before a correction: corrections never erase."""
+
+    visit = models.ForeignKey(
+        Visit, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("visit")
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("corrected by"),
+    )
+    at = models.DateTimeField(_("corrected at"), auto_now_add=True)
+    before = models.JSONField(_("before the correction"))
+
+    class Meta:
+        verbose_name = _("visit correction")
+        verbose_name_plural = _("visit corrections")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.visit_id} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ReplyTemplate(models.Model):
+    """A ready answer staff pick and edit when they reply (as FixMyStreet's councils do)."""
+
+    category = models.ForeignKey(
+        RequestCategory,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reply_templates",
+        verbose_name=_("category"),
+        help_text=_("Leave empty to offer it for every category."),
+    )
+    title = models.CharField(_("title"), max_length=50)
+    text = models.TextField(_("text"), max_length=2000)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("reply template")
+        verbose_name_plural = _("reply templates")
+        ordering = ["category_id", "title"]
+
+    def __str__(self) -> str:
+        return self.title

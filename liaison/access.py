@@ -241,6 +241,19 @@ def can_manage_village(user, village_id: int) -> bool:
     return False
 
 
+MEMBER_REQUEST_ACTIONS = frozenset({"accept", "note", "escalate", "reply", "reopen"})
+
+
+def can_act_on_request(user, request, action: str) -> bool:
+    """Staff of the village act on any of its requests; a member on their households' requests.
+
+    The request must already come from requests(user): a member sees only their own.
+    """
+    if can_manage_village(user, request.village_id):
+        return True
+    return scope_for(user).is_member and action in MEMBER_REQUEST_ACTIONS
+
+
 def require(condition: bool) -> None:
     """Refuse an action outside the user's rights with 404, the same answer as out of scope."""
     if not condition:

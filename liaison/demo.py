@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from casebook.models import (
+    OPEN_STATUSES,
     Duty,
     EscalationLevel,
     EventKind,
@@ -506,15 +507,20 @@ class _VillageBuilder:
             household = rng.choice(self.households)
             member = self.member_of[household.pk]
             age_days = rng.randrange(0, 180)
+            category = self.categories[rng.choice(category_codes)]
             # The first few requests of each village cover every status; the rest follow age.
             if i < len(statuses):
                 status = statuses[i]
-                age_days = min(age_days, 20) if status != RequestStatus.CLOSED else age_days
             elif age_days > 45:
                 status = rng.choices(statuses, weights=[1, 1, 2, 1, 8, 40])[0]
             else:
                 status = rng.choices(statuses, weights=[10, 8, 8, 3, 6, 5])[0]
-            category = self.categories[rng.choice(category_codes)]
+            if status in OPEN_STATUSES:
+                # Most open matters are still within their time limit; about one in five lags.
+                limit = category.accept_days if status == RequestStatus.NEW else category.reply_days
+                age_days = (
+                    rng.randrange(0, limit) if rng.random() < 0.8 else rng.randrange(limit, 40)
+                )
             created_day = self.today - datetime.timedelta(days=age_days)
             created_at = min(
                 _aware(created_day, rng.randint(8, 18), rng.randrange(60)),

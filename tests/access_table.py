@@ -126,6 +126,38 @@ TABLE: list[Row] = [
         kwargs_out=lambda w: {"pk": w.household_x.pk},
     ),
     *_roster_rows("members", "member_a", "member_x"),
+    # The casebook. A member may record visits and requests for their own households.
+    Row("casebook:due", get=EVERYONE_IN, post=NOT_ALLOWED),
+    Row("casebook:notebook", get=EVERYONE_IN, post=NOT_ALLOWED),
+    Row("casebook:visit-new", get=EVERYONE_IN, post=EVERYONE_IN),
+    Row(
+        "casebook:visit-edit",
+        get=VILLAGE_A,
+        post=VILLAGE_A,
+        kwargs=lambda w: {"pk": w.visit_a().pk},
+        get_out=OTHER_TOWNSHIP,
+        kwargs_out=lambda w: {"pk": w.visit_x().pk},
+    ),
+    Row("casebook:inbox", get=EVERYONE_IN, post=NOT_ALLOWED),
+    Row("casebook:request-new", get=EVERYONE_IN, post=EVERYONE_IN),
+    Row(
+        "casebook:request-detail",
+        get=VILLAGE_A,
+        post=NOT_ALLOWED,
+        kwargs=lambda w: {"pk": w.request_a().pk},
+        get_out=OTHER_TOWNSHIP,
+        post_out=NOT_ALLOWED,
+        kwargs_out=lambda w: {"pk": w.request_x().pk},
+    ),
+    Row(
+        "casebook:request-action",
+        get=GET_ONLY,
+        post="302 302 404 302 404 302 302",
+        kwargs=lambda w: {"pk": w.request_a().pk, "action": "accept"},
+        get_out=POST_ONLY,
+        post_out="302 404 302 404 404 404 302",
+        kwargs_out=lambda w: {"pk": w.request_x().pk, "action": "accept"},
+    ),
 ]
 
 # URL names that are not ours to test here: Django admin has its own permission system

@@ -5,10 +5,12 @@ from tests.factories import (
     AssignmentFactory,
     HouseholdFactory,
     PartyMemberFactory,
+    RequestFactory,
     RoleFactory,
     TownshipFactory,
     UserFactory,
     VillageFactory,
+    VisitFactory,
 )
 
 
@@ -50,4 +52,11 @@ def world(db):
     RoleFactory(user=w.secretary_a, village=w.village_a)
     w.secretary_b = UserFactory(username="sec-b")
     RoleFactory(user=w.secretary_b, village=w.village_b)
+    # Lazily made objects of the casebook, for the access table.
+    w.visit_a = lambda: VisitFactory(
+        household=w.household_a, member=w.member_a, recorded_by=w.member_user
+    )
+    w.visit_x = lambda: VisitFactory(household=w.household_x, member=w.member_x)
+    w.request_a = lambda: RequestFactory(household=w.household_a)
+    w.request_x = lambda: RequestFactory(household=w.household_x)
     return w

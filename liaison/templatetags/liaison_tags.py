@@ -24,3 +24,11 @@ def query_replace(context, **changes) -> str:
         else:
             params[key] = value
     return "?" + urlencode(sorted(params.lists()), doseq=True) if params else "?"
+
+
+@register.filter
+def user_label(user) -> str:
+    """A person's name as staff know it: full name, else the login, else a dash."""
+    if user is None:
+        return "—"
+    return user.get_full_name() or user.username

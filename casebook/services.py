@@ -1,0 +1,487 @@
+"""Changes to the notebook and to requests. Each function is one transaction.
+
+Every request transition writes exactly one RequestEvent with its actor, refuses an illegal
+move with a message fit for the user, and refuses a stale form (optimistic version check
+under a row lock), so that two people acting at once never overwrite each other.
+"""
+
+import datetime
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from casebook.models import (
+    OPEN_STATUSES,
+    Duty,
+    EscalationLevel,
+    EventKind,
+    Request,
+    RequestCategory,
+    RequestEvent,
+    RequestSource,
+    RequestStatus,
+    Satisfaction,
+    Visit,
+    VisitRevision,
+)
+from households.models import Household
+from liaison.models import Role, RoleKind
+from members.models import PartyMember
+
+CORRECTION_WINDOW = datetime.timedelta(hours=24)
+HOUSEHOLD_LABEL = gettext_lazy("Household (card page)")
+
+
+class CasebookError(Exception):
+    """A change the casebook refuses; the message is fit to show the user."""
+
+
+class StaleRequest(CasebookError):
+    """Someone else changed the request since the form was shown."""
+
+
+# --- The notebook ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def visit_record(
+    *,
+    member: PartyMember,
+    household: Household,
+    by,
+    visited_on: datetime.date,
+    channel: str,
+    duties: list[Duty],
+    notes: str = "",
+    sanitation: str = "",
+    hazard_found: bool = False,
+    follow_up: bool = False,
+) -> Visit:
+    """Write a notebook entry by (or on behalf of) the member linked to the household."""
+    if visited_on > timezone.localdate():
+        raise CasebookError(_("A visit cannot be dated in the future."))
+    if household.village_id != member.village_id:
+        raise CasebookError(_("The member and the household belong to different villages."))
+    visit = Visit(
+        member=member,
+        household=household,
+        visited_on=visited_on,
+        channel=channel,
+        notes=notes,
+        sanitation=sanitation,
+        hazard_found=hazard_found,
+        follow_up=follow_up,
+        recorded_by=by,
+    )
+    _full_clean(visit)
+    visit.save()
+    visit.duties.set(duties)
+    return visit
+
+
+def visit_can_correct(visit: Visit, user, *, is_staff_level: bool) -> bool:
+    """The author may correct an entry for 24 hours; afterwards only staff may."""
+    if is_staff_level:
+        return True
+    fresh = timezone.now() - visit.created_at <= CORRECTION_WINDOW
+    return fresh and visit.recorded_by_id == user.pk
+
+
+@transaction.atomic
+def visit_correct(*, visit: Visit, by, is_staff_level: bool, **changes) -> Visit:
+    """Correct a notebook entry, keeping what it said before in a revision."""
+    visit = Visit.objects.select_for_update().get(pk=visit.pk)
+    if not visit_can_correct(visit, by, is_staff_level=is_staff_level):
+        raise CasebookError(
+            _("Entries can be corrected by their author for 24 hours; after that ask staff.")
+        )
+    if changes.get("visited_on") and changes["visited_on"] > timezone.localdate():
+        raise CasebookError(_("A visit cannot be dated in the future."))
+    before = {
+        "visited_on": visit.visited_on.isoformat(),
+        "channel": visit.channel,
+        "notes": visit.notes,
+        "sanitation": visit.sanitation,
+        "hazard_found": visit.hazard_found,
+        "follow_up": visit.follow_up,
+        "duties": sorted(visit.duties.values_list("code", flat=True)),
+    }
+    duties = changes.pop("duties", None)
+    for name, value in changes.items():
+        setattr(visit, name, value)
+    visit.corrected_at = timezone.now()
+    visit.corrected_by = by
+    _full_clean(visit)
+    visit.save()
+    if duties is not None:
+        visit.duties.set(duties)
+    VisitRevision.objects.create(visit=visit, changed_by=by, before=before)
+    return visit
+
+
+# --- Requests -------------------------------------------------------------------------------
+
+
+def _full_clean(obj) -> None:
+    try:
+        obj.full_clean()
+    except ValidationError as error:
+        raise CasebookError("; ".join(error.messages)) from error
+
+
+def _role_user(kind: str, *, village=None, township_id=None):
+    roles = Role.objects.filter(kind=kind, user__is_active=True).select_related("user")
+    if kind == RoleKind.SECRETARY:
+        roles = roles.filter(village=village)
+    else:
+        roles = roles.filter(township_id=township_id)
+    role = roles.order_by("id").first()
+    return role.user if role else None
+
+
+def default_owner(household: Household):
+    """The household's member if they have a login, else the village secretary."""
+    member = (
+        PartyMember.objects.filter(
+            assignments__household=household,
+            assignments__ended_on__isnull=True,
+            is_active=True,
+            user__is_active=True,
+        )
+        .select_related("user")
+        .first()
+    )
+    if member:
+        return member.user
+    return _role_user(RoleKind.SECRETARY, village=household.village)
+
+
+@transaction.atomic
+def request_raise(
+    *,
+    household: Household,
+    category: RequestCategory,
+    description: str,
+    source: str,
+    by=None,
+    actor_label: str = "",
+    contact_phone: str = "",
+    visit: Visit | None = None,
+) -> Request:
+    """Record a household's matter; it gets an owner and due dates from its category."""
+    description = (description or "").strip()
+    if not description:
+        raise CasebookError(_("Describe the matter."))
+    if not household.is_active:
+        raise CasebookError(_("This household is no longer on the roster."))
+    now = timezone.now()
+    today = timezone.localdate(now)
+    request = Request(
+        household=household,
+        village_id=household.village_id,
+        recorded_by=by,
+        source=source,
+        category=category,
+        description=description,
+        contact_phone=contact_phone,
+        owner=default_owner(household),
+        visit=visit,
+        accept_due_on=today + datetime.timedelta(days=category.accept_days),
+        due_on=today + datetime.timedelta(days=category.reply_days),
+        created_at=now,
+    )
+    _full_clean(request)
+    request.save()
+    RequestEvent.objects.create(
+        request=request,
+        kind=EventKind.CREATED,
+        actor=by,
+        actor_label=str(actor_label),
+        to_status=RequestStatus.NEW,
+        text=description,
+        at=now,
+    )
+    return request
+
+
+S = RequestStatus
+# action: the statuses it may start from
+TRANSITIONS = {
+    "accept": (S.NEW,),
+    "assign": OPEN_STATUSES,
+    "note": (S.ACCEPTED, S.IN_PROGRESS, S.ESCALATED),
+    "escalate": (S.NEW, S.ACCEPTED, S.IN_PROGRESS, S.ESCALATED),
+    "reply": (S.ACCEPTED, S.IN_PROGRESS, S.ESCALATED),
+    "close": (S.REPLIED,),
+    "reopen": (S.REPLIED, S.CLOSED),
+    "confirm": (S.REPLIED,),
+}
+ILLEGAL = {
+    "accept": gettext_lazy("Only a new request can be accepted."),
+    "assign": gettext_lazy("A replied or closed request has no owner to change."),
+    "note": gettext_lazy("Accept the request before adding progress."),
+    "escalate": gettext_lazy("A replied or closed request cannot be escalated."),
+    "reply": gettext_lazy("Accept the request before replying."),
+    "close": gettext_lazy("Only a replied request can be closed."),
+    "reopen": gettext_lazy("Only a replied or closed request can be reopened."),
+    "confirm": gettext_lazy("There is no reply to confirm yet."),
+}
+
+
+def _lock(request: Request, action: str, expected_version: int | None) -> Request:
+    locked = Request.objects.select_for_update().get(pk=request.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleRequest(
+            _("This request was changed by someone else; here is the new state. Nothing was saved.")
+        )
+    if locked.status not in TRANSITIONS[action]:
+        raise CasebookError(str(ILLEGAL[action]))
+    return locked
+
+
+def _commit(request: Request, *, kind, by, from_status, text="", actor_label="", fields=()):
+    now = timezone.now()
+    request.version = F("version") + 1
+    request.save(update_fields=["status", "version", "updated_at", *fields])
+    request.refresh_from_db(fields=["version"])
+    RequestEvent.objects.create(
+        request=request,
+        kind=kind,
+        actor=by,
+        actor_label=str(actor_label),
+        from_status=from_status,
+        to_status=request.status,
+        text=text,
+        at=now,
+    )
+    return request
+
+
+@transaction.atomic
+def request_accept(
+    *, request: Request, by, expected_version: int | None, text: str = ""
+) -> Request:
+    """new → accepted: someone has taken the matter on."""
+    request = _lock(request, "accept", expected_version)
+    from_status = request.status
+    request.status = S.ACCEPTED
+    fields = []
+    if request.owner_id is None:
+        request.owner = by
+        fields.append("owner")
+    return _commit(
+        request, kind=EventKind.ACCEPTED, by=by, from_status=from_status, text=text, fields=fields
+    )
+
+
+@transaction.atomic
+def request_assign(
+    *, request: Request, owner, by, expected_version: int | None, text: str = ""
+) -> Request:
+    """Give an open request a new owner (status unchanged)."""
+    request = _lock(request, "assign", expected_version)
+    if owner is None or not owner.is_active:
+        raise CasebookError(_("Choose an active user as the owner."))
+    request.owner = owner
+    label = owner.get_full_name() or owner.username
+    text = _("New owner: %(owner)s") % {"owner": label} + (f"。{text}" if text else "")
+    return _commit(
+        request,
+        kind=EventKind.ASSIGNED,
+        by=by,
+        from_status=request.status,
+        text=text,
+        fields=["owner"],
+    )
+
+
+@transaction.atomic
+def request_note(*, request: Request, by, text: str, expected_version: int | None) -> Request:
+    """A progress note; an accepted request moves to "in progress"."""
+    if not text.strip():
+        raise CasebookError(_("Write what was done."))
+    request = _lock(request, "note", expected_version)
+    from_status = request.status
+    if request.status == S.ACCEPTED:
+        request.status = S.IN_PROGRESS
+    return _commit(request, kind=EventKind.NOTE, by=by, from_status=from_status, text=text.strip())
+
+
+@transaction.atomic
+def request_escalate(
+    *, request: Request, level: str, reason: str, by, expected_version: int | None
+) -> Request:
+    """Hand the request up to the village or the township, with a reason and a new owner."""
+    if not reason.strip():
+        raise CasebookError(_("Give a reason for escalating."))
+    if level not in EscalationLevel.values:
+        raise CasebookError(_("Escalate to the village or the township."))
+    request = _lock(request, "escalate", expected_version)
+    if request.status == S.ESCALATED and (
+        request.escalation_level == EscalationLevel.TOWNSHIP or level == request.escalation_level
+    ):
+        raise CasebookError(_("The request is already escalated there."))
+    village = request.village
+    if level == EscalationLevel.VILLAGE:
+        owner = _role_user(RoleKind.SECRETARY, village=village)
+    else:
+        owner = _role_user(RoleKind.TOWNSHIP, township_id=village.township_id)
+    from_status = request.status
+    request.status = S.ESCALATED
+    request.escalation_level = level
+    request.owner = owner or request.owner
+    return _commit(
+        request,
+        kind=EventKind.ESCALATED,
+        by=by,
+        from_status=from_status,
+        text=reason.strip(),
+        fields=["escalation_level", "owner"],
+    )
+
+
+@transaction.atomic
+def request_reply(*, request: Request, text: str, by, expected_version: int | None) -> Request:
+    """The answer the household reads on its card page."""
+    if not text.strip():
+        raise CasebookError(_("Write the reply."))
+    request = _lock(request, "reply", expected_version)
+    from_status = request.status
+    request.status = S.REPLIED
+    request.reply = text.strip()
+    request.replied_at = timezone.now()
+    request.replied_by = by
+    request.satisfaction = ""
+    return _commit(
+        request,
+        kind=EventKind.REPLIED,
+        by=by,
+        from_status=from_status,
+        text=request.reply,
+        fields=["reply", "replied_at", "replied_by", "satisfaction"],
+    )
+
+
+@transaction.atomic
+def request_close(*, request: Request, reason: str, by, expected_version: int | None) -> Request:
+    """Staff close a replied request the household cannot confirm, saying why."""
+    if not reason.strip():
+        raise CasebookError(_("Give a reason for closing without the household's confirmation."))
+    request = _lock(request, "close", expected_version)
+    from_status = request.status
+    request.status = S.CLOSED
+    request.closed_at = timezone.now()
+    return _commit(
+        request,
+        kind=EventKind.CLOSED,
+        by=by,
+        from_status=from_status,
+        text=reason.strip(),
+        fields=["closed_at"],
+    )
+
+
+@transaction.atomic
+def request_reopen(*, request: Request, reason: str, by, expected_version: int | None) -> Request:
+    """Take a replied or closed matter up again."""
+    if not reason.strip():
+        raise CasebookError(_("Give a reason for reopening."))
+    request = _lock(request, "reopen", expected_version)
+    from_status = request.status
+    request.status = S.IN_PROGRESS
+    request.closed_at = None
+    request.satisfaction = (
+        Satisfaction.UNSATISFIED if from_status == S.REPLIED else request.satisfaction
+    )
+    return _commit(
+        request,
+        kind=EventKind.REOPENED,
+        by=by,
+        from_status=from_status,
+        text=reason.strip(),
+        fields=["closed_at", "satisfaction"],
+    )
+
+
+@transaction.atomic
+def request_confirm(*, request: Request, solved: bool, text: str = "") -> Request:
+    """The household's verdict from its card page: solved closes it, not solved reopens it."""
+    request = _lock(request, "confirm", None)
+    from_status = request.status
+    if solved:
+        request.status = S.CLOSED
+        request.satisfaction = Satisfaction.SATISFIED
+        request.closed_at = timezone.now()
+        kind = EventKind.CONFIRMED
+        text = text or _("The household confirmed the matter is solved.")
+    else:
+        request.status = S.IN_PROGRESS
+        request.satisfaction = Satisfaction.UNSATISFIED
+        kind = EventKind.REOPENED
+        text = text or _("The household says the matter is not solved.")
+    return _commit(
+        request,
+        kind=kind,
+        by=None,
+        from_status=from_status,
+        text=text,
+        actor_label=HOUSEHOLD_LABEL,
+        fields=["satisfaction", "closed_at"],
+    )
+
+
+def request_sources_for_staff() -> list[tuple[str, str]]:
+    """Sources staff and members record by hand (the card page records its own)."""
+    return [(value, label) for value, label in RequestSource.choices if value != RequestSource.CARD]
+
+
+def owner_candidates(request: Request):
+    """Who may own a request: the village's member logins, its secretaries, township staff."""
+    village = request.village
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(
+            Q(party_member__village=village, party_member__is_active=True)
+            | Q(liaison_roles__village=village)
+            | Q(liaison_roles__township_id=village.township_id)
+        )
+        .distinct()
+        .order_by("username")
+    )
+
+
+@transaction.atomic
+def visit_record_with_request(
+    *, household: Household, by, request_category=None, request_description="", **visit
+) -> tuple[Visit, Request | None]:
+    """A notebook entry, and (when asked) the request it raises, in one step.
+
+    The entry is written for the member linked to the household now.
+    """
+    member = (
+        PartyMember.objects.filter(
+            assignments__household=household, assignments__ended_on__isnull=True
+        )
+        .order_by("id")
+        .first()
+    )
+    if member is None:
+        raise CasebookError(_("This household has no liaison member; link one first."))
+    entry = visit_record(member=member, household=household, by=by, **visit)
+    request = None
+    if request_category is not None:
+        request = request_raise(
+            household=household,
+            category=request_category,
+            description=request_description,
+            source=RequestSource.VISIT,
+            by=by,
+            visit=entry,
+        )
+    return entry, request

@@ -1,0 +1,278 @@
+from itertools import groupby
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from casebook import selectors, services
+from casebook.filters import RequestFilter
+from casebook.forms import (
+    AssignForm,
+    EscalateForm,
+    ReplyForm,
+    RequestForm,
+    TextActionForm,
+    VisitCorrectionForm,
+    VisitForm,
+)
+from casebook.models import ReplyTemplate
+from households.models import HouseholdStatus
+from liaison import access
+
+PAGE_SIZE = 50
+
+
+def _active_households(user):
+    return access.households(user).filter(status=HouseholdStatus.ACTIVE)
+
+
+@login_required
+@require_safe
+def due(request: HttpRequest) -> HttpResponse:
+    """Linked households not yet visited this month: a member's own, or a village's by member."""
+    scope = access.scope_for(request.user)
+    access.require(scope.is_member or scope.is_staff_level)
+    households = access.households(request.user)
+    village = None
+    if scope.is_staff_level and request.GET.get("mine") != "1":
+        villages = access.managed_villages(request.user)
+        village = villages.filter(pk=request.GET.get("village") or 0).first() or villages.first()
+        households = households.filter(village=village)
+    else:
+        households = households.filter(
+            assignments__member_id=scope.member_id, assignments__ended_on__isnull=True
+        )
+    rows = list(selectors.households_due(households)[:2000])
+    groups = [(name, list(items)) for name, items in groupby(rows, key=lambda h: h.member_name)]
+    return render(
+        request,
+        "casebook/due.html",
+        {
+            "groups": groups,
+            "count": len(rows),
+            "village": village,
+            "villages": access.managed_villages(request.user) if village else None,
+            "scope": scope,
+        },
+    )
+
+
+@login_required
+@require_safe
+def notebook(request: HttpRequest) -> HttpResponse:
+    visits = (
+        access.visits(request.user)
+        .select_related("member", "household__group")
+        .prefetch_related("duties")
+        .order_by("-visited_on", "-id")
+    )
+    scope = access.scope_for(request.user)
+    if scope.is_member and not scope.is_staff_level:
+        visits = visits.filter(member_id=scope.member_id)
+    page = Paginator(visits, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "casebook/notebook.html", {"page": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def visit_new(request: HttpRequest) -> HttpResponse:
+    scope = access.scope_for(request.user)
+    access.require(scope.is_member or scope.is_staff_level)
+    households = _active_households(request.user)
+    form = VisitForm(
+        request.POST or None,
+        households=households,
+        initial={"household": request.GET.get("household")},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            visit, raised = services.visit_record_with_request(
+                household=data["household"],
+                by=request.user,
+                visited_on=data["visited_on"],
+                channel=data["channel"],
+                duties=list(data["duties"]),
+                notes=data["notes"],
+                sanitation=data["sanitation"],
+                hazard_found=data["hazard_found"],
+                follow_up=data["follow_up"],
+                request_category=data["request_category"] if data["open_request"] else None,
+                request_description=data["request_description"],
+            )
+        except services.CasebookError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request, _("Visit to %(name)s recorded.") % {"name": visit.household.head_name}
+            )
+            if raised:
+                messages.success(request, _("Request #%(id)d opened.") % {"id": raised.pk})
+                return redirect("casebook:request-detail", pk=raised.pk)
+            return redirect("casebook:due")
+    return render(request, "casebook/visit_form.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def visit_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = access.get_or_404(
+        access.visits(request.user).select_related("household", "member"), pk=pk
+    )
+    scope = access.scope_for(request.user)
+    staff = access.can_manage_village(request.user, visit.household.village_id)
+    access.require(services.visit_can_correct(visit, request.user, is_staff_level=staff))
+    initial = {
+        "visited_on": visit.visited_on,
+        "channel": visit.channel,
+        "duties": list(visit.duties.all()),
+        "notes": visit.notes,
+        "sanitation": visit.sanitation,
+        "hazard_found": visit.hazard_found,
+        "follow_up": visit.follow_up,
+    }
+    form = VisitCorrectionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["duties"] = list(data["duties"])
+        try:
+            services.visit_correct(visit=visit, by=request.user, is_staff_level=staff, **data)
+        except services.CasebookError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("The entry is corrected; what it said before is kept."))
+            return redirect("households:detail", pk=visit.household_id)
+    return render(
+        request,
+        "casebook/visit_edit.html",
+        {
+            "form": form,
+            "visit": visit,
+            "revisions": visit.revisions.select_related("changed_by"),
+            "scope": scope,
+        },
+    )
+
+
+@login_required
+@require_safe
+def inbox(request: HttpRequest) -> HttpResponse:
+    filterset = RequestFilter(
+        request.GET or None,
+        queryset=selectors.inbox(access.requests(request.user)),
+        user=request.user,
+    )
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "casebook/inbox.html", {"filter": filterset, "page": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_new(request: HttpRequest) -> HttpResponse:
+    scope = access.scope_for(request.user)
+    access.require(scope.is_member or scope.is_staff_level)
+    form = RequestForm(
+        request.POST or None,
+        households=_active_households(request.user),
+        initial={"household": request.GET.get("household")},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            raised = services.request_raise(by=request.user, **form.cleaned_data)
+        except services.CasebookError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Request #%(id)d opened.") % {"id": raised.pk})
+            return redirect("casebook:request-detail", pk=raised.pk)
+    return render(request, "casebook/request_form.html", {"form": form})
+
+
+def _action_forms(user, req, reply_text: str = "") -> dict:
+    """The forms of the transitions this user may make on this request now."""
+    version = {"version": req.version}
+    forms = {}
+    for action in ("accept", "note", "escalate", "reply", "close", "reopen", "assign"):
+        if req.status not in services.TRANSITIONS[action] or not access.can_act_on_request(
+            user, req, action
+        ):
+            continue
+        if action == "assign":
+            forms[action] = AssignForm(initial=version, owners=services.owner_candidates(req))
+        elif action == "escalate":
+            forms[action] = EscalateForm(initial=version)
+        elif action == "reply":
+            forms[action] = ReplyForm(initial={**version, "text": reply_text})
+        else:
+            forms[action] = TextActionForm(initial=version)
+    return forms
+
+
+def _reply_templates(req):
+    """Templates for the request's category and the general ones."""
+    return ReplyTemplate.objects.filter(is_active=True).filter(
+        Q(category__isnull=True) | Q(category=req.category_id)
+    )
+
+
+@login_required
+@require_safe
+def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    req = access.request_for(request.user, pk)
+    templates = list(_reply_templates(req).order_by("category_id", "title"))
+    # Picking a template reloads the page with its text in the reply box (works without JS).
+    chosen = next((t for t in templates if str(t.pk) == request.GET.get("template")), None)
+    forms = _action_forms(request.user, req, reply_text=chosen.text if chosen else "")
+    return render(
+        request,
+        "casebook/request_detail.html",
+        {
+            "req": req,
+            "events": selectors.timeline(req),
+            "forms": forms,
+            "templates": templates if "reply" in forms else [],
+        },
+    )
+
+
+ACTIONS = {
+    "accept": (TextActionForm, lambda req, user, d: services.request_accept(
+        request=req, by=user, expected_version=d["version"], text=d["text"])),
+    "note": (TextActionForm, lambda req, user, d: services.request_note(
+        request=req, by=user, text=d["text"], expected_version=d["version"])),
+    "escalate": (EscalateForm, lambda req, user, d: services.request_escalate(
+        request=req, level=d["level"], reason=d["text"], by=user, expected_version=d["version"])),
+    "reply": (ReplyForm, lambda req, user, d: services.request_reply(
+        request=req, text=d["text"], by=user, expected_version=d["version"])),
+    "close": (TextActionForm, lambda req, user, d: services.request_close(
+        request=req, reason=d["text"], by=user, expected_version=d["version"])),
+    "reopen": (TextActionForm, lambda req, user, d: services.request_reopen(
+        request=req, reason=d["text"], by=user, expected_version=d["version"])),
+    "assign": (AssignForm, lambda req, user, d: services.request_assign(
+        request=req, owner=d["owner"], by=user, expected_version=d["version"], text=d["text"])),
+}  # fmt: skip
+
+
+@login_required
+@require_POST
+def request_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    req = access.request_for(request.user, pk)
+    access.require(action in ACTIONS and access.can_act_on_request(request.user, req, action))
+    form_class, run = ACTIONS[action]
+    kwargs = {"owners": services.owner_candidates(req)} if form_class is AssignForm else {}
+    form = form_class(request.POST, **kwargs)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, errors[0])
+        return redirect("casebook:request-detail", pk=req.pk)
+    try:
+        run(req, request.user, form.cleaned_data)
+    except services.CasebookError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("casebook:request-detail", pk=req.pk)
