@@ -25,6 +25,7 @@ messages: $(STAMP)
 ## Serve the seeded demo on the embedded SQLite database.
 run: setup
 	$(DJANGO) migrate --noinput
+	$(DJANGO) createcachetable
 	$(DJANGO) seed_demo
 	@echo "Serving on http://$(HOST)/ (Ctrl-C to stop)"
 	$(DJANGO) runserver $(HOST)
@@ -35,6 +36,7 @@ system-deps:
 	command -v xgettext >/dev/null 2>&1 || missing="$$missing gettext"; \
 	test -x /usr/bin/chromium || missing="$$missing chromium"; \
 	fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
+	command -v zbarimg >/dev/null 2>&1 || missing="$$missing zbar-tools"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing:$$missing"; \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \

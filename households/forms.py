@@ -1,12 +1,15 @@
 from django import forms
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from casebook.models import RequestCategory
 from households.models import Household, VillageGroup
 from households.services import RETIRED_STATUSES
 from liaison import access
 from liaison.normalize import normalize_phone, normalize_text
 from liaison.spreadsheets import SpreadsheetError, read_table
+from liaison.validators import phone_validator
 from liaison.widgets import DateInput
 
 
@@ -95,3 +98,85 @@ class RosterUploadForm(forms.Form):
         upload.seek(0)
         self.cleaned_data["content"] = upload.read()
         return upload
+
+
+class CardSelectionForm(forms.Form):
+    """Which cards to print: a village, a group, some households, or those needing reprint."""
+
+    village = forms.ModelChoiceField(label=_("Village"), queryset=None, required=False)
+    group = GroupChoiceField(label=_("Group"), queryset=VillageGroup.objects.none(), required=False)
+    households = forms.CharField(required=False, widget=forms.HiddenInput)
+    stale = forms.BooleanField(label=_("Only cards that need reprinting"), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        villages = access.managed_villages(user)
+        self.fields["village"].queryset = villages
+        self.fields["village"].empty_label = _("All villages")
+        self.fields["group"].queryset = VillageGroup.objects.filter(
+            village__in=villages
+        ).select_related("village")
+        self.fields["group"].empty_label = _("All groups")
+
+    def clean_households(self):
+        raw = self.cleaned_data.get("households") or ""
+        try:
+            return [int(part) for part in raw.split(",") if part.strip()]
+        except ValueError:
+            raise forms.ValidationError(_("Choose households from the list.")) from None
+
+    def select(self, households):
+        """Narrow the user's households to this selection."""
+        data = self.cleaned_data
+        if data.get("village"):
+            households = households.filter(village=data["village"])
+        if data.get("group"):
+            households = households.filter(group=data["group"])
+        if data.get("households"):
+            households = households.filter(pk__in=data["households"])
+        if data.get("stale"):
+            households = households.filter(
+                Q(card_printed_version__isnull=True) | Q(card_printed_version__lt=F("card_version"))
+            )
+        return households
+
+
+class CardRequestForm(forms.Form):
+    """What a villager may send from the card page: short, plain text."""
+
+    category = forms.ModelChoiceField(
+        label=_("What is it about?"),
+        queryset=RequestCategory.objects.filter(is_active=True),
+        empty_label=_("Choose…"),
+    )
+    description = forms.CharField(
+        label=_("Your matter"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": 500}),
+        help_text=_("At most 500 characters."),
+    )
+    contact_phone = forms.CharField(
+        label=_("Phone to call you back (optional)"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+
+    def clean_description(self):
+        text = self.cleaned_data["description"].strip()
+        if not normalize_text(text):
+            raise forms.ValidationError(_("Describe the matter."))
+        return text
+
+    def clean_contact_phone(self):
+        phone = normalize_phone(self.cleaned_data.get("contact_phone"))
+        if phone:
+            phone_validator(phone)
+        return phone
+
+
+class CardCodeForm(forms.Form):
+    code = forms.CharField(label=_("Code on the card"), max_length=20)
+
+    def clean_code(self):
+        return normalize_text(self.cleaned_data["code"]).replace("-", "").replace(" ", "").upper()

@@ -12,8 +12,16 @@ from liaison.validators import phone_validator, validate_latitude, validate_long
 
 
 def new_card_token() -> str:
-    """A long random token for the card's QR link: unguessable and unrelated to the id."""
-    return secrets.token_urlsafe(24)
+    """A long random token for the card's QR link (128 bits): unguessable, unrelated to the id."""
+    return secrets.token_urlsafe(16)
+
+
+CARD_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: easy to read aloud
+
+
+def new_card_code() -> str:
+    """The short code printed under the QR code for people who type (10 characters, 50 bits)."""
+    return "".join(secrets.choice(CARD_CODE_ALPHABET) for _ in range(10))
 
 
 class Township(models.Model):
@@ -145,6 +153,9 @@ class Household(models.Model):
     card_token = models.CharField(
         _("card token"), max_length=64, unique=True, default=new_card_token, editable=False
     )
+    card_code = models.CharField(
+        _("card code"), max_length=12, unique=True, default=new_card_code, editable=False
+    )
     card_version = models.PositiveIntegerField(_("card version"), default=1, editable=False)
     card_printed_version = models.PositiveIntegerField(
         _("printed card version"), null=True, blank=True, editable=False
@@ -217,6 +228,15 @@ class Household(models.Model):
     def is_active(self) -> bool:
         return self.status == HouseholdStatus.ACTIVE
 
+    @property
+    def card_is_stale(self) -> bool:
+        """Never printed, or changed (new member, new token) since it was printed."""
+        return self.card_printed_version is None or self.card_printed_version < self.card_version
+
+    @property
+    def card_code_display(self) -> str:
+        return f"{self.card_code[:5]}-{self.card_code[5:]}"
+
 
 class RosterUpload(models.Model):
     """An uploaded roster kept between its preview and its confirmation (and as history)."""
@@ -245,3 +265,17 @@ class RosterUpload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.filename}"
+
+
+class CardQRCode(models.Model):
+    """A drawn QR code, kept so that printing thousands of cards does not redraw them all."""
+
+    url = models.CharField(max_length=300, unique=True)
+    svg = models.TextField()
+
+    class Meta:
+        verbose_name = _("card QR code")
+        verbose_name_plural = _("card QR codes")
+
+    def __str__(self) -> str:
+        return self.url

@@ -6,7 +6,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from households.models import Household, HouseholdStatus
+from households.models import Household, HouseholdStatus, new_card_code, new_card_token
+from liaison.audit import log_access
+from liaison.models import AccessLog
 from members.services import assignments_end
 
 
@@ -69,3 +71,33 @@ def household_reinstate(*, household: Household, by) -> Household:
     household.retired_reason = ""
     household.save()
     return household
+
+
+@transaction.atomic
+def card_rotate(*, household: Household, by) -> Household:
+    """A lost card: new token and code, so the old QR code stops working; reprint the card."""
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    household.card_token = new_card_token()
+    household.card_code = new_card_code()
+    household.card_version += 1
+    household.save(update_fields=["card_token", "card_code", "card_version", "updated_at"])
+    return household
+
+
+@transaction.atomic
+def cards_mark_printed(*, households: list[Household], by, request, description: str) -> None:
+    """Record a printed card sheet: the cards count as printed at their version; log it."""
+    by_version: dict[int, list[int]] = {}
+    for household in households:
+        by_version.setdefault(household.card_version, []).append(household.pk)
+    for version, ids in by_version.items():
+        # Only if the card has not changed again since the sheet was drawn.
+        Household.objects.filter(pk__in=ids, card_version=version).update(
+            card_printed_version=version
+        )
+    log_access(
+        request,
+        action=AccessLog.Action.PRINT_CARDS,
+        description=description,
+        record_count=len(households),
+    )

@@ -3,13 +3,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from households import importing, selectors, services
+from households import cards, importing, selectors, services
 from households.filters import HouseholdFilter
-from households.forms import HouseholdForm, HouseholdRetireForm, RosterUploadForm
-from households.models import RosterUpload
+from households.forms import (
+    CardSelectionForm,
+    HouseholdForm,
+    HouseholdRetireForm,
+    RosterUploadForm,
+)
+from households.models import HouseholdStatus, RosterUpload
 from liaison import access
 from liaison.audit import log_access
 from liaison.models import AccessLog
@@ -231,3 +237,83 @@ def import_preview(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         "households/import_preview.html",
         {"upload": upload, "plan": plan, "kind": kind, "kind_label": importing.KIND_LABELS[kind]},
     )
+
+
+# --- Heart-link cards -----------------------------------------------------------------------
+
+CARDS_PER_SHEET = 8
+
+
+@login_required
+@require_safe
+def card_sheets(request: HttpRequest) -> HttpResponse:
+    """Choose the cards to print; see which printed cards are out of date."""
+    access.require(access.can_manage_rosters(request.user))
+    households = access.households(request.user).filter(status=HouseholdStatus.ACTIVE)
+    stale = CardSelectionForm({"stale": True}, user=request.user)
+    stale.is_valid()
+    stale_households = stale.select(households).select_related("village", "group")
+    page = Paginator(stale_households.order_by("village__code", "number"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "households/cards.html",
+        {"form": CardSelectionForm(user=request.user), "page": page},
+    )
+
+
+@login_required
+@require_POST
+def card_print(request: HttpRequest) -> HttpResponse:
+    """The printable sheet (A4, eight cards a page); printing is logged and marks the cards."""
+    access.require(access.can_manage_rosters(request.user))
+    form = CardSelectionForm(request.POST, user=request.user)
+    if not form.is_valid():
+        messages.error(request, _("Choose which cards to print."))
+        return redirect("households:cards")
+    households = form.select(access.households(request.user).filter(status=HouseholdStatus.ACTIVE))
+    rows = list(cards.card_households(households))
+    if not rows:
+        messages.error(request, _("No card matches this choice."))
+        return redirect("households:cards")
+    for household in rows:
+        household.card_url = cards.card_url(request, household)
+    for household, svg in zip(rows, cards.qr_svgs([h.card_url for h in rows]), strict=True):
+        household.qr = svg
+    services.cards_mark_printed(
+        households=rows,
+        by=request.user,
+        request=request,
+        description=_("Card sheet: %(choice)s") % {"choice": _describe(form)},
+    )
+    sheets = [rows[i : i + CARDS_PER_SHEET] for i in range(0, len(rows), CARDS_PER_SHEET)]
+    lookup_url = cards.public_url(request, reverse("card-lookup")).split("://", 1)[-1]
+    return render(
+        request,
+        "households/card_sheet.html",
+        {"sheets": sheets, "count": len(rows), "lookup_url": lookup_url},
+    )
+
+
+def _describe(form: CardSelectionForm) -> str:
+    data = form.cleaned_data
+    parts = [str(data[k]) for k in ("village", "group") if data.get(k)]
+    if data.get("households"):
+        parts.append(_("%(n)d chosen households") % {"n": len(data["households"])})
+    if data.get("stale"):
+        parts.append(_("needing reprint"))
+    return "、".join(parts) or _("all villages")
+
+
+@login_required
+@require_POST
+def card_rotate(request: HttpRequest, pk: int) -> HttpResponse:
+    """A lost card: the old QR code stops working at once."""
+    household = access.household_for(request.user, pk)
+    access.require(access.can_manage_rosters(request.user))
+    services.card_rotate(household=household, by=request.user)
+    messages.success(
+        request, _("The old card no longer works. Print the new card for the household.")
+    )
+    return redirect("households:detail", pk=household.pk)

@@ -92,3 +92,22 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.get_action_display()}"
+
+
+class RateCounter(models.Model):
+    """Hits per key and time window, shared by every worker and host through the database.
+
+    Used for rate limits when no Redis is configured (liaison/ratelimit.py).
+    """
+
+    key = models.CharField(max_length=150)
+    window = models.BigIntegerField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "window"], name="ratecounter_key_window")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}@{self.window}: {self.count}"

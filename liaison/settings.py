@@ -98,6 +98,29 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Cache and rate limits -------------------------------------------------------------------
+# Shared by every worker: Redis when REDIS_URL is set, else a table in the database.
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+    RATE_LIMIT_BACKEND = "cache"
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "liaison_cache",
+        }
+    }
+    RATE_LIMIT_BACKEND = "database"
+# The villager's card page: submissions per card and per address, and page views per address.
+CARD_SUBMIT_PER_TOKEN_PER_HOUR = env_int("CARD_SUBMIT_PER_TOKEN_PER_HOUR", 5)
+CARD_SUBMIT_PER_IP_PER_HOUR = env_int("CARD_SUBMIT_PER_IP_PER_HOUR", 20)
+CARD_VIEWS_PER_IP_PER_MINUTE = env_int("CARD_VIEWS_PER_IP_PER_MINUTE", 60)
+# The address printed in QR codes (e.g. https://liaison.example.org); default: the request's.
+PUBLIC_BASE_URL = (env_str("PUBLIC_BASE_URL") or "").rstrip("/")
+
 # --- Authentication -------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

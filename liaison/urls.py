@@ -2,10 +2,14 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from households import public
 from liaison import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("c/", public.card_lookup, name="card-lookup"),
+    path("c/<str:token>/", public.card_page, name="card"),
+    path("c/<str:token>/requests/<int:pk>/confirm/", public.card_confirm, name="card-confirm"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

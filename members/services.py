@@ -4,10 +4,11 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from households.models import Household
 from members.models import Assignment, PartyMember
 
 
@@ -27,15 +28,20 @@ def member_save(*, member: PartyMember, by) -> PartyMember:
 def assignments_end(
     *, assignments: QuerySet[Assignment], on: datetime.date, reason: str, by
 ) -> int:
-    """End open assignments on a day with a reason; history stays, nothing is deleted."""
-    ended = 0
+    """End open assignments on a day with a reason; history stays, nothing is deleted.
+
+    The households' printed cards become stale (they name the member).
+    """
+    ended = []
     for assignment in assignments.select_for_update().filter(ended_on__isnull=True):
         assignment.ended_on = max(on, assignment.started_on)
         assignment.end_reason = reason[:200]
         assignment.ended_by = by
         assignment.save(update_fields=["ended_on", "end_reason", "ended_by"])
-        ended += 1
-    return ended
+        ended.append(assignment.household_id)
+    # The printed cards name the member: they are out of date now.
+    Household.objects.filter(pk__in=ended).update(card_version=F("card_version") + 1)
+    return len(ended)
 
 
 @transaction.atomic

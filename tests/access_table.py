@@ -45,6 +45,10 @@ VILLAGE_A_STAFF = "302 200 404 200 404 404 200"  # village A, staff level only
 OTHER_TOWNSHIP = "302 404 200 404 404 404 200"  # an object of township X
 TOWNSHIP_ONLY = "302 200 200 404 404 404 200"  # township staff and admins
 NOT_ALLOWED = "302 405 405 405 405 405 405"
+PUBLIC = "200 200 200 200 200 200 200"
+NOBODY = "404 404 404 404 404 404 404"
+EVERYONE_405 = "405 405 405 405 405 405 405"
+EVERYONE_302 = "302 302 302 302 302 302 302"
 
 
 ROSTER_EDIT_A = "302 200 404 404 404 404 200"  # roster change on a village-A object
@@ -124,6 +128,37 @@ TABLE: list[Row] = [
         get_out=POST_ONLY,
         post_out=ROSTER_POST_X,
         kwargs_out=lambda w: {"pk": w.household_x.pk},
+    ),
+    Row("households:cards", get=TOWNSHIP_ONLY, post=NOT_ALLOWED),
+    Row("households:cards-print", get=POST_ONLY, post=TOWNSHIP_ONLY),
+    Row(
+        "households:card-rotate",
+        get=POST_ONLY,
+        post=ROSTER_POST_A,
+        kwargs=lambda w: {"pk": w.household_a.pk},
+        get_out=POST_ONLY,
+        post_out=ROSTER_POST_X,
+        kwargs_out=lambda w: {"pk": w.household_x.pk},
+    ),
+    # The card's public page: open to everyone holding the token, and nothing else.
+    Row(
+        "card",
+        get=PUBLIC,
+        post=PUBLIC,
+        kwargs=lambda w: {"token": w.household_a.card_token},
+        get_out=NOBODY,
+        post_out=NOBODY,
+        kwargs_out=lambda w: {"token": "not-a-real-token-0123456789"},
+    ),
+    Row("card-lookup", get=PUBLIC, post=PUBLIC),
+    Row(
+        "card-confirm",
+        get=EVERYONE_405,
+        post=EVERYONE_302,
+        kwargs=lambda w: {"token": w.household_a.card_token, "pk": w.request_a().pk},
+        get_out=EVERYONE_405,
+        post_out=NOBODY,
+        kwargs_out=lambda w: {"token": w.household_a.card_token, "pk": w.request_x().pk},
     ),
     *_roster_rows("members", "member_a", "member_x"),
     # The casebook. A member may record visits and requests for their own households.

@@ -1,4 +1,7 @@
+import importlib
+
 import pytest
+from django.apps import apps
 
 from liaison.models import RoleKind
 from tests.factories import (
@@ -60,3 +63,16 @@ def world(db):
     w.request_a = lambda: RequestFactory(household=w.household_a)
     w.request_x = lambda: RequestFactory(household=w.household_x)
     return w
+
+
+@pytest.fixture
+def reference_data(transactional_db):
+    """The rows data migrations seed (duties, categories, reply templates).
+
+    A transactional test flushes the database afterwards; this puts them back for the next.
+    """
+    for module in (
+        "casebook.migrations.0002_seed_duties_and_categories",
+        "casebook.migrations.0004_seed_reply_templates",
+    ):
+        importlib.import_module(module).seed(apps, None)

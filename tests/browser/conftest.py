@@ -43,6 +43,11 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(autouse=True)
+def _reference_data(reference_data):
+    """Browser tests are transactional: make sure the seeded reference rows are there."""
+
+
 @pytest.fixture
 def page(browser, live_server):
     context = browser.new_context(viewport=DESKTOP, locale="zh-CN")

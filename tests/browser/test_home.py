@@ -16,7 +16,10 @@ from tests.factories import (
     VillageFactory,
 )
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+]
 
 
 def test_township_logs_in_and_sees_chinese_home(page, live_server):

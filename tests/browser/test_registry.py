@@ -17,7 +17,10 @@ from tests.factories import (
     VillageGroupFactory,
 )
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+]
 
 
 def test_search_by_initials_open_and_edit_phone(page, live_server):

@@ -172,7 +172,7 @@ def test_stale_form_is_refused_and_nothing_overwritten(world):
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="two connections at once need PostgreSQL"
 )
-def test_two_people_replying_at_once_on_postgresql(world):
+def test_two_people_replying_at_once_on_postgresql(reference_data, world):
     r = services.request_accept(request=raise_request(world), by=world.staff, expected_version=1)
     barrier = threading.Barrier(2)
     outcomes = []

@@ -84,3 +84,10 @@ def test_only_superusers_get_into_admin(world, client):
         response = client.get(reverse("admin:index"))
         expected = 200 if role == "admin" else 302
         assert response.status_code == expected, role
+
+
+def test_only_login_and_the_card_pages_are_open_to_anonymous_visitors():
+    open_to_anonymous = {
+        row.name for row in TABLE if codes(row.get)["anon"] == 200 or codes(row.post)["anon"] == 200
+    }
+    assert open_to_anonymous == {"login", "card", "card-lookup"}

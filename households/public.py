@@ -1,0 +1,146 @@
+"""The villager's page behind the card's QR code: no login, mobile-first.
+
+It shows the household's own member and the household's own requests, and nothing else.
+An unknown and a replaced token get the same answer, so nobody learns which tokens exist.
+Views are rate-limited per address, submissions also per card.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.db.models import Subquery
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from casebook import services as casebook
+from casebook.models import RequestSource
+from households.forms import CardCodeForm, CardRequestForm
+from households.models import Household, HouseholdStatus
+from households.selectors import open_assignment
+from liaison import ratelimit
+from liaison.audit import client_ip
+
+
+def _limited(request: HttpRequest) -> HttpResponse:
+    return render(request, "households/card_limited.html", status=429)
+
+
+def _household(token: str) -> Household | None:
+    link = open_assignment()
+    return (
+        Household.objects.filter(card_token=token, status=HouseholdStatus.ACTIVE)
+        .select_related("village__township")
+        .annotate(
+            member_name=Subquery(link.values("member__name")[:1]),
+            member_phone=Subquery(link.values("member__phone")[:1]),
+        )
+        .first()
+    )
+
+
+def _views_allowed(request: HttpRequest) -> bool:
+    return ratelimit.hit(
+        f"card-view:{client_ip(request)}", limit=settings.CARD_VIEWS_PER_IP_PER_MINUTE, seconds=60
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def card_page(request: HttpRequest, token: str) -> HttpResponse:
+    if not _views_allowed(request):
+        return _limited(request)
+    household = _household(token)
+    if household is None:
+        return render(request, "households/card_invalid.html", status=404)
+    form = CardRequestForm(request.POST or None)
+    if request.method == "POST":
+        allowed = ratelimit.hit(
+            f"card-submit-token:{token}",
+            limit=settings.CARD_SUBMIT_PER_TOKEN_PER_HOUR,
+            seconds=3600,
+        ) and ratelimit.hit(
+            f"card-submit-ip:{client_ip(request)}",
+            limit=settings.CARD_SUBMIT_PER_IP_PER_HOUR,
+            seconds=3600,
+        )
+        if not allowed:
+            return _limited(request)
+        if form.is_valid():
+            try:
+                casebook.request_raise(
+                    household=household,
+                    category=form.cleaned_data["category"],
+                    description=form.cleaned_data["description"],
+                    contact_phone=form.cleaned_data["contact_phone"],
+                    source=RequestSource.CARD,
+                    actor_label=casebook.HOUSEHOLD_LABEL,
+                )
+            except casebook.CasebookError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(
+                    request, _("Your matter is recorded. Your member will get back to you.")
+                )
+                return redirect("card", token=token)
+    requests = household.requests.select_related("category").order_by("-created_at")[:30]
+    return render(
+        request,
+        "households/card_public.html",
+        {"household": household, "form": form, "requests": requests, "token": token},
+    )
+
+
+@never_cache
+@require_POST
+def card_confirm(request: HttpRequest, token: str, pk: int) -> HttpResponse:
+    """The household says whether the reply solved its matter."""
+    if not _views_allowed(request):
+        return _limited(request)
+    household = _household(token)
+    if household is None:
+        return render(request, "households/card_invalid.html", status=404)
+    matter = household.requests.filter(pk=pk).first()
+    if matter is None:
+        raise Http404
+    solved = request.POST.get("solved")
+    if solved not in ("yes", "no"):
+        messages.error(request, _("Say whether the matter is solved."))
+        return redirect("card", token=token)
+    try:
+        casebook.request_confirm(
+            request=matter, solved=solved == "yes", text=(request.POST.get("text") or "")[:500]
+        )
+    except casebook.CasebookError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("Thank you, the matter is closed.")
+            if solved == "yes"
+            else _("We have reopened the matter; your member will follow it up."),
+        )
+    return redirect("card", token=token)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def card_lookup(request: HttpRequest) -> HttpResponse:
+    """For people who type the code printed under the QR code instead of scanning it."""
+    form = CardCodeForm(request.POST or None)
+    if request.method == "POST":
+        if not ratelimit.hit(f"card-code:{client_ip(request)}", limit=10, seconds=60):
+            return _limited(request)
+        if form.is_valid():
+            household = (
+                Household.objects.filter(
+                    card_code=form.cleaned_data["code"], status=HouseholdStatus.ACTIVE
+                )
+                .only("card_token")
+                .first()
+            )
+            if household:
+                return redirect("card", token=household.card_token)
+            form.add_error("code", _("This code is not valid. Check the card, or ask your member."))
+    return render(request, "households/card_lookup.html", {"form": form})
