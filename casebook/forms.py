@@ -164,7 +164,10 @@ class VersionedForm(forms.Form):
 
 class TextActionForm(VersionedForm):
     text = forms.CharField(
-        label=_("Text"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Remarks"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
