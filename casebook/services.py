@@ -134,7 +134,7 @@ def _full_clean(obj) -> None:
         raise CasebookError("; ".join(error.messages)) from error
 
 
-def _role_user(kind: str, *, village=None, township_id=None):
+def role_user(kind: str, *, village=None, township_id=None):
     roles = Role.objects.filter(kind=kind, user__is_active=True).select_related("user")
     if kind == RoleKind.SECRETARY:
         roles = roles.filter(village=village)
@@ -158,7 +158,7 @@ def default_owner(household: Household):
     )
     if member:
         return member.user
-    return _role_user(RoleKind.SECRETARY, village=household.village)
+    return role_user(RoleKind.SECRETARY, village=household.village)
 
 
 @transaction.atomic
@@ -328,9 +328,9 @@ def request_escalate(
         raise CasebookError(_("The request is already escalated there."))
     village = request.village
     if level == EscalationLevel.VILLAGE:
-        owner = _role_user(RoleKind.SECRETARY, village=village)
+        owner = role_user(RoleKind.SECRETARY, village=village)
     else:
-        owner = _role_user(RoleKind.TOWNSHIP, township_id=village.township_id)
+        owner = role_user(RoleKind.TOWNSHIP, township_id=village.township_id)
     from_status = request.status
     request.status = S.ESCALATED
     request.escalation_level = level

@@ -68,3 +68,43 @@ class MemberRetireForm(forms.Form):
         if not reason:
             raise forms.ValidationError(_("Give a reason for retiring."))
         return reason
+
+
+class MemberChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        load = getattr(obj, "load", None)
+        return f"{obj.name}（{load}/{obj.capacity}）" if load is not None else obj.name
+
+
+class AssignForm(forms.Form):
+    household = forms.IntegerField(widget=forms.HiddenInput)
+    # The member the household had when the form was shown (empty: none); a change since
+    # then is refused instead of silently overwritten.
+    current = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    member = MemberChoiceField(label=_("Member"), queryset=PartyMember.objects.none())
+    note = forms.CharField(label=_("Note"), required=False, max_length=200)
+    capacity_override = forms.BooleanField(
+        label=_("Over capacity by decision (say why in the note)"), required=False
+    )
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = members
+
+
+class EndLinkForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for ending the link"), max_length=200)
+
+
+class HandoverForm(forms.Form):
+    to_member = MemberChoiceField(
+        label=_("Hand the households over to"),
+        queryset=PartyMember.objects.none(),
+        required=False,
+        empty_label=_("Nearest members (automatic proposal)"),
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_member"].queryset = members

@@ -54,3 +54,20 @@ def member_search_q(text: str) -> Q:
     if text.isascii() and text.replace(" ", "").isalpha():
         q |= Q(search_key__contains=text.lower().replace(" ", ""))
     return q
+
+
+def board_unassigned(village) -> QuerySet:
+    """Active households of the village with no member: priority first."""
+    return (
+        households_annotated(village.households.filter(status="active"))
+        .filter(is_assigned=False)
+        .order_by("-is_priority", "group__number", "number")
+    )
+
+
+def board_households(village, *, group=None) -> QuerySet:
+    """Every active household of the village with its member, by group and number."""
+    households = village.households.filter(status="active")
+    if group and str(group).isdigit():
+        households = households.filter(group_id=group)
+    return households_annotated(households).order_by("group__number", "number")

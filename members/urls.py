@@ -23,3 +23,12 @@ urlpatterns = [
     path("<int:pk>/edit/", views.member_edit, name="edit"),
     path("<int:pk>/retire/", views.member_retire, name="retire"),
 ]
+
+urlpatterns += [
+    path("board/", views.board_index, name="board-index"),
+    path("board/<int:village_pk>/", views.board, name="board"),
+    path("board/<int:village_pk>/assign/", views.board_assign, name="board-assign"),
+    path("board/<int:village_pk>/proposal/", views.proposal, name="proposal"),
+    path("link/<int:pk>/", views.household_link, name="household-link"),
+    path("<int:pk>/handover/", views.handover, name="handover"),
+]

@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -10,9 +11,11 @@ from liaison import access
 from liaison.audit import log_access
 from liaison.models import AccessLog
 from liaison.spreadsheets import xlsx_response
-from members import selectors, services
+from members import mapping, selectors, services
 from members.filters import MemberFilter
-from members.forms import MemberRetireForm, PartyMemberForm
+from members.forms import AssignForm, EndLinkForm, HandoverForm, MemberRetireForm, PartyMemberForm
+from members.models import PartyMember
+from members.proposal import ProposalInfeasible, propose
 
 PAGE_SIZE = 50
 
@@ -54,6 +57,8 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "history": history.order_by("-ended_on")[:50],
             "can_manage": access.can_manage_rosters(request.user),
             "retire_form": MemberRetireForm(),
+            "map": mapping.village_map(member.village, highlight=member),
+            "can_board": access.can_manage_village(request.user, member.village_id),
         },
     )
 
@@ -140,3 +145,188 @@ def member_export(request: HttpRequest) -> HttpResponse:
         for m in queryset.iterator(chunk_size=2000)
     )
     return xlsx_response("members.xlsx", "党员", EXPORT_HEADERS, rows)
+
+
+# --- The assignment board -------------------------------------------------------------------
+
+
+def _board_village(request: HttpRequest, village_pk: int):
+    village = access.village_for(request.user, village_pk)
+    access.require(access.can_manage_village(request.user, village.pk))
+    return village
+
+
+def _members_with_load(village):
+    return selectors.members_annotated(
+        PartyMember.objects.filter(village=village, is_active=True)
+    ).order_by("name", "pk")
+
+
+@login_required
+@require_safe
+def board_index(request: HttpRequest) -> HttpResponse:
+    village = access.managed_villages(request.user).first()
+    access.require(village is not None)
+    return redirect("members:board", village_pk=village.pk)
+
+
+@login_required
+@require_safe
+def board(request: HttpRequest, village_pk: int) -> HttpResponse:
+    village = _board_village(request, village_pk)
+    members = list(_members_with_load(village))
+    households = selectors.board_households(village, group=request.GET.get("group"))
+    page = Paginator(households, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "members/board.html",
+        {
+            "village": village,
+            "villages": access.managed_villages(request.user),
+            "groups": village.groups.all(),
+            "members": members,
+            "unassigned": list(selectors.board_unassigned(village)),
+            "page": page,
+            "assign_form": AssignForm(members=_members_with_load(village)),
+            "map": mapping.village_map(village),
+        },
+    )
+
+
+@login_required
+@require_POST
+def board_assign(request: HttpRequest, village_pk: int) -> HttpResponse:
+    village = _board_village(request, village_pk)
+    form = AssignForm(request.POST, members=_members_with_load(village))
+    household = None
+    if form.is_valid():
+        household = access.get_or_404(
+            access.households(request.user).filter(village=village),
+            pk=form.cleaned_data["household"],
+        )
+        try:
+            services.assignment_assign(
+                household=household,
+                member=form.cleaned_data["member"],
+                by=request.user,
+                note=form.cleaned_data["note"],
+                capacity_override=form.cleaned_data["capacity_override"],
+                expected_member_id=form.cleaned_data["current"],
+            )
+        except services.MembersError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request,
+                _("%(household)s is now linked to %(member)s.")
+                % {"household": household.head_name, "member": form.cleaned_data["member"]},
+            )
+    else:
+        for errors in form.errors.values():
+            messages.error(request, errors[0])
+    if request.headers.get("HX-Request"):
+        return render(request, "members/_board_flash.html", {"household": household})
+    return redirect(request.POST.get("next") or reverse("members:board", args=[village.pk]))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def household_link(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change or end one household's link, with its history in view."""
+    household = access.household_for(request.user, pk)
+    access.require(access.can_manage_village(request.user, household.village_id))
+    members = _members_with_load(household.village)
+    current = household.assignments.filter(ended_on__isnull=True).first()
+    end_form = EndLinkForm(request.POST if request.POST.get("action") == "end" else None)
+    if end_form.is_bound and end_form.is_valid():
+        try:
+            services.assignment_end(
+                household=household, by=request.user, reason=end_form.cleaned_data["reason"]
+            )
+        except services.MembersError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("The link has ended; the household shows as unassigned."))
+            return redirect("members:board", village_pk=household.village_id)
+    return render(
+        request,
+        "members/household_link.html",
+        {
+            "household": household,
+            "assign_form": AssignForm(
+                initial={
+                    "household": household.pk,
+                    "current": current.member_id if current else None,
+                },
+                members=members,
+            ),
+            "end_form": end_form if end_form.is_bound else EndLinkForm(),
+            "history": household.assignments.select_related("member", "assigned_by").order_by(
+                "-started_on", "-id"
+            ),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def proposal(request: HttpRequest, village_pk: int) -> HttpResponse:
+    """The automatic proposal as a diff; staff accept all or some lines, atomically."""
+    village = _board_village(request, village_pk)
+    if request.method == "POST":
+        pairs = []
+        for value in request.POST.getlist("accept"):
+            household_id, _sep, member_id = value.partition(":")
+            if household_id.isdigit() and member_id.isdigit():
+                pairs.append((int(household_id), int(member_id)))
+        if not pairs:
+            messages.error(request, _("Tick the lines to accept."))
+        else:
+            try:
+                services.proposal_apply(village=village, pairs=pairs, by=request.user)
+            except services.MembersError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, _("%(n)d links applied.") % {"n": len(pairs)})
+                return redirect("members:board", village_pk=village.pk)
+    keep = request.GET.get("fresh") != "1"
+    try:
+        result = propose(village, keep_existing=keep)
+    except ProposalInfeasible as error:
+        return render(request, "members/proposal.html", {"village": village, "problem": str(error)})
+    return render(
+        request,
+        "members/proposal.html",
+        {"village": village, "proposal": result, "keep": keep},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def handover(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a member's households and open requests to others in one step."""
+    member = access.member_for(request.user, pk)
+    access.require(access.can_manage_village(request.user, member.village_id))
+    others = _members_with_load(member.village).exclude(pk=member.pk)
+    form = HandoverForm(request.POST or None, members=others)
+    if request.method == "POST" and form.is_valid():
+        try:
+            moved = services.member_handover(
+                member=member,
+                to_member=form.cleaned_data["to_member"],
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+            )
+        except (services.MembersError, ProposalInfeasible) as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request,
+                _(
+                    "Handed over %(households)d households and %(requests)d open requests; "
+                    "their cards need reprinting."
+                )
+                % moved,
+            )
+            return redirect("members:detail", pk=member.pk)
+    return render(request, "members/handover.html", {"member": member, "form": form})

@@ -161,3 +161,18 @@ def test_admin_change_pages_with_inlines_are_bounded(
         with django_assert_max_num_queries(30):
             response = client.get(url)
         assert response.status_code == 200, url
+
+
+def test_fresh_proposal_on_the_demo_keeps_every_rule(seeded, db):
+    from members.proposal import propose
+
+    for village in Village.objects.all():
+        proposal = propose(village, keep_existing=False)
+        households = Household.objects.filter(village=village, status="active").count()
+        assert sum(proposal.loads_after.values()) == households
+        for member_id, load in proposal.loads_after.items():
+            member = proposal.members[member_id]
+            assert member.village_id == village.pk and load <= member.capacity
+        assert (
+            proposal.total_after <= proposal.total_before
+        )  # the seed's greedy links are no better

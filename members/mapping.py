@@ -1,0 +1,112 @@
+"""The village map: households and members drawn as a server-rendered SVG (no tiles, no net).
+
+Points are coloured by member, a line joins each member's home to each linked household,
+unassigned households are red and priority households have a ring. Coordinates go through
+the same local projection as the proposal.
+"""
+
+import math
+from dataclasses import dataclass
+
+from django.db.models import Subquery
+
+from households.models import Household, HouseholdStatus, Village
+from households.selectors import open_assignment
+from members.models import PartyMember
+
+WIDTH, HEIGHT, PAD = 800, 560, 24
+PALETTE = [
+    "#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf",
+    "#bcbd22", "#ff7f0e", "#393b79", "#637939", "#8c6d31", "#7b4173",
+]  # fmt: skip
+UNASSIGNED = "#d62728"
+
+
+@dataclass
+class Dot:
+    x: float
+    y: float
+    colour: str
+    title: str
+    priority: bool = False
+    unassigned: bool = False
+    dim: bool = False
+
+    @property
+    def corner_x(self) -> float:
+        return round(self.x - 5, 1)
+
+    @property
+    def corner_y(self) -> float:
+        return round(self.y - 5, 1)
+
+
+@dataclass
+class Line:
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    colour: str
+    dim: bool = False
+
+
+@dataclass
+class VillageMap:
+    households: list[Dot]
+    members: list[Dot]
+    lines: list[Line]
+    legend: list[tuple[str, str]]
+    width: int = WIDTH
+    height: int = HEIGHT
+    missing: int = 0  # households without coordinates (not drawn)
+
+
+def village_map(village: Village, *, highlight: PartyMember | None = None) -> VillageMap:
+    """The map of one village in two queries; `highlight` dims everyone else's households."""
+    link = open_assignment()
+    households = list(
+        Household.objects.filter(village=village, status=HouseholdStatus.ACTIVE)
+        .annotate(member_id=Subquery(link.values("member_id")[:1]))
+        .only("number", "head_name", "latitude", "longitude", "is_priority")
+    )
+    members = list(PartyMember.objects.filter(village=village, is_active=True).order_by("pk"))
+    lat0 = float(village.latitude) if village.latitude is not None else 36.0
+    scale_x = math.cos(math.radians(lat0))
+
+    def raw(obj):
+        return float(obj.longitude) * scale_x, float(obj.latitude)
+
+    placed = [h for h in households if h.latitude is not None and h.longitude is not None]
+    homes = [m for m in members if m.latitude is not None and m.longitude is not None]
+    points = [raw(o) for o in placed + homes]
+    if not points:
+        return VillageMap([], [], [], [], missing=len(households))
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    span = max(max(xs) - min(xs), max(ys) - min(ys), 1e-6)
+    scale = min((WIDTH - 2 * PAD) / span, (HEIGHT - 2 * PAD) / span)
+
+    def project(obj):
+        x, y = raw(obj)
+        return round(PAD + (x - min(xs)) * scale, 1), round(HEIGHT - PAD - (y - min(ys)) * scale, 1)
+
+    colour = {m.pk: PALETTE[i % len(PALETTE)] for i, m in enumerate(members)}
+    home = {m.pk: project(m) for m in homes}
+    dots, lines = [], []
+    for h in placed:
+        x, y = project(h)
+        dim = highlight is not None and h.member_id != highlight.pk
+        if h.member_id is None:
+            dots.append(Dot(x, y, UNASSIGNED, f"{h.number} {h.head_name}", h.is_priority, True))
+            continue
+        c = colour.get(h.member_id, "#777")
+        dots.append(Dot(x, y, c, f"{h.number} {h.head_name}", h.is_priority, dim=dim))
+        if h.member_id in home:
+            mx, my = home[h.member_id]
+            lines.append(Line(mx, my, x, y, c, dim))
+    member_dots = [
+        Dot(*home[m.pk], colour[m.pk], m.name, dim=highlight is not None and m.pk != highlight.pk)
+        for m in homes
+    ]
+    legend = [(colour[m.pk], m.name) for m in members if highlight is None or m.pk == highlight.pk]
+    return VillageMap(dots, member_dots, lines, legend, missing=len(households) - len(placed))
