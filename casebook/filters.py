@@ -1,5 +1,8 @@
+import datetime
+
 import django_filters
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casebook.models import Request, RequestCategory, RequestSource, RequestStatus, overdue_q
@@ -27,13 +30,16 @@ class RequestFilter(django_filters.FilterSet):
     village = django_filters.ModelChoiceFilter(
         label=_("Village"), queryset=Village.objects.none(), empty_label=_("All villages")
     )
+    replied = django_filters.CharFilter(
+        label=_("Replied in (month)"), method="filter_replied", widget=forms.HiddenInput
+    )
     mine = django_filters.BooleanFilter(
         label=_("Owned by me"), method="filter_mine", widget=forms.CheckboxInput()
     )
 
     class Meta:
         model = Request
-        fields = ["status", "category", "source", "overdue", "village", "mine"]
+        fields = ["status", "category", "source", "overdue", "village", "mine", "replied"]
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -52,3 +58,13 @@ class RequestFilter(django_filters.FilterSet):
 
     def filter_mine(self, queryset, name, value):
         return queryset.filter(owner=self.user) if value else queryset
+
+    def filter_replied(self, queryset, name, value):
+        """?replied=2026-11: replied in that month (Asia/Shanghai)."""
+        try:
+            year, month = (int(part) for part in value.split("-"))
+            start = timezone.make_aware(datetime.datetime(year, month, 1))
+        except ValueError:
+            return queryset.none()
+        end = timezone.make_aware(datetime.datetime(year + month // 12, month % 12 + 1, 1))
+        return queryset.filter(replied_at__gte=start, replied_at__lt=end)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from liaison.models import AccessLog, Role
+from liaison.models import AccessLog, Role, VillageTarget
 
 
 @admin.register(Role)
@@ -30,3 +30,21 @@ class AccessLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(VillageTarget)
+class VillageTargetAdmin(admin.ModelAdmin):
+    list_display = [
+        "village",
+        "visits_per_household",
+        "visits_per_priority_household",
+        "reply_days",
+        "confirmed_percent",
+    ]
+    list_select_related = ["village"]
+    list_editable = [
+        "visits_per_household",
+        "visits_per_priority_household",
+        "reply_days",
+        "confirmed_percent",
+    ]

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class LiaisonConfig(AppConfig):
     name = "liaison"
     verbose_name = _("Liaison")
+
+    def ready(self):
+        from liaison import aggregates  # noqa: F401 -- registers SQLite's MEDIAN

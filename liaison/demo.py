@@ -468,7 +468,7 @@ class _VillageBuilder:
                     chance *= days / ((end - start).days + 1)
                 if rng.random() >= chance:
                     continue
-                visits = 2 if household.is_priority and not current and rng.random() < 0.5 else 1
+                visits = 2 if household.is_priority and rng.random() < 0.7 else 1
                 for _ in range(visits):
                     hazard = rng.random() < 0.03
                     batch.append(

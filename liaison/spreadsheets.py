@@ -130,6 +130,10 @@ def xlsx_response(
     sheet.append([str(h) for h in headers])
     for row in rows:
         sheet.append([safe_cell(value) for value in row])
+    return _stream(workbook, filename)
+
+
+def _stream(workbook: Workbook, filename: str) -> FileResponse:
     handle = tempfile.TemporaryFile()  # noqa: SIM115 -- FileResponse closes it when sent
     workbook.save(handle)
     handle.seek(0)
@@ -139,3 +143,15 @@ def xlsx_response(
         filename=filename,
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
+
+
+def xlsx_workbook_response(filename: str, title: str, sheets) -> FileResponse:
+    """Several sheets of (title, headers, rows), each with the report's title on top."""
+    workbook = Workbook(write_only=True)
+    for sheet_title, headers, rows in sheets:
+        sheet = workbook.create_sheet(title=sheet_title[:31])
+        sheet.append([title])
+        sheet.append([str(h) for h in headers])
+        for row in rows:
+            sheet.append([safe_cell(value) for value in row])
+    return _stream(workbook, filename)

@@ -7,6 +7,10 @@ from liaison import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("dashboard/", views.township_dashboard, name="dashboard"),
+    path("dashboard/villages/<int:pk>/", views.village_dashboard, name="dashboard-village"),
+    path("dashboard/trends/", views.trends, name="trends"),
+    path("dashboard/report/", views.monthly_report, name="report"),
     path("c/", public.card_lookup, name="card-lookup"),
     path("c/<str:token>/", public.card_page, name="card"),
     path("c/<str:token>/requests/<int:pk>/confirm/", public.card_confirm, name="card-confirm"),

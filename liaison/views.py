@@ -1,21 +1,132 @@
+import datetime
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from liaison import access, selectors
+from liaison import access, charts, dashboard, reports, selectors
+from liaison.audit import log_access
+from liaison.models import AccessLog
+from members import mapping
+
+
+def _month(request: HttpRequest) -> datetime.date:
+    """?month=2026-11, else this month (Asia/Shanghai)."""
+    raw = request.GET.get("month") or ""
+    try:
+        year, month = (int(part) for part in raw.split("-"))
+        return datetime.date(year, month, 1)
+    except ValueError:
+        return timezone.localdate().replace(day=1)
 
 
 @login_required
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
+    """Home by role: township staff see the township, a secretary their village."""
     scope = access.scope_for(request.user)
+    if scope.is_township_level:
+        return township_dashboard(request)
+    if scope.village_ids:
+        return village_dashboard(request, pk=min(scope.village_ids))
     return render(
         request,
         "liaison/home.html",
+        {"figures": selectors.home_figures(request.user), "scope": scope},
+    )
+
+
+@login_required
+@require_safe
+def township_dashboard(request: HttpRequest) -> HttpResponse:
+    access.require(access.scope_for(request.user).is_staff_level)
+    month = _month(request)
+    villages = access.managed_villages(request.user)
+    return render(
+        request,
+        "liaison/dashboard_township.html",
+        {"totals": dashboard.village_rows(villages, month), "month": month},
+    )
+
+
+@login_required
+@require_safe
+def village_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
+    village = access.village_for(request.user, pk)
+    access.require(access.can_manage_village(request.user, village.pk))
+    month = _month(request)
+    totals = dashboard.village_rows(
+        access.managed_villages(request.user).filter(pk=village.pk), month
+    )
+    return render(
+        request,
+        "liaison/dashboard_village.html",
         {
-            "figures": selectors.home_figures(request.user),
-            "scope": scope,
-            "villages": access.villages(request.user)[:30] if scope.is_staff_level else None,
+            "village": village,
+            "row": totals.rows[0],
+            "members": dashboard.member_rows(village, month),
+            "month": month,
+            "map": mapping.village_map(village),
         },
     )
+
+
+@login_required
+@require_safe
+def trends(request: HttpRequest) -> HttpResponse:
+    access.require(access.scope_for(request.user).is_staff_level)
+    villages = access.managed_villages(request.user)
+    village = villages.filter(pk=request.GET.get("village") or 0).first()
+    if village:
+        villages = villages.filter(pk=village.pk)
+    data = dashboard.trends(villages, _month(request))
+    labels = [f"{m.month}月" for m in data.months]
+    return render(
+        request,
+        "liaison/trends.html",
+        {
+            "village": village,
+            "villages": access.managed_villages(request.user),
+            "visits": charts.bar_chart(_("Visits per month"), labels, [(_("Visits"), data.visits)]),
+            "requests": charts.bar_chart(
+                _("Requests raised and replied"),
+                labels,
+                [(_("Raised"), data.raised), (_("Replied"), data.replied)],
+            ),
+            "reply": charts.bar_chart(
+                _("Median days to reply"), labels, [(_("Days"), data.median_days)]
+            ),
+            "categories": charts.bar_chart(
+                _("Requests by category"),
+                labels,
+                [(str(category), values) for category, values in data.by_category[:4]],
+            ),
+            "by_category": data.by_category,
+            "labels": labels,
+        },
+    )
+
+
+@login_required
+@require_safe
+def monthly_report(request: HttpRequest) -> HttpResponse:
+    """The month's report for the township or one village: .xlsx or a print view."""
+    access.require(access.scope_for(request.user).is_staff_level)
+    month = _month(request)
+    villages = access.managed_villages(request.user)
+    village = villages.filter(pk=request.GET.get("village") or 0).first()
+    if village:
+        villages = villages.filter(pk=village.pk)
+    report = reports.monthly(villages, month, village=village)
+    if request.GET.get("format") == "xlsx":
+        log_access(
+            request,
+            action=AccessLog.Action.EXPORT_REPORT,
+            description=str(report.title),
+            record_count=len(report.totals.rows),
+        )
+        return reports.xlsx(report)
+    return render(request, "liaison/report_print.html", {"report": report, "month": month})

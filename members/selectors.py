@@ -1,19 +1,13 @@
 """Reads for the member pages: one query per list whatever the page size."""
 
-from django.db.models import F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import OuterRef, Q, QuerySet
 
 from casebook.models import OPEN_STATUSES, Request, Visit
 from households.selectors import households_annotated
+from liaison.aggregates import subquery_count
 from liaison.dates import month_start, next_month_start
 from liaison.normalize import normalize_text
 from members.models import Assignment, PartyMember
-
-
-def subquery_count(queryset: QuerySet) -> Coalesce:
-    """COUNT(*) of a correlated subquery, as a column of the outer query (no GROUP BY)."""
-    counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
-    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
 def members_annotated(members: QuerySet[PartyMember]) -> QuerySet[PartyMember]:

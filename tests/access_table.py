@@ -44,6 +44,7 @@ VILLAGE_A = "302 200 404 200 404 200 200"  # an object of village A the member i
 VILLAGE_A_STAFF = "302 200 404 200 404 404 200"  # village A, staff level only
 OTHER_TOWNSHIP = "302 404 200 404 404 404 200"  # an object of township X
 TOWNSHIP_ONLY = "302 200 200 404 404 404 200"  # township staff and admins
+STAFF_LEVEL = "302 200 200 200 200 404 200"  # anyone who sees whole villages
 NOT_ALLOWED = "302 405 405 405 405 405 405"
 PUBLIC = "200 200 200 200 200 200 200"
 NOBODY = "404 404 404 404 404 404 404"
@@ -117,6 +118,18 @@ def _roster_rows(app: str, obj_in: str, obj_out: str) -> list[Row]:
 
 TABLE: list[Row] = [
     Row("home", get=EVERYONE_IN, post=NOT_ALLOWED),
+    Row("dashboard", get=STAFF_LEVEL, post=NOT_ALLOWED),
+    Row("trends", get=STAFF_LEVEL, post=NOT_ALLOWED),
+    Row("report", get=STAFF_LEVEL, post=NOT_ALLOWED),
+    Row(
+        "dashboard-village",
+        get=VILLAGE_A_STAFF,
+        post=NOT_ALLOWED,
+        kwargs=lambda w: {"pk": w.village_a.pk},
+        get_out=OTHER_TOWNSHIP,
+        post_out=NOT_ALLOWED,
+        kwargs_out=lambda w: {"pk": w.village_x.pk},
+    ),
     Row("login", get="200 302 302 302 302 302 302", post="200 302 302 302 302 302 302"),
     Row("logout", get="405 405 405 405 405 405 405", post="302 302 302 302 302 302 302"),
     *_roster_rows("households", "household_a", "household_x"),

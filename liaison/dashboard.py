@@ -1,0 +1,350 @@
+"""Dashboard figures: per village, per member, and monthly trends.
+
+Every figure is aggregated in the database with GROUP BY (a fixed number of queries,
+whatever the number of villages, households or visits), then put together here.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Coalesce, TruncMonth
+
+from casebook.models import (
+    OPEN_STATUSES,
+    Meeting,
+    MeetingStatus,
+    Request,
+    RequestCategory,
+    Satisfaction,
+    Visit,
+    overdue_q,
+)
+from households.models import Household, HouseholdStatus, Village
+from liaison.aggregates import Median, ReplySeconds, subquery_count
+from liaison.dates import add_months, month_start
+from liaison.models import DEFAULT_TARGET, VillageTarget
+from members.models import Assignment, PartyMember
+
+DAY = 86400.0
+
+
+def quarter_start(day: datetime.date) -> datetime.date:
+    return datetime.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def _aware_bounds(start: datetime.date, end: datetime.date):
+    from django.utils import timezone
+
+    tz = timezone.get_current_timezone()
+    return (
+        datetime.datetime.combine(start, datetime.time.min, tzinfo=tz),
+        datetime.datetime.combine(end, datetime.time.min, tzinfo=tz),
+    )
+
+
+@dataclass
+class VillageRow:
+    village: Village
+    target: VillageTarget
+    households: int = 0
+    priority: int = 0
+    members: int = 0
+    covered: int = 0
+    visited: int = 0
+    priority_visited: int = 0
+    priority_visited_enough: int = 0
+    open: int = 0
+    overdue: int = 0
+    replied: int = 0
+    confirmed: int = 0
+    median_reply_days: float | None = None
+    meetings: int = 0
+
+    @staticmethod
+    def share(part: int, whole: int) -> float | None:
+        return round(100 * part / whole, 1) if whole else None
+
+    @property
+    def coverage(self):
+        return self.share(self.covered, self.households)
+
+    @property
+    def visited_share(self):
+        return self.share(self.visited, self.households)
+
+    @property
+    def priority_share(self):
+        return self.share(self.priority_visited_enough, self.priority)
+
+    @property
+    def confirmed_share(self):
+        return self.share(self.confirmed, self.replied)
+
+    # Lagging: below target is red, within 80 % of it amber. None: nothing to judge.
+    @staticmethod
+    def _level(value, target):
+        if value is None:
+            return ""
+        if value >= target:
+            return "ok"
+        return "warn" if value >= 0.8 * target else "lag"
+
+    @property
+    def coverage_level(self):
+        return self._level(self.coverage, 100)
+
+    @property
+    def visited_level(self):
+        return self._level(self.visited_share, 100)
+
+    @property
+    def priority_level(self):
+        return self._level(self.priority_share, 100)
+
+    @property
+    def confirmed_level(self):
+        return self._level(self.confirmed_share, self.target.confirmed_percent)
+
+    @property
+    def overdue_level(self):
+        return "lag" if self.overdue else "ok"
+
+    @property
+    def reply_level(self):
+        if self.median_reply_days is None:
+            return ""
+        days, target = self.median_reply_days, self.target.reply_days
+        return "ok" if days <= target else ("warn" if days <= 1.5 * target else "lag")
+
+
+@dataclass
+class Totals:
+    rows: list[VillageRow]
+    total: VillageRow
+    month: datetime.date
+    quarter: datetime.date
+
+
+def _by_village(queryset: QuerySet, village_field: str = "village_id", **aggregates) -> dict:
+    return {
+        row.pop(village_field): row
+        for row in queryset.order_by().values(village_field).annotate(**aggregates)
+    }
+
+
+def village_rows(villages: QuerySet[Village], month: datetime.date) -> Totals:
+    """The dashboard table for the given villages and month, in seven queries."""
+    start = month_start(month)
+    end = add_months(start, 1)
+    quarter = quarter_start(start)
+    since, until = _aware_bounds(start, end)
+    village_list = list(villages.select_related("target").order_by("code"))
+    ids = [v.pk for v in village_list]
+    active = Household.objects.filter(village_id__in=ids, status=HouseholdStatus.ACTIVE)
+
+    in_month = Visit.objects.filter(
+        household_id=OuterRef("pk"), visited_on__gte=start, visited_on__lt=end
+    )
+    households = _by_village(
+        active.annotate(
+            linked=Exists(
+                Assignment.objects.filter(household_id=OuterRef("pk"), ended_on__isnull=True)
+            ),
+            visits_now=subquery_count(in_month),
+            needed=Coalesce(
+                F("village__target__visits_per_priority_household"),
+                Value(DEFAULT_TARGET.visits_per_priority_household),
+            ),
+        ),
+        n=Count("pk"),
+        priority=Count("pk", filter=Q(is_priority=True)),
+        covered=Count("pk", filter=Q(linked=True)),
+        visited=Count("pk", filter=Q(visits_now__gte=1)),
+        priority_visited=Count("pk", filter=Q(is_priority=True, visits_now__gte=1)),
+        priority_enough=Count("pk", filter=Q(is_priority=True, visits_now__gte=F("needed"))),
+    )
+    members = _by_village(
+        PartyMember.objects.filter(village_id__in=ids, is_active=True), n=Count("pk")
+    )
+    requests = _by_village(
+        Request.objects.filter(village_id__in=ids),
+        open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+        overdue=Count("pk", filter=overdue_q(min(datetime.date.today(), end))),
+        replied=Count("pk", filter=Q(replied_at__gte=since, replied_at__lt=until)),
+        confirmed=Count(
+            "pk",
+            filter=Q(
+                replied_at__gte=since, replied_at__lt=until, satisfaction=Satisfaction.SATISFIED
+            ),
+        ),
+    )
+    medians = _by_village(
+        Request.objects.filter(village_id__in=ids, replied_at__gte=since, replied_at__lt=until),
+        median=Median(ReplySeconds(F("replied_at"), F("created_at"))),
+    )
+    q_since, _ = _aware_bounds(quarter, quarter)
+    meetings = _by_village(
+        Meeting.objects.filter(
+            village_id__in=ids,
+            status=MeetingStatus.HELD,
+            held_at__gte=q_since,
+            held_at__lt=_aware_bounds(add_months(quarter, 3), quarter)[0],
+        ),
+        n=Count("pk"),
+    )
+    rows = []
+    for v in village_list:
+        target = getattr(v, "target", None) or DEFAULT_TARGET
+        h = households.get(v.pk, {})
+        r = requests.get(v.pk, {})
+        median = medians.get(v.pk, {}).get("median")
+        rows.append(
+            VillageRow(
+                village=v,
+                target=target,
+                households=h.get("n", 0),
+                priority=h.get("priority", 0),
+                members=members.get(v.pk, {}).get("n", 0),
+                covered=h.get("covered", 0),
+                visited=h.get("visited", 0),
+                priority_visited=h.get("priority_visited", 0),
+                priority_visited_enough=h.get("priority_enough", 0),
+                open=r.get("open", 0),
+                overdue=r.get("overdue", 0),
+                replied=r.get("replied", 0),
+                confirmed=r.get("confirmed", 0),
+                median_reply_days=round(median / DAY, 1) if median is not None else None,
+                meetings=meetings.get(v.pk, {}).get("n", 0),
+            )
+        )
+    total = VillageRow(village=None, target=DEFAULT_TARGET)
+    for name in (
+        "households", "priority", "members", "covered", "visited", "priority_visited",
+        "priority_visited_enough", "open", "overdue", "replied", "confirmed", "meetings",
+    ):  # fmt: skip
+        setattr(total, name, sum(getattr(row, name) for row in rows))
+    overall = Request.objects.filter(
+        village_id__in=ids, replied_at__gte=since, replied_at__lt=until
+    ).aggregate(median=Median(ReplySeconds(F("replied_at"), F("created_at"))))["median"]
+    total.median_reply_days = round(overall / DAY, 1) if overall is not None else None
+    return Totals(rows=rows, total=total, month=start, quarter=quarter)
+
+
+@dataclass
+class MemberRow:
+    member: PartyMember
+    households: int = 0
+    due: int = 0
+    overdue_owned: int = 0
+
+
+def member_rows(village: Village, month: datetime.date) -> list[MemberRow]:
+    """Per member of a village: linked households, still due this month, overdue owned."""
+    start = month_start(month)
+    end = add_months(start, 1)
+    members = list(PartyMember.objects.filter(village=village, is_active=True).order_by("name"))
+    links = Assignment.objects.filter(
+        member__village=village, ended_on__isnull=True, household__status=HouseholdStatus.ACTIVE
+    )
+    linked = dict(
+        links.order_by().values("member_id").annotate(n=Count("pk")).values_list("member_id", "n")
+    )
+    visited = Visit.objects.filter(
+        household_id=OuterRef("household_id"), visited_on__gte=start, visited_on__lt=end
+    )
+    due = dict(
+        links.filter(~Exists(visited))
+        .order_by()
+        .values("member_id")
+        .annotate(n=Count("pk"))
+        .values_list("member_id", "n")
+    )
+    overdue = dict(
+        Request.objects.filter(village=village, owner__isnull=False)
+        .filter(overdue_q())
+        .order_by()
+        .values("owner_id")
+        .annotate(n=Count("pk"))
+        .values_list("owner_id", "n")
+    )
+    return [
+        MemberRow(
+            member=m,
+            households=linked.get(m.pk, 0),
+            due=due.get(m.pk, 0),
+            overdue_owned=overdue.get(m.user_id, 0) if m.user_id else 0,
+        )
+        for m in members
+    ]
+
+
+@dataclass
+class Trends:
+    months: list[datetime.date]
+    visits: list[int]
+    raised: list[int]
+    replied: list[int]
+    median_days: list[float | None]
+    by_category: list[tuple[RequestCategory, list[int]]] = field(default_factory=list)
+
+
+def trends(villages: QuerySet[Village], month: datetime.date, *, months: int = 12) -> Trends:
+    """The last `months` months up to `month`: visits, requests raised and replied, median reply."""
+    end = add_months(month_start(month), 1)
+    start = add_months(end, -months)
+    axis = [add_months(start, i) for i in range(months)]
+    since, until = _aware_bounds(start, end)
+    ids = list(villages.values_list("pk", flat=True))
+    visits = dict(
+        Visit.objects.filter(
+            household__village_id__in=ids, visited_on__gte=start, visited_on__lt=end
+        )
+        .annotate(m=TruncMonth("visited_on"))
+        .order_by()
+        .values("m")
+        .annotate(n=Count("pk"))
+        .values_list("m", "n")
+    )
+    requests = Request.objects.filter(village_id__in=ids)
+    raised_rows = (
+        requests.filter(created_at__gte=since, created_at__lt=until)
+        .annotate(m=TruncMonth("created_at"))
+        .order_by()
+        .values("m", "category_id")
+        .annotate(n=Count("pk"))
+    )
+    replied_rows = (
+        requests.filter(replied_at__gte=since, replied_at__lt=until)
+        .annotate(m=TruncMonth("replied_at"))
+        .order_by()
+        .values("m")
+        .annotate(n=Count("pk"), median=Median(ReplySeconds(F("replied_at"), F("created_at"))))
+    )
+
+    def key(value) -> datetime.date:
+        return value.date() if isinstance(value, datetime.datetime) else value
+
+    raised, by_category = {}, {}
+    for row in raised_rows:
+        m = key(row["m"])
+        raised[m] = raised.get(m, 0) + row["n"]
+        by_category.setdefault(row["category_id"], {})[m] = row["n"]
+    replied = {key(r["m"]): r for r in replied_rows}
+    categories = RequestCategory.objects.in_bulk(list(by_category))
+    return Trends(
+        months=axis,
+        visits=[visits.get(m, 0) for m in axis],
+        raised=[raised.get(m, 0) for m in axis],
+        replied=[replied[m]["n"] if m in replied else 0 for m in axis],
+        median_days=[
+            round(replied[m]["median"] / DAY, 1)
+            if m in replied and replied[m]["median"] is not None
+            else None
+            for m in axis
+        ],
+        by_category=[
+            (categories[c], [by_category[c].get(m, 0) for m in axis])
+            for c in sorted(by_category, key=lambda c: categories[c].sort)
+        ],
+    )

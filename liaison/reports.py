@@ -1,0 +1,97 @@
+"""The monthly report a county office expects: a sheet per table, Chinese headers, totals."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from households.models import Village
+from liaison import dashboard
+from liaison.spreadsheets import xlsx_workbook_response
+
+VILLAGE_HEADERS = [
+    "村", "农户数", "党员数", "已联户", "联户覆盖率(%)", "本月已走访户数", "走访率(%)",
+    "重点户数", "重点户走访达标数", "待办诉求", "超期诉求", "本月答复", "答复中位天数",
+    "农户确认率(%)", "本季度议事次数",
+]  # fmt: skip
+MEMBER_HEADERS = ["村", "党员", "联系户数", "本月待走访", "超期诉求（本人负责）"]
+TREND_HEADERS = ["月份", "走访次数", "新增诉求", "答复诉求", "答复中位天数"]
+
+
+@dataclass
+class Report:
+    title: str
+    month: datetime.date
+    village: Village | None
+    totals: dashboard.Totals
+    members: list
+    trend: dashboard.Trends
+
+
+def monthly(villages, month: datetime.date, *, village: Village | None = None) -> Report:
+    scope = village.name if village else _("the whole township")
+    return Report(
+        title=_("Four-neighbour linkage monthly report %(year)d-%(month)02d, %(scope)s")
+        % {"year": month.year, "month": month.month, "scope": scope},
+        month=month,
+        village=village,
+        totals=dashboard.village_rows(villages, month),
+        members=[(v, dashboard.member_rows(v, month)) for v in villages.order_by("code")]
+        if village
+        else [],
+        trend=dashboard.trends(villages, month),
+    )
+
+
+def _village_line(name, row):
+    return [
+        name, row.households, row.members, row.covered, row.coverage, row.visited,
+        row.visited_share, row.priority, row.priority_visited_enough, row.open, row.overdue,
+        row.replied, row.median_reply_days, row.confirmed_share, row.meetings,
+    ]  # fmt: skip
+
+
+def xlsx(report: Report):
+    sheets = [
+        (
+            "各村情况",
+            VILLAGE_HEADERS,
+            [_village_line(r.village.name, r) for r in report.totals.rows]
+            + [_village_line("合计", report.totals.total)],
+        ),
+        (
+            "月度趋势",
+            TREND_HEADERS,
+            [
+                [f"{m:%Y-%m}", v, raised, replied, days]
+                for m, v, raised, replied, days in zip(
+                    report.trend.months,
+                    report.trend.visits,
+                    report.trend.raised,
+                    report.trend.replied,
+                    report.trend.median_days,
+                    strict=True,
+                )
+            ]
+            + [
+                [
+                    "合计",
+                    sum(report.trend.visits),
+                    sum(report.trend.raised),
+                    sum(report.trend.replied),
+                    None,
+                ]
+            ],
+        ),
+    ]
+    if report.members:
+        rows = [
+            [v.name, m.member.name, m.households, m.due, m.overdue_owned]
+            for v, members in report.members
+            for m in members
+        ]
+        rows.append(
+            ["合计", "", sum(r[2] for r in rows), sum(r[3] for r in rows), sum(r[4] for r in rows)]
+        )
+        sheets.append(("党员情况", MEMBER_HEADERS, rows))
+    return xlsx_workbook_response(f"report-{report.month:%Y-%m}.xlsx", report.title, sheets)

@@ -1,0 +1,188 @@
+"""Dashboard figures checked against a hand-made village, month boundaries included."""
+
+import datetime
+import io
+import re
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from casebook.models import Meeting
+from liaison import access, dashboard
+from liaison.models import VillageTarget
+from tests.factories import (
+    AssignmentFactory,
+    HouseholdFactory,
+    MeetingFactory,
+    PartyMemberFactory,
+    RequestFactory,
+    VillageFactory,
+    VisitFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+# 00:30 on 1 December in Shanghai, still 30 November in UTC.
+NOW = datetime.datetime(2026, 11, 30, 16, 30, tzinfo=datetime.UTC)
+DEC = datetime.date(2026, 12, 1)
+SH = datetime.timezone(datetime.timedelta(hours=8))
+
+
+@pytest.fixture
+def frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def village(world, frozen):
+    """Village A in December 2026: 5 active households, 4 linked, 2 priority, known visits
+    and requests."""
+    v = world.village_a  # household_a (member_a), household_a2 (member_a2) linked already
+    p1 = HouseholdFactory(village=v, is_elderly_alone=True)
+    p2 = HouseholdFactory(village=v, is_low_income=True)
+    HouseholdFactory(village=v)  # no member
+    HouseholdFactory(village=v, status="moved_out")  # not counted
+    AssignmentFactory(household=p1, member=world.member_a)
+    AssignmentFactory(household=p2, member=world.member_a2)
+    VisitFactory(household=world.household_a, member=world.member_a, visited_on=DEC)
+    VisitFactory(household=p1, member=world.member_a, visited_on=DEC)
+    VisitFactory(household=p1, member=world.member_a, visited_on=DEC)  # priority: twice
+    VisitFactory(household=p2, member=world.member_a2, visited_on=DEC)  # priority: once only
+    VisitFactory(
+        household=world.household_a2, member=world.member_a2, visited_on=datetime.date(2026, 11, 30)
+    )
+    created = datetime.datetime(2026, 11, 20, 10, 0, tzinfo=SH)
+    RequestFactory(
+        household=p1, status="new", created_at=created, accept_due_on=datetime.date(2026, 11, 22)
+    )  # overdue
+    RequestFactory(
+        household=p1, status="in_progress", created_at=created, due_on=datetime.date(2026, 12, 5)
+    )
+    for days, satisfied in ((2, "satisfied"), (4, ""), (9, "satisfied")):
+        RequestFactory(
+            household=p2,
+            status="replied",
+            created_at=datetime.datetime(2026, 12, 1, 0, 10, tzinfo=SH)
+            - datetime.timedelta(days=days),
+            replied_at=datetime.datetime(2026, 12, 1, 0, 10, tzinfo=SH),
+            satisfaction=satisfied,
+        )
+    RequestFactory(
+        household=p2,
+        status="replied",
+        created_at=created,
+        replied_at=datetime.datetime(2026, 11, 30, 23, 0, tzinfo=SH),
+    )  # November
+    MeetingFactory(
+        pavilion__village=v, held_at=datetime.datetime(2026, 12, 1, 0, 20, tzinfo=SH), status="held"
+    )
+    MeetingFactory(
+        pavilion__village=v, held_at=datetime.datetime(2026, 9, 30, 20, 0, tzinfo=SH), status="held"
+    )  # Q3
+    return v
+
+
+def test_every_figure_of_a_hand_computed_village(village, world):
+    row = next(
+        r
+        for r in dashboard.village_rows(type(village).objects.all(), DEC).rows
+        if r.village == village
+    )
+    assert (row.households, row.covered, row.members) == (5, 4, 2)
+    assert (row.visited, row.priority, row.priority_visited, row.priority_visited_enough) == (
+        3,
+        2,
+        2,
+        1,
+    )
+    assert (row.open, row.overdue, row.replied, row.confirmed) == (2, 1, 3, 2)
+    assert row.median_reply_days == 4.0
+    assert row.meetings == 1
+    assert (row.coverage, row.visited_share, row.confirmed_share) == (80.0, 60.0, 66.7)
+    assert (row.coverage_level, row.visited_level, row.overdue_level) == ("warn", "lag", "lag")
+
+
+def test_an_empty_village_shows_zeros_and_no_judgement(frozen, world):
+    empty = VillageFactory(township=world.township, name="新村")
+    row = next(r for r in dashboard.village_rows(type(empty).objects.filter(pk=empty.pk), DEC).rows)
+    assert (row.households, row.visited, row.open, row.median_reply_days) == (0, 0, 0, None)
+    assert row.coverage is None and row.coverage_level == ""
+
+
+def test_targets_change_per_village(village):
+    VillageTarget.objects.create(village=village, visits_per_priority_household=1, reply_days=3)
+    row = dashboard.village_rows(type(village).objects.filter(pk=village.pk), DEC).rows[0]
+    assert row.priority_visited_enough == 2
+    assert row.reply_level == "warn"  # 4 days against 3
+
+
+def test_dashboard_queries_do_not_grow_with_villages(world, frozen, django_assert_max_num_queries):
+    for _ in range(8):
+        v = VillageFactory(township=world.township)
+        for _ in range(3):
+            AssignmentFactory(
+                household=HouseholdFactory(village=v), member=PartyMemberFactory(village=v)
+            )
+    with django_assert_max_num_queries(9):
+        totals = dashboard.village_rows(access.managed_villages(world.staff), DEC)
+    assert len(totals.rows) == 10
+
+
+def _figure(html, village_code, link_fragment):
+    row = re.search(rf'<tr data-village="{village_code}">(.*?)</tr>', html, re.S).group(1)
+    return re.search(rf'<a href="([^"]*{re.escape(link_fragment)}[^"]*)"[^>]*>([^<]+)</a>', row)
+
+
+def test_numbers_link_to_lists_whose_counts_match(client, village, world):
+    client.force_login(world.staff)
+    html = client.get(reverse("dashboard")).content.decode()
+    link = _figure(html, village.code, "overdue=on")
+    listed = client.get(link.group(1).replace("&amp;", "&"))
+    assert listed.context["page"].paginator.count == int(link.group(2)) == 1
+    link = _figure(html, village.code, "status=open")
+    assert client.get(link.group(1).replace("&amp;", "&")).context["page"].paginator.count == 2
+    link = _figure(html, village.code, "assigned=no")
+    assert client.get(link.group(1).replace("&amp;", "&")).context["page"].paginator.count == 1
+    link = _figure(html, village.code, "replied=")
+    assert client.get(link.group(1).replace("&amp;", "&")).context["page"].paginator.count == 3
+
+
+def test_secretary_home_is_the_village_dashboard(
+    client, village, world, django_assert_max_num_queries
+):
+    client.force_login(world.secretary_a)
+    with django_assert_max_num_queries(25):
+        response = client.get(reverse("home"))
+    assert response.context["village"] == village
+    due = {m.member: m.due for m in response.context["members"]}
+    assert due == {world.member_a: 0, world.member_a2: 1}  # member_a visited all theirs
+
+
+def test_monthly_report_workbook_has_a_sheet_per_table_and_totals(client, village, world):
+    client.force_login(world.staff)
+    response = client.get(reverse("report"), {"month": "2026-12", "format": "xlsx"})
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    assert workbook.sheetnames == ["各村情况", "月度趋势"]
+    rows = list(workbook["各村情况"].iter_rows(values_only=True))
+    assert rows[1][:4] == ("村", "农户数", "党员数", "已联户")
+    assert rows[-1][0] == "合计" and rows[-1][1] == sum(r[1] for r in rows[2:-1])
+    village_sheet = client.get(
+        reverse("report"), {"month": "2026-12", "format": "xlsx", "village": village.pk}
+    )
+    book = load_workbook(io.BytesIO(b"".join(village_sheet.streaming_content)))
+    assert "党员情况" in book.sheetnames
+
+
+def test_trends_have_twelve_months_and_a_table(client, village, world):
+    client.force_login(world.staff)
+    response = client.get(reverse("trends"), {"month": "2026-12"})
+    assert response.status_code == 200
+    chart = response.context["visits"]
+    assert len(chart.labels) == 12 and chart.series[0][1][-1] == 4  # December's visits
+    assert "<svg" in response.content.decode() and "查看数据" in response.content.decode()
+    assert Meeting.objects.count() == 2
+    assert timezone.localdate() == DEC
