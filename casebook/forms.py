@@ -3,17 +3,25 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casebook.models import (
+    OPEN_STATUSES,
     Duty,
     EscalationLevel,
+    Meeting,
+    MeetingDecision,
+    MeetingKind,
+    Pavilion,
+    Request,
     RequestCategory,
     RequestSource,
     Sanitation,
     VisitChannel,
 )
 from casebook.services import request_sources_for_staff
+from households.models import Household
 from liaison.normalize import normalize_phone, normalize_text
 from liaison.validators import phone_validator
 from liaison.widgets import DateInput
+from members.models import PartyMember
 
 
 class HouseholdChoiceField(forms.ModelChoiceField):
@@ -195,3 +203,88 @@ class ReplyForm(VersionedForm):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("The household reads this on its card page."),
     )
+
+
+class PavilionForm(forms.ModelForm):
+    class Meta:
+        model = Pavilion
+        fields = ["village", "name", "location", "description", "is_active"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, villages, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"].queryset = villages
+
+
+class MeetingForm(forms.ModelForm):
+    """Everything is picked from the meeting's own village only."""
+
+    held_at = forms.DateTimeField(
+        label=_("Date and time"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "kind", "pavilion", "held_at", "topic", "convener", "attendee_members",
+            "attendee_households", "others_present", "agenda", "requests", "minutes",
+            "parties", "outcome", "agreement", "follow_up_on", "follow_up_member",
+        ]  # fmt: skip
+        widgets = {
+            "agenda": forms.Textarea(attrs={"rows": 3}),
+            "minutes": forms.Textarea(attrs={"rows": 5}),
+            "agreement": forms.Textarea(attrs={"rows": 3}),
+            "follow_up_on": DateInput(),
+            "attendee_members": forms.SelectMultiple(attrs={"size": 8, "class": "picker"}),
+            "attendee_households": forms.SelectMultiple(attrs={"size": 8, "class": "picker"}),
+            "parties": forms.SelectMultiple(attrs={"size": 6, "class": "picker"}),
+            "requests": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, village, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].initial = MeetingKind.DELIBERATION
+        self.fields["kind"].choices = MeetingKind.choices
+        members = PartyMember.objects.filter(village=village, is_active=True)
+        households = Household.objects.filter(village=village, status="active").select_related(
+            "group"
+        )
+        self.fields["pavilion"].queryset = Pavilion.objects.filter(village=village, is_active=True)
+        for name in ("convener", "attendee_members", "follow_up_member"):
+            self.fields[name].queryset = members
+        for name in ("attendee_households", "parties"):
+            self.fields[name].queryset = households
+            self.fields[name].label_from_instance = lambda h: (
+                f"{h.head_name}（{h.group.name} {h.number}）"
+            )
+        open_requests = Request.objects.filter(village=village, status__in=OPEN_STATUSES)
+        if self.instance.pk:
+            open_requests = open_requests | self.instance.requests.all()
+        self.fields["requests"].queryset = open_requests.select_related(
+            "household", "category"
+        ).distinct()
+        self.fields["requests"].label_from_instance = lambda r: (
+            f"#{r.pk} {r.category} · {r.household.head_name}：{r.description[:40]}"
+        )
+        self.fields["requests"].label = _("Agenda: open requests of the village")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == MeetingKind.MEDIATION:
+            if len(data.get("parties") or []) < 2:
+                self.add_error("parties", _("A mediation has at least two parties."))
+            if data.get("follow_up_on") and not data.get("follow_up_member"):
+                self.add_error("follow_up_member", _("Who makes the follow-up visit?"))
+        return data
+
+
+DecisionFormSet = forms.inlineformset_factory(
+    Meeting,
+    MeetingDecision,
+    fields=["text", "responsible", "due_on"],
+    extra=3,
+    can_delete=True,
+    widgets={"due_on": DateInput()},
+)

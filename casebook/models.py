@@ -368,6 +368,12 @@ class MeetingStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class MediationOutcome(models.TextChoices):
+    AGREED = "agreed", _("Agreed")
+    PARTLY = "partly", _("Partly agreed")
+    NOT_AGREED = "not_agreed", _("Not agreed")
+
+
 class Meeting(models.Model):
     pavilion = models.ForeignKey(
         Pavilion, on_delete=models.PROTECT, related_name="meetings", verbose_name=_("pavilion")
@@ -408,6 +414,23 @@ class Meeting(models.Model):
     decisions = models.TextField(_("decisions"), blank=True)
     requests = models.ManyToManyField(
         Request, blank=True, related_name="meetings", verbose_name=_("requests discussed")
+    )
+    # Mediation (调解): the parties, the outcome, the agreement, and a follow-up visit.
+    parties = models.ManyToManyField(
+        Household, blank=True, related_name="mediations", verbose_name=_("parties")
+    )
+    outcome = models.CharField(
+        _("outcome"), max_length=12, choices=MediationOutcome.choices, blank=True
+    )
+    agreement = models.TextField(_("agreement"), blank=True)
+    follow_up_on = models.DateField(_("follow-up visit by"), null=True, blank=True)
+    follow_up_member = models.ForeignKey(
+        PartyMember,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="mediation_follow_ups",
+        verbose_name=_("follow-up by"),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -476,3 +499,29 @@ class ReplyTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class MeetingDecision(models.Model):
+    """One decision of a meeting: what, who carries it out, by when."""
+
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="decision_lines", verbose_name=_("meeting")
+    )
+    text = models.CharField(_("decision"), max_length=300)
+    responsible = models.ForeignKey(
+        PartyMember,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("responsible"),
+    )
+    due_on = models.DateField(_("due date"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("meeting decision")
+        verbose_name_plural = _("meeting decisions")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.text

@@ -1,8 +1,15 @@
 """Reads for the notebook and the inbox: bounded queries whatever the data size."""
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
-from casebook.models import Request, RequestEvent, overdue_q
+from casebook.models import (
+    MeetingKind,
+    MeetingStatus,
+    Request,
+    RequestEvent,
+    Visit,
+    overdue_q,
+)
 from households.models import Household, HouseholdStatus
 from households.selectors import households_annotated, open_assignment
 
@@ -34,3 +41,23 @@ def timeline(request: Request) -> QuerySet[RequestEvent]:
 def last_event_at(requests: QuerySet[Request]) -> QuerySet[Request]:
     latest = RequestEvent.objects.filter(request_id=OuterRef("pk")).order_by("-at")
     return requests.annotate(last_event_at=Subquery(latest.values("at")[:1]))
+
+
+def mediation_follow_ups(meetings: QuerySet, *, until) -> QuerySet:
+    """Mediations whose follow-up visit is due by `until` and not yet made.
+
+    Made means: the responsible member visited one of the parties on or after the date.
+    """
+    done = Visit.objects.filter(
+        member_id=OuterRef("follow_up_member_id"),
+        household__mediations=OuterRef("pk"),
+        visited_on__gte=OuterRef("follow_up_on"),
+    )
+    return (
+        meetings.filter(kind=MeetingKind.MEDIATION, follow_up_on__lte=until)
+        .exclude(status=MeetingStatus.CANCELLED)
+        .filter(~Exists(done))
+        .select_related("follow_up_member")
+        .prefetch_related("parties")
+        .order_by("follow_up_on")
+    )

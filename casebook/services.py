@@ -20,6 +20,8 @@ from casebook.models import (
     Duty,
     EscalationLevel,
     EventKind,
+    Meeting,
+    MeetingStatus,
     Request,
     RequestCategory,
     RequestEvent,
@@ -485,3 +487,63 @@ def visit_record_with_request(
             visit=entry,
         )
     return entry, request
+
+
+# --- The pavilion ---------------------------------------------------------------------------
+
+MEETING_OUTCOMES = ("note", "reply", "follow_up")
+
+
+@transaction.atomic
+def request_meeting_note(*, request: Request, meeting, text: str, by) -> Request:
+    """The request was discussed at a meeting: a timeline line that names the meeting."""
+    request = Request.objects.select_for_update().get(pk=request.pk)
+    line = _("%(kind)s on %(day)s: %(topic)s") % {
+        "kind": meeting.get_kind_display(),
+        "day": timezone.localtime(meeting.held_at).date().isoformat(),
+        "topic": meeting.topic,
+    }
+    return _commit(
+        request,
+        kind=EventKind.MEETING,
+        by=by,
+        from_status=request.status,
+        text=f"{line}。{text.strip()}" if text.strip() else line,
+    )
+
+
+@transaction.atomic
+def meeting_close(*, meeting, by, outcomes: dict[int, tuple[str, str]]) -> None:
+    """Mark a meeting held and record, per request on its agenda, what was decided.
+
+    Each request gets a timeline line naming the meeting, then (as decided) a reply to the
+    household or a new follow-up request; all through the casebook's services, in one step.
+    """
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if meeting.status != MeetingStatus.PLANNED:
+        raise CasebookError(_("Only a planned meeting can be closed."))
+    meeting.status = MeetingStatus.HELD
+    meeting.save(update_fields=["status"])
+    for request in meeting.requests.select_related("household", "category"):
+        kind, text = outcomes.get(request.pk, ("note", ""))
+        if kind not in MEETING_OUTCOMES:
+            raise CasebookError(_("Choose what was decided for each request."))
+        if kind in ("reply", "follow_up") and not text.strip():
+            raise CasebookError(
+                _("Write the reply or the follow-up for request #%(id)d.") % {"id": request.pk}
+            )
+        note = text if kind == "note" else ""
+        request = request_meeting_note(request=request, meeting=meeting, text=note, by=by)
+        if kind == "reply":
+            if request.status == S.NEW:
+                request = request_accept(request=request, by=by, expected_version=None)
+            if request.status in TRANSITIONS["reply"]:
+                request_reply(request=request, text=text, by=by, expected_version=None)
+        elif kind == "follow_up":
+            request_raise(
+                household=request.household,
+                category=request.category,
+                description=text,
+                source=RequestSource.PAVILION,
+                by=by,
+            )

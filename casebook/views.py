@@ -1,11 +1,14 @@
+from datetime import timedelta
 from itertools import groupby
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -13,16 +16,21 @@ from casebook import selectors, services
 from casebook.filters import RequestFilter
 from casebook.forms import (
     AssignForm,
+    DecisionFormSet,
     EscalateForm,
+    MeetingForm,
+    PavilionForm,
     ReplyForm,
     RequestForm,
     TextActionForm,
     VisitCorrectionForm,
     VisitForm,
 )
-from casebook.models import ReplyTemplate
+from casebook.models import Meeting, ReplyTemplate
 from households.models import HouseholdStatus
 from liaison import access
+from liaison.dates import next_month_start
+from members.models import PartyMember
 
 PAGE_SIZE = 50
 
@@ -49,6 +57,14 @@ def due(request: HttpRequest) -> HttpResponse:
         )
     rows = list(selectors.households_due(households)[:2000])
     groups = [(name, list(items)) for name, items in groupby(rows, key=lambda h: h.member_name)]
+    follow_ups = (
+        Meeting.objects.filter(village=village)
+        if village
+        else Meeting.objects.filter(follow_up_member_id=scope.member_id)
+    )
+    follow_ups = selectors.mediation_follow_ups(
+        follow_ups, until=next_month_start() - timedelta(days=1)
+    )
     return render(
         request,
         "casebook/due.html",
@@ -58,6 +74,7 @@ def due(request: HttpRequest) -> HttpResponse:
             "village": village,
             "villages": access.managed_villages(request.user) if village else None,
             "scope": scope,
+            "follow_ups": follow_ups,
         },
     )
 
@@ -276,3 +293,171 @@ def request_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     else:
         messages.success(request, _("Saved."))
     return redirect("casebook:request-detail", pk=req.pk)
+
+
+# --- The neighbour deliberation pavilion ----------------------------------------------------
+
+
+def _default_village(request: HttpRequest):
+    villages = access.managed_villages(request.user)
+    return villages.filter(pk=request.GET.get("village") or 0).first() or villages.first()
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pavilions(request: HttpRequest) -> HttpResponse:
+    """The village's pavilions; staff of the village add them here."""
+    access.require(access.scope_for(request.user).is_staff_level)
+    villages = access.managed_villages(request.user)
+    form = PavilionForm(request.POST or None, villages=villages)
+    if request.method == "POST" and form.is_valid():
+        pavilion = form.save()
+        messages.success(request, _("Pavilion %(name)s added.") % {"name": pavilion.name})
+        return redirect("casebook:pavilions")
+    return render(
+        request,
+        "casebook/pavilions.html",
+        {"form": form, "pavilions": access.pavilions(request.user).select_related("village")},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pavilion_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    pavilion = access.get_or_404(access.pavilions(request.user), pk=pk)
+    access.require(access.can_manage_village(request.user, pavilion.village_id))
+    form = PavilionForm(
+        request.POST or None, instance=pavilion, villages=access.managed_villages(request.user)
+    )
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Saved."))
+        return redirect("casebook:pavilions")
+    return render(request, "casebook/pavilion_form.html", {"form": form, "pavilion": pavilion})
+
+
+@login_required
+@require_safe
+def meetings(request: HttpRequest) -> HttpResponse:
+    """A village's meetings, month by month."""
+    scope = access.scope_for(request.user)
+    access.require(scope.is_member or scope.is_staff_level)
+    village = _default_village(request) if scope.is_staff_level else None
+    rows = access.meetings(request.user).select_related("pavilion", "convener")
+    if village:
+        rows = rows.filter(village=village)
+    page = Paginator(rows.order_by("-held_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    months = [
+        (month, list(items))
+        for month, items in groupby(
+            page, key=lambda m: timezone.localtime(m.held_at).date().replace(day=1)
+        )
+    ]
+    return render(
+        request,
+        "casebook/meetings.html",
+        {
+            "months": months,
+            "page": page,
+            "village": village,
+            "villages": access.managed_villages(request.user) if village else None,
+        },
+    )
+
+
+def _meeting_form(request, village, instance=None):
+    form = MeetingForm(request.POST or None, instance=instance, village=village)
+    decisions = DecisionFormSet(
+        request.POST or None, instance=instance or Meeting(), prefix="decisions"
+    )
+    for subform in decisions.forms:
+        subform.fields["responsible"].queryset = PartyMember.objects.filter(
+            village=village, is_active=True
+        )
+    return form, decisions
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_new(request: HttpRequest) -> HttpResponse:
+    access.require(access.scope_for(request.user).is_staff_level)
+    village = _default_village(request)
+    access.require(village is not None)
+    form, decisions = _meeting_form(request, village)
+    if request.method == "POST" and form.is_valid() and decisions.is_valid():
+        with transaction.atomic():
+            meeting = form.save(commit=False)
+            meeting.village = village
+            meeting.created_by = request.user
+            meeting.save()
+            form.save_m2m()
+            decisions.instance = meeting
+            decisions.save()
+        messages.success(request, _("Meeting recorded."))
+        return redirect("casebook:meeting-detail", pk=meeting.pk)
+    return render(
+        request,
+        "casebook/meeting_form.html",
+        {"form": form, "decisions": decisions, "village": village, "meeting": None},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = access.get_or_404(access.meetings(request.user).select_related("village"), pk=pk)
+    access.require(access.can_manage_village(request.user, meeting.village_id))
+    form, decisions = _meeting_form(request, meeting.village, instance=meeting)
+    if request.method == "POST" and form.is_valid() and decisions.is_valid():
+        with transaction.atomic():
+            form.save()
+            decisions.save()
+        messages.success(request, _("Saved."))
+        return redirect("casebook:meeting-detail", pk=meeting.pk)
+    return render(
+        request,
+        "casebook/meeting_form.html",
+        {"form": form, "decisions": decisions, "village": meeting.village, "meeting": meeting},
+    )
+
+
+@login_required
+@require_safe
+def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The meeting's record, printable for the village's paper archive (台账)."""
+    meeting = access.get_or_404(
+        access.meetings(request.user).select_related("village__township", "pavilion", "convener"),
+        pk=pk,
+    )
+    return render(
+        request,
+        "casebook/meeting_detail.html",
+        {
+            "meeting": meeting,
+            "can_manage": access.can_manage_village(request.user, meeting.village_id),
+            "decisions": meeting.decision_lines.select_related("responsible"),
+            "agenda": meeting.requests.select_related("household", "category"),
+            "outcome_choices": services.MEETING_OUTCOMES,
+        },
+    )
+
+
+@login_required
+@require_POST
+def meeting_close(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark the meeting held; record per agenda request what was decided."""
+    meeting = access.get_or_404(access.meetings(request.user), pk=pk)
+    access.require(access.can_manage_village(request.user, meeting.village_id))
+    outcomes = {
+        r.pk: (request.POST.get(f"outcome-{r.pk}", "note"), request.POST.get(f"text-{r.pk}", ""))
+        for r in meeting.requests.all()
+    }
+    try:
+        services.meeting_close(meeting=meeting, by=request.user, outcomes=outcomes)
+    except services.CasebookError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request, _("The meeting is recorded as held; the requests' timelines show it.")
+        )
+    return redirect("casebook:meeting-detail", pk=meeting.pk)

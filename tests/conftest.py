@@ -7,7 +7,9 @@ from liaison.models import RoleKind
 from tests.factories import (
     AssignmentFactory,
     HouseholdFactory,
+    MeetingFactory,
     PartyMemberFactory,
+    PavilionFactory,
     RequestFactory,
     RoleFactory,
     TownshipFactory,
@@ -62,6 +64,16 @@ def world(db):
     w.visit_x = lambda: VisitFactory(household=w.household_x, member=w.member_x)
     w.request_a = lambda: RequestFactory(household=w.household_a)
     w.request_x = lambda: RequestFactory(household=w.household_x)
+    w.pavilion_a = lambda: PavilionFactory(village=w.village_a)
+    w.pavilion_x = lambda: PavilionFactory(village=w.village_x)
+
+    def meeting_a():
+        meeting = MeetingFactory(pavilion=w.pavilion_a(), status="planned")
+        meeting.attendee_members.add(w.member_a)  # the member may read what they attended
+        return meeting
+
+    w.meeting_a = meeting_a
+    w.meeting_x = lambda: MeetingFactory(pavilion=w.pavilion_x(), status="planned")
     return w
 
 
