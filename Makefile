@@ -8,7 +8,7 @@ STAMP := $(VENV)/.requirements-installed
 DJANGO := DEBUG=1 $(BIN)/python manage.py
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test lint format setup messages system-deps test-deps bench clean
+.PHONY: run test lint format setup messages system-deps test-deps bench clean security soak
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -58,3 +58,24 @@ format: $(STAMP)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+
+## Security checks: bandit (no medium or high findings) and pip-audit (pinned requirements).
+security: $(STAMP)
+	$(BIN)/bandit -q -r liaison households members casebook -x "*/migrations/*" -ll
+	$(BIN)/pip-audit -r requirements.txt --progress-spinner off
+
+## Reliability soak (loopback, bounded): 60 s on SQLite, then 60 s on PostgreSQL with a
+## worker killed and PostgreSQL stopped and started mid-run. Needs root for pg_ctlcluster.
+SOAK_SECONDS ?= 60
+SOAK_PG ?= postgres://postgres@127.0.0.1:5432/liaison_soak
+soak: setup
+	rm -f soak.sqlite3 soak.sqlite3-wal soak.sqlite3-shm
+	SQLITE_PATH=soak.sqlite3 $(DJANGO) migrate --noinput -v0
+	SQLITE_PATH=soak.sqlite3 $(DJANGO) createcachetable
+	SQLITE_PATH=soak.sqlite3 $(DJANGO) seed_demo -v0
+	SQLITE_PATH=soak.sqlite3 $(DJANGO) soak --seconds $(SOAK_SECONDS) --workers 4 --kill-worker
+	psql -h 127.0.0.1 -U postgres -q -c "DROP DATABASE IF EXISTS liaison_soak" -c "CREATE DATABASE liaison_soak"
+	DATABASE_URL=$(SOAK_PG) $(DJANGO) migrate --noinput -v0
+	DATABASE_URL=$(SOAK_PG) $(DJANGO) createcachetable
+	DATABASE_URL=$(SOAK_PG) $(DJANGO) seed_demo -v0
+	DATABASE_URL=$(SOAK_PG) $(DJANGO) soak --seconds $(SOAK_SECONDS) --workers 4 --kill-worker --restart-postgres

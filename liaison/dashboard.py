@@ -167,7 +167,7 @@ def village_rows(villages: QuerySet[Village], month: datetime.date) -> Totals:
     members = _by_village(
         PartyMember.objects.filter(village_id__in=ids, is_active=True), n=Count("pk")
     )
-    requests = _by_village(
+    request_counts = _by_village(
         Request.objects.filter(village_id__in=ids),
         open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
         overdue=Count("pk", filter=overdue_q(min(datetime.date.today(), end))),
@@ -197,7 +197,7 @@ def village_rows(villages: QuerySet[Village], month: datetime.date) -> Totals:
     for v in village_list:
         target = getattr(v, "target", None) or DEFAULT_TARGET
         h = households.get(v.pk, {})
-        r = requests.get(v.pk, {})
+        r = request_counts.get(v.pk, {})
         median = medians.get(v.pk, {}).get("median")
         rows.append(
             VillageRow(

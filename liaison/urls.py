@@ -7,6 +7,7 @@ from liaison import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
     path("dashboard/", views.township_dashboard, name="dashboard"),
     path("dashboard/villages/<int:pk>/", views.village_dashboard, name="dashboard-village"),
     path("dashboard/trends/", views.trends, name="trends"),

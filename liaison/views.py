@@ -1,6 +1,7 @@
 import datetime
 
 from django.contrib.auth.decorators import login_required
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -130,3 +131,15 @@ def monthly_report(request: HttpRequest) -> HttpResponse:
         )
         return reports.xlsx(report)
     return render(request, "liaison/report_print.html", {"report": report, "month": month})
+
+
+@require_safe
+def healthz(request: HttpRequest) -> HttpResponse:
+    """For the proxy: 200 when the database answers, 503 when it does not."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
+    return HttpResponse("ok\n", content_type="text/plain")

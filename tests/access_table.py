@@ -118,6 +118,7 @@ def _roster_rows(app: str, obj_in: str, obj_out: str) -> list[Row]:
 
 TABLE: list[Row] = [
     Row("home", get=EVERYONE_IN, post=NOT_ALLOWED),
+    Row("healthz", get=PUBLIC, post=EVERYONE_405),
     Row("dashboard", get=STAFF_LEVEL, post=NOT_ALLOWED),
     Row("trends", get=STAFF_LEVEL, post=NOT_ALLOWED),
     Row("report", get=STAFF_LEVEL, post=NOT_ALLOWED),

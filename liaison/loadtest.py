@@ -1,0 +1,185 @@
+"""Load on loopback: a real gunicorn with several workers, and clients that use it.
+
+Used by `manage.py soak` (reliability: mixed reads and writes, a worker killed mid-run,
+optionally PostgreSQL stopped and started) and by `manage.py bench` (requests per second).
+Traffic goes to 127.0.0.1 only, bounded in count and time.
+"""
+
+import http.cookiejar
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """gunicorn serving liaison.wsgi on a free loopback port."""
+
+    def __init__(self, *, workers: int = 2, env: dict | None = None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, **(env or {})}
+        self.workers = workers
+        self.process = None
+
+    def __enter__(self):
+        self.process = subprocess.Popen(  # noqa: S603 -- fixed arguments, loopback only
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "liaison.wsgi",
+                "--workers",
+                str(self.workers),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--timeout",
+                "60",
+                "--graceful-timeout",
+                "5",
+            ],  # fmt: skip
+            cwd=BASE_DIR,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as response:  # noqa: S310
+                    if response.status == 200:
+                        return self
+            except (urllib.error.URLError, ConnectionError, OSError):
+                time.sleep(0.2)
+        self.__exit__()
+        raise RuntimeError("gunicorn did not start")
+
+    def worker_pids(self) -> list[int]:
+        pids = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                if int(stat[1]) == self.process.pid:
+                    pids.append(int(entry.name))
+        return pids
+
+    def kill_a_worker(self) -> int | None:
+        pids = self.worker_pids()
+        if pids:
+            os.kill(pids[0], signal.SIGKILL)
+            return pids[0]
+        return None
+
+    def __exit__(self, *exc):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+class Browser:
+    """A cookie-keeping HTTP client that fills in Django's CSRF token."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect()
+        )
+
+    def request(self, method: str, path: str, data: dict | None = None) -> tuple[int, str]:
+        body = None
+        headers = {"Accept-Language": "zh-CN", "Referer": self.base + path}
+        if data is not None:
+            token = next((c.value for c in self.jar if c.name == "csrftoken"), "")
+            body = urllib.parse.urlencode(
+                {**data, "csrfmiddlewaretoken": token}, doseq=True
+            ).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        req = urllib.request.Request(self.base + path, data=body, method=method, headers=headers)  # noqa: S310
+        try:
+            with self.opener.open(req, timeout=15) as response:
+                return response.status, response.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode("utf-8", "replace")
+
+    def get(self, path: str) -> tuple[int, str]:
+        return self.request("GET", path)
+
+    def post(self, path: str, data: dict) -> tuple[int, str]:
+        return self.request("POST", path, data)
+
+    def log_in(self, username: str, password: str) -> bool:
+        self.get("/accounts/login/")
+        status, _ = self.post("/accounts/login/", {"username": username, "password": password})
+        return status == 302
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+    def http_error_302(self, req, fp, code, msg, headers):
+        return fp
+
+    http_error_301 = http_error_303 = http_error_307 = http_error_302
+
+
+@dataclass
+class Tally:
+    statuses: Counter = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+    acknowledged: list[tuple[str, str]] = field(default_factory=list)  # (kind, marker)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, status: int, *, ack: tuple[str, str] | None = None, note: str = ""):
+        with self.lock:
+            self.statuses[status] += 1
+            if ack and status in (301, 302, 303):
+                self.acknowledged.append(ack)
+            if status >= 500 and note:
+                self.errors.append(note)
+
+    @property
+    def total(self) -> int:
+        return sum(self.statuses.values())
+
+    @property
+    def server_errors(self) -> int:
+        return sum(n for status, n in self.statuses.items() if status >= 500)
+
+
+def run_for(seconds: float, clients: int, action, *args) -> None:
+    """Run `action(stop_at, *args)` in `clients` threads until the time is up."""
+    stop_at = time.monotonic() + seconds
+    threads = [threading.Thread(target=action, args=(stop_at, i, *args)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+VERSION_RE = re.compile(r'name="version" value="(\d+)"')
