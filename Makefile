@@ -79,3 +79,10 @@ soak: setup
 	DATABASE_URL=$(SOAK_PG) $(DJANGO) createcachetable
 	DATABASE_URL=$(SOAK_PG) $(DJANGO) seed_demo -v0
 	DATABASE_URL=$(SOAK_PG) $(DJANGO) soak --seconds $(SOAK_SECONDS) --workers 4 --kill-worker --restart-postgres
+
+## The benchmark (not part of make test): every page at scale 1 and at BENCH_SCALE, with the
+## trivial-view and admin-changelist baselines, a loopback load test and task timings.
+## Uses DATABASE_URL when set (PostgreSQL for the headline figures), else SQLite files.
+BENCH_SCALE ?= 100
+bench: setup
+	$(DJANGO) bench --scale $(BENCH_SCALE) --json bench.json $(BENCH_ARGS)

@@ -8,7 +8,6 @@ from casebook.models import (
     Request,
     RequestEvent,
     Visit,
-    overdue_q,
 )
 from households.models import Household, HouseholdStatus
 from households.selectors import households_annotated, open_assignment
@@ -30,17 +29,8 @@ def inbox(requests: QuerySet[Request]) -> QuerySet[Request]:
     )
 
 
-def overdue(requests: QuerySet[Request]) -> QuerySet[Request]:
-    return requests.filter(overdue_q())
-
-
 def timeline(request: Request) -> QuerySet[RequestEvent]:
     return request.events.select_related("actor").order_by("at", "id")
-
-
-def last_event_at(requests: QuerySet[Request]) -> QuerySet[Request]:
-    latest = RequestEvent.objects.filter(request_id=OuterRef("pk")).order_by("-at")
-    return requests.annotate(last_event_at=Subquery(latest.values("at")[:1]))
 
 
 def mediation_follow_ups(meetings: QuerySet, *, until) -> QuerySet:

@@ -5,7 +5,8 @@ the same seed gives the same names, places, links, visits and requests. Dates ar
 the day of seeding (six months back from today), so "this month" always has data.
 
 Everything is written with bulk inserts, village by village, so memory stays bounded at large
-scales.
+scales. `--scale N` seeds a prefecture of N townships shaped like Dongshan (the first is
+Dongshan itself, with the demo users): data grows, villages keep their real size.
 """
 
 import datetime
@@ -207,37 +208,42 @@ def seed_demo(
     today = today or timezone.localdate()
     say = progress or (lambda message: None)
     hashed = make_password(password)
+    households = members = 0
     with transaction.atomic():
-        township = Township.objects.create(name=TOWNSHIP_NAME, code=TOWNSHIP_CODE)
-        users = _create_staff_users(township, hashed)
+        admin_and_staff = None
         duties = list(Duty.objects.order_by("sort"))
         categories = {c.code: c for c in RequestCategory.objects.all()}
-        household_counts = _split(HOUSEHOLDS_PER_SCALE * scale, [v[2] for v in VILLAGES])
-        member_counts = _split(MEMBERS_PER_SCALE * scale, household_counts)
-        for (code, name, _size, offset), n_households, n_members in zip(
-            VILLAGES, household_counts, member_counts, strict=True
-        ):
-            builder = _VillageBuilder(
-                township=township,
-                code=code,
-                name=name,
-                offset=offset,
-                rng=random.Random(f"{seed}-{code}"),
-                today=today,
-                scale=scale,
-                password=hashed,
-                township_user=users["township"],
-                duties=duties,
-                categories=categories,
+        # Scale N is a prefecture of N townships like Dongshan: villages keep their real size.
+        for index in range(scale):
+            suffix = "" if index == 0 else f"-{index + 1:03d}"
+            township = Township.objects.create(
+                name=TOWNSHIP_NAME if index == 0 else f"{TOWNSHIP_NAME}（模拟{index + 1}）",
+                code=TOWNSHIP_CODE + suffix,
             )
-            builder.build(n_households, n_members)
-            say(f"{name}: {n_households} households, {n_members} members")
-    return DemoResult(
-        created=True,
-        households=sum(household_counts),
-        members=sum(member_counts),
-        users=demo_users(),
-    )
+            if admin_and_staff is None:
+                admin_and_staff = _create_staff_users(township, hashed)
+            household_counts = _split(HOUSEHOLDS_PER_SCALE, [v[2] for v in VILLAGES])
+            member_counts = _split(MEMBERS_PER_SCALE, household_counts)
+            for (code, name, _size, offset), n_households, n_members in zip(
+                VILLAGES, household_counts, member_counts, strict=True
+            ):
+                builder = _VillageBuilder(
+                    township=township,
+                    code=code + suffix,
+                    name=name,
+                    offset=(offset[0] + 30.0 * index, offset[1]),
+                    rng=random.Random(f"{seed}-{code}{suffix}"),
+                    today=today,
+                    password=hashed,
+                    township_user=admin_and_staff["township"],
+                    duties=duties,
+                    categories=categories,
+                )
+                builder.build(n_households, n_members)
+                say(f"{township.name} {name}: {n_households} households, {n_members} members")
+            households += sum(household_counts)
+            members += sum(member_counts)
+    return DemoResult(created=True, households=households, members=members, users=demo_users())
 
 
 def _create_staff_users(township: Township, hashed_password: str) -> dict:
@@ -266,7 +272,6 @@ class _VillageBuilder:
         offset,
         rng,
         today,
-        scale,
         password,
         township_user,
         duties,
@@ -277,7 +282,6 @@ class _VillageBuilder:
         self.name = name
         self.rng = rng
         self.today = today
-        self.scale = scale
         self.password = password
         self.township_user = township_user
         self.duties = duties
@@ -300,7 +304,7 @@ class _VillageBuilder:
         )
         self.secretary = self._user(f"sec-{self.code}", f"{self.name}书记")
         Role.objects.create(user=self.secretary, kind=RoleKind.SECRETARY, village=self.village)
-        n_groups = max(3, min(round(n_households / 45), 12 * self.scale))
+        n_groups = max(3, min(round(n_households / 45), 12))
         self.groups = VillageGroup.objects.bulk_create(
             VillageGroup(village=self.village, name=_group_name(i), number=i)
             for i in range(1, n_groups + 1)
@@ -308,7 +312,7 @@ class _VillageBuilder:
         group_centres = []
         for _ in self.groups:
             angle = rng.uniform(0, 2 * math.pi)
-            radius = rng.uniform(0.2, 1.0) * math.sqrt(self.scale)
+            radius = rng.uniform(0.2, 1.0)
             group_centres.append(
                 (
                     self.centre[0] + radius * math.sin(angle) / KM_PER_DEG_LAT,

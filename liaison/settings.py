@@ -190,6 +190,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
+# Extra views for `manage.py bench` only (never in production).
+BENCHMARK_VIEWS = env_bool("BENCHMARK_VIEWS", default=False)
+
 # --- Site -----------------------------------------------------------------------------------
 SITE_TOWNSHIP_NAME = env_str("SITE_TOWNSHIP_NAME", "东山乡")
 

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -27,3 +28,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+if settings.BENCHMARK_VIEWS:
+    # Only for `manage.py bench`: the trivial view that every page is compared with.
+    urlpatterns.append(path("bench/trivial/", views.bench_trivial, name="bench-trivial"))

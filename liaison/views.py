@@ -143,3 +143,10 @@ def healthz(request: HttpRequest) -> HttpResponse:
     except DatabaseError:
         return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
     return HttpResponse("ok\n", content_type="text/plain")
+
+
+@login_required
+@require_safe
+def bench_trivial(request: HttpRequest) -> HttpResponse:
+    """The benchmark's floor: a logged-in page rendering a small template (BENCHMARK_VIEWS)."""
+    return render(request, "liaison/bench_trivial.html", {"user": request.user})

@@ -145,7 +145,7 @@ def test_bad_card_submission_is_refused_clearly(client, world):
     assert not Request.objects.exists()
 
 
-def test_submissions_are_rate_limited_per_card(client, world, settings):
+def test_submissions_are_rate_limited_per_card(client, world, settings, rate_window):
     settings.CARD_SUBMIT_PER_TOKEN_PER_HOUR = 3
     url = reverse("card", args=[world.household_a.card_token])
     data = {"category": category().pk, "description": "路灯坏了"}
@@ -156,7 +156,9 @@ def test_submissions_are_rate_limited_per_card(client, world, settings):
     assert RateCounter.objects.exists()  # counted in the database, shared by every worker
 
 
-def test_submissions_are_rate_limited_per_address_across_cards(client, world, settings):
+def test_submissions_are_rate_limited_per_address_across_cards(
+    client, world, settings, rate_window
+):
     settings.CARD_SUBMIT_PER_IP_PER_HOUR = 2
     data = {"category": category().pk, "description": "路灯坏了"}
     assert (

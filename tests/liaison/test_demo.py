@@ -179,3 +179,20 @@ def test_fresh_proposal_on_the_demo_keeps_every_rule(seeded, db):
         assert (
             proposal.total_after <= proposal.total_before
         )  # the seed's greedy links are no better
+
+
+def test_benchmark_machinery_runs_on_the_demo(seeded, db, settings):
+    """The benchmark's page timings, tasks and report, at a tiny size so that they cannot rot."""
+    from liaison.management.commands import bench
+
+    settings.ROOT_URLCONF = "tests.bench_urls"
+    ids = bench.sample_ids()
+    pages = bench.measure_pages(ids, requests=1)
+    assert set(pages) == {name for name, _user, _path in bench.PAGES}
+    assert all(f["median_ms"] > 0 and f["queries"] >= 0 for f in pages.values())
+    figures = bench.tasks(ids, import_rows=20)
+    assert figures["import_rows_created"] == 20 and figures["export_rows"] == 3086
+    results = {"scales": {"1": {"pages": pages, "tasks": figures, "seed_seconds": 1.0}}}
+    results["ratios"] = bench.ratios(results, 1)
+    assert results["ratios"]["page_over_trivial"]["trivial view (floor)"] == 1.0
+    assert "household list ÷ admin changelist" in bench.table(results, 1)

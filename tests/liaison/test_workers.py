@@ -30,7 +30,7 @@ def _manage(env, *args, stdin=None):
     )
 
 
-def test_card_rate_limit_holds_across_two_worker_processes(tmp_path):
+def test_card_rate_limit_holds_across_two_worker_processes(tmp_path, rate_window):
     env = {
         **{
             k: v

@@ -1,0 +1,353 @@
+"""The benchmark: what every page costs at township and at a larger scale, as ratios.
+
+    manage.py bench [--scale 100] [--json bench.json] [--requests 20] [--load-seconds 20]
+
+For each scale it makes a fresh database beside the configured one (PostgreSQL: a database
+named <name>_bench_<scale>; SQLite: bench-<scale>.sqlite3), migrates and seeds it (timed),
+and then, in a child process on that database, times every page through Django's test
+client (warm-up, then N requests: median, p95, SQL queries) with two baselines measured in
+the same run: a trivial view rendering a small template (the floor) and Django admin's
+Household changelist. At scale 1 it also runs a bounded load test on loopback (gunicorn,
+2 workers) and times the assignment proposal, a 10,000-row import and a household export.
+"""
+
+import json
+import os
+import resource
+import secrets
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+BASE_DIR = Path(settings.BASE_DIR)
+
+PAGES = [
+    # name, user, path (formatted with ids), notes
+    ("trivial view (floor)", "township", "/bench/trivial/"),
+    ("home (township dashboard)", "township", "/"),
+    ("household list", "township", "/households/"),
+    ("household list, searched", "township", "/households/?q=dwx"),
+    (
+        "household list, filtered",
+        "township",
+        "/households/?village={village}&flag=priority&visited=no",
+    ),
+    ("admin Household changelist", "admin", "/admin/households/household/"),
+    ("household page", "township", "/households/{household}/"),
+    ("member page", "township", "/members/{member}/"),
+    ("assignment board", "township", "/members/board/{village}/"),
+    ("township dashboard", "township", "/dashboard/"),
+    ("village dashboard", "sec", "/dashboard/villages/{village}/"),
+    ("request inbox", "township", "/casebook/requests/"),
+    ("request page", "township", "/casebook/requests/{request}/"),
+    ("card sheet, one village", "township", "POST /households/cards/print/ village={village}"),
+    ("villager's card page", None, "/c/{token}/"),
+    ("monthly report export", "township", "/dashboard/report/?format=xlsx"),
+]
+
+
+class Command(BaseCommand):
+    help = "Measure every page at scale 1 and a large scale; print a table and write JSON."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--scale", type=int, default=100, help="the large scale")
+        parser.add_argument("--json", default="bench.json", help="where to write the figures")
+        parser.add_argument("--requests", type=int, default=20)
+        parser.add_argument("--load-seconds", type=float, default=20)
+        parser.add_argument("--load-clients", type=int, default=8)
+        parser.add_argument("--phase", choices=["all", "measure"], default="all")
+
+    def handle(self, *args, **options):
+        if options["phase"] == "measure":
+            return self.measure(options)
+        results = {
+            "scales": {},
+            "database": settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],
+        }
+        for scale in sorted({1, options["scale"]}):
+            env = self.fresh_database(scale)
+            started = time.monotonic()
+            self.manage(
+                env, "seed_demo", "--scale", str(scale), "--password", "bench-pass-123", "-v0"
+            )
+            seed_seconds = time.monotonic() - started
+            out = BASE_DIR / f".bench-{scale}.json"
+            self.manage(
+                env, "bench", "--phase", "measure", "--json", str(out),
+                "--requests", str(options["requests"]),
+                "--load-seconds", str(options["load_seconds"] if scale == 1 else 0),
+                "--load-clients", str(options["load_clients"]),
+            )  # fmt: skip
+            figures = json.loads(out.read_text())
+            out.unlink()
+            figures["seed_seconds"] = round(seed_seconds, 1)
+            results["scales"][str(scale)] = figures
+            self.stdout.write(f"scale {scale}: seeded in {seed_seconds:.1f} s")
+        results["ratios"] = ratios(results, options["scale"])
+        Path(options["json"]).write_text(json.dumps(results, ensure_ascii=False, indent=2))
+        self.stdout.write(table(results, options["scale"]))
+        self.stdout.write(f"Figures written to {options['json']}")
+
+    # -- the orchestrator ---------------------------------------------------------------------
+
+    def fresh_database(self, scale: int) -> dict:
+        db = settings.DATABASES["default"]
+        # Measured as in production: DEBUG off, hashed static files, no secure-cookie redirect.
+        env = {
+            **os.environ,
+            "DEBUG": "0",
+            "BENCHMARK_VIEWS": "1",
+            "ALLOWED_HOSTS": "localhost,127.0.0.1",
+            "SECURE_COOKIES": "0",
+            "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(40),
+        }
+        if db["ENGINE"].endswith("sqlite3"):
+            name = f"bench-{scale}.sqlite3"
+            for suffix in ("", "-wal", "-shm"):
+                (BASE_DIR / (name + suffix)).unlink(missing_ok=True)
+            env.pop("DATABASE_URL", None)
+            env["SQLITE_PATH"] = name
+        else:
+            name = f"{db['NAME']}_bench_{scale}"
+            url = os.environ.get("DATABASE_URL", "").rsplit("/", 1)[0] + "/" + name
+            admin_url = os.environ.get("DATABASE_URL", "").rsplit("/", 1)[0] + "/postgres"
+            for sql in (f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"'):
+                subprocess.run(["psql", admin_url, "-q", "-c", sql], check=True)  # noqa: S603,S607
+            env["DATABASE_URL"] = url
+        self.manage(env, "migrate", "--noinput", "-v0")
+        self.manage(env, "createcachetable")
+        self.manage(env, "collectstatic", "--noinput", "-v0")
+        return env
+
+    def manage(self, env, *args):
+        command = [sys.executable, "manage.py", *args]
+        result = subprocess.run(command, env=env, cwd=BASE_DIR, check=False)  # noqa: S603
+        if result.returncode:
+            raise CommandError(f"manage.py {' '.join(args)} failed")
+
+    # -- the measurements (run in the child, on the seeded database) -------------------------
+
+    def measure(self, options):
+        ids = sample_ids()
+        figures = {"pages": measure_pages(ids, options["requests"]), "tasks": tasks(ids)}
+        if options["load_seconds"]:
+            figures["load"] = load(ids, options["load_seconds"], options["load_clients"])
+        Path(options["json"]).write_text(json.dumps(figures))
+
+
+def measure_pages(ids: dict, requests: int) -> dict:
+    """Warm each page once, then time `requests` requests: median, p95 and SQL queries."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    clients, pages = {}, {}
+    for name, user, path in PAGES:
+        client = clients.get(user)
+        if client is None:
+            client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans", HTTP_HOST="localhost")
+            if user:
+                client.force_login(ids["users"][user])
+            clients[user] = client
+        method, url, data = parse(path.format(**ids))
+
+        def call(client=client, method=method, url=url, data=data):
+            return client.post(url, data) if method == "POST" else client.get(url)
+
+        response = call()  # warm-up
+        if response.status_code != 200:
+            raise CommandError(f"{name}: {url} answered {response.status_code}")
+        consume(response)
+        times = []
+        with CaptureQueriesContext(connection) as queries:
+            for _ in range(requests):
+                started = time.perf_counter()
+                consume(call())
+                times.append((time.perf_counter() - started) * 1000)
+        pages[name] = {
+            "median_ms": round(statistics.median(times), 2),
+            "p95_ms": round(sorted(times)[max(0, int(len(times) * 0.95) - 1)], 2),
+            "queries": len(queries) // requests,
+        }
+    return pages
+
+
+def parse(path: str):
+    if path.startswith("POST "):
+        _, url, form = path.split(" ", 2)
+        return "POST", url, dict(part.split("=", 1) for part in form.split("&"))
+    return "GET", path, None
+
+
+def consume(response):
+    if getattr(response, "streaming", False):
+        for _chunk in response.streaming_content:
+            pass
+
+
+def sample_ids() -> dict:
+    from django.contrib.auth.models import User
+
+    from casebook.models import Request
+    from households.models import Household, Village
+    from liaison.models import Role
+    from members.models import PartyMember
+
+    village = Village.objects.filter(code="baiyahe").first() or Village.objects.first()
+    household = Household.objects.filter(village=village).order_by("pk").first()
+    secretary = Role.objects.filter(village=village).select_related("user").first().user
+    return {
+        "village": village.pk,
+        "household": household.pk,
+        "token": household.card_token,
+        "member": PartyMember.objects.filter(village=village).order_by("pk").first().pk,
+        "request": Request.objects.filter(village=village).order_by("pk").first().pk,
+        "users": {
+            "township": User.objects.get(username="township"),
+            "admin": User.objects.get(username="admin"),
+            "sec": secretary,
+        },
+    }
+
+
+def tasks(ids, *, import_rows: int = 10_000) -> dict:
+    """The proposal for a village and the township, a 10,000-row import, a full export."""
+    from django.test import Client
+
+    from households.importing import HOUSEHOLD_COLUMNS, import_apply, plan_households
+    from households.models import Household, Village
+    from members.proposal import propose
+
+    result = {}
+    village = Village.objects.get(pk=ids["village"])
+    largest = max(Village.objects.all(), key=lambda v: v.households.count())
+    started = time.perf_counter()
+    propose(largest, keep_existing=False)
+    result["proposal_largest_village_s"] = round(time.perf_counter() - started, 3)
+    started = time.perf_counter()
+    for v in Village.objects.all():
+        propose(v, keep_existing=False)
+    result["proposal_all_villages_s"] = round(time.perf_counter() - started, 3)
+
+    headers = [c.header for c in HOUSEHOLD_COLUMNS]
+    group = village.groups.first()
+    rows = [
+        [village.name, group.name, f"99-{i:05d}", "测试户主", f"138{i:08d}", "", "", "3",
+         "否", "否", "否", "否", "", ""]
+        for i in range(import_rows)
+    ]  # fmt: skip
+    user = ids["users"]["township"]
+    started = time.perf_counter()
+    plan = plan_households(headers, rows, user)  # the preview
+    import_apply(kind="households", headers=headers, rows=rows, user=user)  # the confirmation
+    result[f"import_{import_rows}_rows_s"] = round(time.perf_counter() - started, 2)
+    result["import_rows_created"] = plan.counts["create"]
+
+    # The export as the admin sees it (every household of every township), streamed.
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(ids["users"]["admin"])
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    response = client.get("/households/export.xlsx")
+    size = sum(len(chunk) for chunk in response.streaming_content)
+    result["export_households_s"] = round(time.perf_counter() - started, 2)
+    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result["export_peak_rss_growth_mb"] = round((rss_after - rss_before) / 1024, 1)
+    result["export_bytes"] = size
+    result["export_rows"] = Household.objects.count()
+    return result
+
+
+def load(ids, seconds: float, clients: int) -> dict:
+    """Requests per second on loopback with gunicorn (2 workers) and `clients` threads."""
+    from liaison import loadtest
+
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_COOKIES": "0",
+        "BENCHMARK_VIEWS": "1",
+    }
+    env.setdefault("SECRET_KEY", secrets.token_urlsafe(40))
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        env=env,
+        cwd=BASE_DIR,
+        check=True,
+    )  # noqa: S603
+    targets = {
+        "trivial view": ("township", "/bench/trivial/"),
+        "household list": ("township", "/households/"),
+        "village dashboard": ("sec", f"/dashboard/villages/{ids['village']}/"),
+    }
+    result = {}
+    with loadtest.Server(workers=2, env=env) as server:
+        for name, (user, path) in targets.items():
+            tally = loadtest.Tally()
+
+            def worker(stop_at, i, path=path, user=user, tally=tally):
+                browser = loadtest.Browser(server.url)
+                browser.log_in(ids["users"][user].username, "bench-pass-123")
+                while time.monotonic() < stop_at:
+                    try:
+                        status, _ = browser.get(path)
+                    except OSError:
+                        status = 599
+                    tally.add(status)
+
+            loadtest.run_for(seconds, clients, worker)
+            result[name] = {
+                "rps": round(tally.total / seconds, 1),
+                "errors": sum(n for status, n in tally.statuses.items() if status != 200),
+            }
+    return result
+
+
+def ratios(results, large: int) -> dict:
+    one = results["scales"]["1"]["pages"]
+    floor = one["trivial view (floor)"]["median_ms"]
+    out = {"page_over_trivial": {}, "large_over_scale1": {}}
+    for name, figures in one.items():
+        out["page_over_trivial"][name] = round(figures["median_ms"] / floor, 1)
+    big = results["scales"].get(str(large), {}).get("pages", {})
+    for name, figures in big.items():
+        out["large_over_scale1"][name] = round(figures["median_ms"] / one[name]["median_ms"], 2)
+    out["household_list_over_admin"] = round(
+        one["household list"]["median_ms"] / one["admin Household changelist"]["median_ms"], 2
+    )
+    load_figures = results["scales"]["1"].get("load")
+    if load_figures:
+        trivial = load_figures["trivial view"]["rps"] or 1
+        out["load_over_trivial"] = {
+            name: round(f["rps"] / trivial, 2) for name, f in load_figures.items()
+        }
+    return out
+
+
+def table(results, large: int) -> str:
+    one = results["scales"]["1"]["pages"]
+    big = results["scales"].get(str(large), {}).get("pages", {})
+    r = results["ratios"]
+    lines = [
+        f"{'page':32} {'median ms':>10} {'p95 ms':>8} {'SQL':>4} {'÷trivial':>9} "
+        f"{f'@{large}× ms':>10} {'growth':>7}"
+    ]
+    for name, f in one.items():
+        g = big.get(name, {})
+        lines.append(
+            f"{name:32} {f['median_ms']:>10} {f['p95_ms']:>8} {f['queries']:>4} "
+            f"{r['page_over_trivial'][name]:>9} {g.get('median_ms', '-'):>10} "
+            f"{r['large_over_scale1'].get(name, '-'):>7}"
+        )
+    lines.append(f"household list ÷ admin changelist: {r['household_list_over_admin']}")
+    for scale, figures in results["scales"].items():
+        lines.append(f"scale {scale}: seed {figures['seed_seconds']} s; tasks {figures['tasks']}")
+        if figures.get("load"):
+            lines.append(f"  load (gunicorn, 2 workers): {figures['load']}")
+    return "\n".join(lines)
