@@ -29,8 +29,9 @@ class HouseholdChoiceField(forms.ModelChoiceField):
         return f"{obj.head_name}（{obj.group.name} {obj.number}）"
 
 
-class VisitForm(forms.Form):
-    household = HouseholdChoiceField(queryset=None, label=_("Household"))
+class VisitFieldsForm(forms.Form):
+    """What a notebook entry says; recording and correcting share it."""
+
     visited_on = forms.DateField(label=_("Date"), initial=timezone.localdate, widget=DateInput())
     channel = forms.ChoiceField(
         label=_("How"),
@@ -58,6 +59,16 @@ class VisitForm(forms.Form):
     )
     hazard_found = forms.BooleanField(label=_("Safety hazard found"), required=False)
     follow_up = forms.BooleanField(label=_("Needs a follow-up"), required=False)
+
+    def clean_visited_on(self):
+        day = self.cleaned_data["visited_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("A visit cannot be dated in the future."))
+        return day
+
+
+class VisitForm(VisitFieldsForm):
+    household = HouseholdChoiceField(queryset=None, label=_("Household"))
     open_request = forms.BooleanField(
         label=_("Open a request from this visit"),
         required=False,
@@ -83,12 +94,6 @@ class VisitForm(forms.Form):
         if hazard:
             self.fields["request_category"].widget.attrs["data-hazard-id"] = str(hazard)
 
-    def clean_visited_on(self):
-        day = self.cleaned_data["visited_on"]
-        if day > timezone.localdate():
-            raise forms.ValidationError(_("A visit cannot be dated in the future."))
-        return day
-
     def clean(self):
         data = super().clean()
         data["notes"] = (data.get("notes") or "").strip()
@@ -105,31 +110,8 @@ class VisitForm(forms.Form):
         return data
 
 
-class VisitCorrectionForm(forms.Form):
-    visited_on = forms.DateField(label=_("Date"), widget=DateInput())
-    channel = forms.ChoiceField(
-        label=_("How"), choices=VisitChannel.choices, widget=forms.RadioSelect
-    )
-    duties = forms.ModelMultipleChoiceField(
-        label=_("Duties covered"),
-        queryset=Duty.objects.all(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    notes = forms.CharField(
-        label=_("What you saw and heard"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
-    sanitation = forms.ChoiceField(
-        label=_("Sanitation"),
-        required=False,
-        choices=[("", _("Not checked")), *Sanitation.choices],
-        widget=forms.RadioSelect,
-    )
-    hazard_found = forms.BooleanField(label=_("Safety hazard found"), required=False)
-    follow_up = forms.BooleanField(label=_("Needs a follow-up"), required=False)
+class VisitCorrectionForm(VisitFieldsForm):
+    """The same fields as when the entry was written."""
 
 
 class RequestForm(forms.Form):

@@ -4,11 +4,15 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from liaison.pinyin import search_key
-from liaison.validators import phone_validator, validate_latitude, validate_longitude
+from liaison.validators import (
+    coordinate_constraints,
+    latitude_field,
+    longitude_field,
+    phone_validator,
+)
 
 
 def new_card_token() -> str:
@@ -43,22 +47,8 @@ class Village(models.Model):
     )
     name = models.CharField(_("name"), max_length=50)
     code = models.SlugField(_("code"), max_length=20, unique=True)
-    latitude = models.DecimalField(
-        _("latitude"),
-        max_digits=9,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=[validate_latitude],
-    )
-    longitude = models.DecimalField(
-        _("longitude"),
-        max_digits=9,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=[validate_longitude],
-    )
+    latitude = latitude_field()
+    longitude = longitude_field()
 
     class Meta:
         verbose_name = _("village")
@@ -120,22 +110,8 @@ class Household(models.Model):
     phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[phone_validator])
     door_no = models.CharField(_("door number"), max_length=20, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
-    latitude = models.DecimalField(
-        _("latitude"),
-        max_digits=9,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=[validate_latitude],
-    )
-    longitude = models.DecimalField(
-        _("longitude"),
-        max_digits=9,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=[validate_longitude],
-    )
+    latitude = latitude_field()
+    longitude = longitude_field()
     size = models.PositiveSmallIntegerField(
         _("household size"), default=1, validators=[MinValueValidator(1), MaxValueValidator(30)]
     )
@@ -173,14 +149,7 @@ class Household(models.Model):
                 name="household_number_unique_in_village",
                 violation_error_message=_("This village already has a household with this number."),
             ),
-            models.CheckConstraint(
-                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
-                name="household_latitude_in_range",
-            ),
-            models.CheckConstraint(
-                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
-                name="household_longitude_in_range",
-            ),
+            *coordinate_constraints("household"),
         ]
         indexes = [
             models.Index(fields=["village", "status"], name="household_village_status"),

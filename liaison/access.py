@@ -108,13 +108,19 @@ def _filter(qs: QuerySet, scope: Scope, q: Q) -> QuerySet:
 # --- Querysets ------------------------------------------------------------------------------
 
 
-def villages(user) -> QuerySet[Village]:
-    scope = scope_for(user)
+def _managed_village_q(scope: Scope) -> Q:
     q = NOTHING
     if scope.township_ids:
         q |= Q(township_id__in=scope.township_ids)
     if scope.village_ids:
         q |= Q(id__in=scope.village_ids)
+    return q
+
+
+def villages(user) -> QuerySet[Village]:
+    """Villages the user sees: those they manage, and a member's own village."""
+    scope = scope_for(user)
+    q = _managed_village_q(scope)
     if scope.member_village_id:
         q |= Q(id=scope.member_village_id)
     return _filter(Village.objects.select_related("township"), scope, q)
@@ -123,12 +129,7 @@ def villages(user) -> QuerySet[Village]:
 def managed_villages(user) -> QuerySet[Village]:
     """Villages whose rosters, requests and meetings the user may change (staff level)."""
     scope = scope_for(user)
-    q = NOTHING
-    if scope.township_ids:
-        q |= Q(township_id__in=scope.township_ids)
-    if scope.village_ids:
-        q |= Q(id__in=scope.village_ids)
-    return _filter(Village.objects.select_related("township"), scope, q)
+    return _filter(Village.objects.select_related("township"), scope, _managed_village_q(scope))
 
 
 def groups(user) -> QuerySet[VillageGroup]:

@@ -7,7 +7,12 @@ from django.utils.translation import gettext_lazy as _
 
 from households.models import Household, Village, VillageGroup
 from liaison.pinyin import search_key
-from liaison.validators import phone_validator, validate_latitude, validate_longitude
+from liaison.validators import (
+    coordinate_constraints,
+    latitude_field,
+    longitude_field,
+    phone_validator,
+)
 
 
 class Gender(models.TextChoices):
@@ -47,22 +52,8 @@ class PartyMember(models.Model):
         help_text=_("How many households this member can be linked to."),
     )
     # The member's home: the point from which walking distance to linked households is measured.
-    latitude = models.DecimalField(
-        _("latitude"),
-        max_digits=9,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=[validate_latitude],
-    )
-    longitude = models.DecimalField(
-        _("longitude"),
-        max_digits=9,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=[validate_longitude],
-    )
+    latitude = latitude_field()
+    longitude = longitude_field()
     is_active = models.BooleanField(_("active"), default=True)
     retired_on = models.DateField(_("retired on"), null=True, blank=True)
     retired_reason = models.CharField(_("reason for retiring"), max_length=200, blank=True)
@@ -80,14 +71,7 @@ class PartyMember(models.Model):
             models.Index(fields=["search_key"], name="member_search_key"),
         ]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
-                name="member_latitude_in_range",
-            ),
-            models.CheckConstraint(
-                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
-                name="member_longitude_in_range",
-            ),
+            *coordinate_constraints("member"),
         ]
 
     def __str__(self) -> str:
