@@ -56,18 +56,28 @@ def test_security_headers(client):
     assert "frame-ancestors 'none'" in policy
 
 
+def _clean_environ() -> dict:
+    """The shell's environment without what the test run itself sets (browser tests allow
+    async-unsafe ORM calls, which check --deploy rightly refuses)."""
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DJANGO_ALLOW_ASYNC_UNSAFE", "SECRET_KEY", "DJANGO_SETTINGS_MODULE")
+    }
+
+
 def _manage(*args, **env):
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         capture_output=True,
         text=True,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "liaison.settings", **env},
+        env={**_clean_environ(), "DJANGO_SETTINGS_MODULE": "liaison.settings", **env},
         check=False,
     )
 
 
 def test_refuses_to_start_without_a_secret_key_when_debug_is_off():
-    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    env = _clean_environ()
     result = subprocess.run(
         [sys.executable, "manage.py", "check"],
         capture_output=True,
