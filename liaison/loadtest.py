@@ -103,8 +103,9 @@ class Server:
 class Browser:
     """A cookie-keeping HTTP client that fills in Django's CSRF token."""
 
-    def __init__(self, base: str):
+    def __init__(self, base: str, *, timeout: float = 15):
         self.base = base
+        self.timeout = timeout
         self.jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect()
@@ -121,7 +122,7 @@ class Browser:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         req = urllib.request.Request(self.base + path, data=body, method=method, headers=headers)  # noqa: S310
         try:
-            with self.opener.open(req, timeout=15) as response:
+            with self.opener.open(req, timeout=self.timeout) as response:
                 return response.status, response.read().decode("utf-8", "replace")
         except urllib.error.HTTPError as error:
             return error.code, error.read().decode("utf-8", "replace")

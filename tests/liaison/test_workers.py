@@ -51,9 +51,12 @@ def test_card_rate_limit_holds_across_two_worker_processes(tmp_path, rate_window
     }
     with loadtest.Server(workers=2, env=server_env) as server:
         assert len(server.worker_pids()) == 2
+        for _ in range(4):  # let both workers load the URLconf before counting (slow under CI)
+            loadtest.Browser(server.url, timeout=120).get("/accounts/login/")
         statuses = []
         for _ in range(10):
-            browser = loadtest.Browser(server.url)  # a new connection: either worker may answer
+            # A new connection each time: either worker may answer.
+            browser = loadtest.Browser(server.url, timeout=120)
             browser.get(f"/c/{token}/")
             category = "1"
             status, _ = browser.post(
