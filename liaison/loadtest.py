@@ -36,7 +36,9 @@ class Server:
     def __init__(self, *, workers: int = 2, env: dict | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, **(env or {})}
+        # The caller's environment as given (merging os.environ would let an outer
+        # DATABASE_URL point the server at another database).
+        self.env = dict(env) if env is not None else dict(os.environ)
         self.workers = workers
         self.process = None
 

@@ -9,6 +9,7 @@ Fails (exit 1) on any 5xx outside a database outage, any lost acknowledged write
 "database is locked" error. Loopback only, bounded in time.
 """
 
+import os
 import random
 import secrets
 import shutil
@@ -128,6 +129,7 @@ class Command(BaseCommand):
 def server_env() -> dict:
     db = settings.DATABASES["default"]
     env = {
+        **os.environ,
         "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -138,6 +140,7 @@ def server_env() -> dict:
         "CARD_VIEWS_PER_IP_PER_MINUTE": "100000",
     }
     if db["ENGINE"].endswith("sqlite3"):
+        env.pop("DATABASE_URL", None)
         env["SQLITE_PATH"] = str(db["NAME"])
     return env
 
