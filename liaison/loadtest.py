@@ -66,7 +66,8 @@ class Server:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as response:  # noqa: S310
+                health = self.url + "/healthz"  # our own loopback address
+                with urllib.request.urlopen(health, timeout=2) as response:  # noqa: S310 # nosec B310
                     if response.status == 200:
                         return self
             except (urllib.error.URLError, ConnectionError, OSError):
