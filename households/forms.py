@@ -1,16 +1,15 @@
 from django import forms
 from django.db.models import F, Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casebook.models import RequestCategory
 from households.models import Household, VillageGroup
 from households.services import RETIRED_STATUSES
 from liaison import access
+from liaison.forms import RetireForm
 from liaison.normalize import normalize_phone, normalize_text
 from liaison.spreadsheets import SpreadsheetError, read_table
 from liaison.validators import phone_validator
-from liaison.widgets import DateInput
 
 
 class GroupChoiceField(forms.ModelChoiceField):
@@ -64,23 +63,12 @@ class HouseholdForm(forms.ModelForm):
         return normalize_phone(self.cleaned_data.get("phone"))
 
 
-class HouseholdRetireForm(forms.Form):
+class HouseholdRetireForm(RetireForm):
     status = forms.ChoiceField(
         label=_("Why is the household leaving the roster?"),
         choices=[(s.value, s.label) for s in RETIRED_STATUSES],
     )
-    on = forms.DateField(
-        label=_("Date"),
-        initial=timezone.localdate,
-        widget=DateInput(),
-    )
-    reason = forms.CharField(label=_("Reason"), max_length=200)
-
-    def clean_reason(self):
-        reason = normalize_text(self.cleaned_data["reason"])
-        if not reason:
-            raise forms.ValidationError(_("Give a reason for retiring."))
-        return reason
+    field_order = ["status", "on", "reason"]
 
 
 class RosterUploadForm(forms.Form):

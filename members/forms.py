@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from households.forms import GroupChoiceField
 from households.models import VillageGroup
 from liaison import access
+from liaison.forms import RetireForm
 from liaison.normalize import normalize_phone, normalize_text
 from liaison.widgets import DateInput
 from members.models import PartyMember
@@ -55,19 +56,8 @@ class PartyMemberForm(forms.ModelForm):
         return day
 
 
-class MemberRetireForm(forms.Form):
-    on = forms.DateField(
-        label=_("Date"),
-        initial=timezone.localdate,
-        widget=DateInput(),
-    )
-    reason = forms.CharField(label=_("Reason"), max_length=200)
-
-    def clean_reason(self):
-        reason = normalize_text(self.cleaned_data["reason"])
-        if not reason:
-            raise forms.ValidationError(_("Give a reason for retiring."))
-        return reason
+class MemberRetireForm(RetireForm):
+    """When and why a member stops linking households."""
 
 
 class MemberChoiceField(forms.ModelChoiceField):
