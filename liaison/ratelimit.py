@@ -23,9 +23,17 @@ def _key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:40]
 
 
+KEEP_SECONDS = 2 * 86400  # counters older than this are removed (no window is longer)
+
+
 def hit(key: str, *, limit: int, seconds: int) -> bool:
-    """Count one hit for `key`; True while the window's count stays within `limit`."""
-    window = int(time.time()) // seconds
+    """Count one hit for `key`; True while the window's count stays within `limit`.
+
+    A window is named by its start in epoch seconds, so windows of different lengths can
+    be cleaned up together without touching a live one.
+    """
+    now = int(time.time())
+    window = now - now % seconds
     digest = _key(key)
     if settings.RATE_LIMIT_BACKEND == "cache":
         name = f"rl:{digest}:{window}"
@@ -34,7 +42,7 @@ def hit(key: str, *, limit: int, seconds: int) -> bool:
     else:
         count = _hit_database(digest, window)
         if random.random() < 0.01:  # noqa: S311 -- housekeeping, not security
-            RateCounter.objects.filter(window__lt=window - 2).delete()
+            RateCounter.objects.filter(window__lt=now - KEEP_SECONDS).delete()
     return count <= limit
 
 

@@ -227,3 +227,16 @@ def test_card_sheet_for_the_township_is_bounded_in_queries(
     with django_assert_max_num_queries(15):
         response = print_sheet(staff)
     assert len(re.findall(r'class="lcard"', response.content.decode())) == 43
+
+
+def test_housekeeping_of_short_windows_keeps_hourly_counters(
+    client, world, settings, rate_window, monkeypatch
+):
+    """Cleaning up per-minute counters must not reset the per-hour card limit."""
+    from liaison import ratelimit
+
+    settings.CARD_SUBMIT_PER_TOKEN_PER_HOUR = 2
+    monkeypatch.setattr(ratelimit.random, "random", lambda: 0.0)  # housekeeping on every hit
+    url = reverse("card", args=[world.household_a.card_token])
+    data = {"category": category().pk, "description": "路灯坏了"}
+    assert [client.post(url, data).status_code for _ in range(4)] == [302, 302, 429, 429]
