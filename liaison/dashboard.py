@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
 
 from casebook.models import (
     OPEN_STATUSES,
@@ -34,8 +35,7 @@ def quarter_start(day: datetime.date) -> datetime.date:
 
 
 def _aware_bounds(start: datetime.date, end: datetime.date):
-    from django.utils import timezone
-
+    """Midnight at the start of both days, in the township's time zone."""
     tz = timezone.get_current_timezone()
     return (
         datetime.datetime.combine(start, datetime.time.min, tzinfo=tz),
@@ -183,13 +183,13 @@ def village_rows(villages: QuerySet[Village], month: datetime.date) -> Totals:
         Request.objects.filter(village_id__in=ids, replied_at__gte=since, replied_at__lt=until),
         median=Median(ReplySeconds(F("replied_at"), F("created_at"))),
     )
-    q_since, _ = _aware_bounds(quarter, quarter)
+    q_since, q_until = _aware_bounds(quarter, add_months(quarter, 3))
     meetings = _by_village(
         Meeting.objects.filter(
             village_id__in=ids,
             status=MeetingStatus.HELD,
             held_at__gte=q_since,
-            held_at__lt=_aware_bounds(add_months(quarter, 3), quarter)[0],
+            held_at__lt=q_until,
         ),
         n=Count("pk"),
     )
