@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -108,3 +109,11 @@ def test_check_deploy_is_clean_with_production_values():
 def test_malformed_setting_stops_start_up_with_a_clear_message():
     result = _manage("check", DEBUG="maybe")
     assert result.returncode != 0 and "DEBUG must be a boolean" in result.stderr
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's own setting")
+def test_postgresql_sessions_run_without_jit():
+    # JIT compilation cost ~25 ms on the dashboards' 10 ms aggregate (see settings.py).
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
