@@ -19,7 +19,7 @@ from decimal import Decimal
 import numpy as np
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from casebook.models import (
@@ -243,6 +243,11 @@ def seed_demo(
                 say(f"{township.name} {name}: {n_households} households, {n_members} members")
             households += sum(household_counts)
             members += sum(member_counts)
+    if connection.vendor == "postgresql":
+        # A bulk load leaves the planner's statistics empty until autovacuum comes round;
+        # without them it guesses "1 row" and picks nested loops over whole tables.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     return DemoResult(created=True, households=households, members=members, users=demo_users())
 
 
