@@ -279,6 +279,16 @@ def test_board_shows_unassigned_first_and_the_map(client, world, django_assert_m
     assert 'fill="#d62728"' in html  # the unassigned household is red
 
 
+def test_map_escapes_names_and_draws_a_line_per_link(client, world):
+    odd = HouseholdFactory(village=world.village_a, head_name="<b>王</b>", is_low_income=True)
+    client.force_login(world.secretary_a)
+    html = client.get(reverse("members:board", args=[world.village_a.pk])).content.decode()
+    svg = html[html.index("<svg viewBox") : html.index("</svg>")]
+    assert "<b>王" not in svg and f"{odd.number} &lt;b&gt;王&lt;/b&gt; · 未联户 · 重点户" in svg
+    linked = Assignment.objects.filter(household__village=world.village_a, ended_on=None)
+    assert svg.count('class="map-line') == linked.count()
+
+
 def test_member_page_map_highlights_their_households(client, world):
     client.force_login(world.staff)
     response = client.get(reverse("members:detail", args=[world.member_a.pk]))
