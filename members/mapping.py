@@ -124,12 +124,13 @@ def village_map(village: Village, *, highlight: PartyMember | None = None) -> Vi
     if not points:
         return VillageMap([], [], [], [], missing=len(households))
     xs, ys = [p[0] for p in points], [p[1] for p in points]
-    span = max(max(xs) - min(xs), max(ys) - min(ys), 1e-6)
+    x0, y0 = min(xs), min(ys)
+    span = max(max(xs) - x0, max(ys) - y0, 1e-6)
     scale = min((WIDTH - 2 * PAD) / span, (HEIGHT - 2 * PAD) / span)
 
     def project(obj):
         x, y = raw(obj)
-        return round(PAD + (x - min(xs)) * scale, 1), round(HEIGHT - PAD - (y - min(ys)) * scale, 1)
+        return round(PAD + (x - x0) * scale, 1), round(HEIGHT - PAD - (y - y0) * scale, 1)
 
     colour = {m.pk: PALETTE[i % len(PALETTE)] for i, m in enumerate(members)}
     home = {m.pk: project(m) for m in homes}
