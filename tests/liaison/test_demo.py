@@ -192,6 +192,8 @@ def test_benchmark_machinery_runs_on_the_demo(seeded, db, settings):
     assert all(f["median_ms"] > 0 and f["queries"] >= 0 for f in pages.values())
     figures = bench.tasks(ids, import_rows=20)
     assert figures["import_rows_created"] == 20 and figures["export_rows"] == 3086
+    # The township's proposal covers all of its villages, the largest among them.
+    assert figures["proposal_township_s"] > figures["proposal_largest_village_s"] > 0
     results = {"scales": {"1": {"pages": pages, "tasks": figures, "seed_seconds": 1.0}}}
     results["ratios"] = bench.ratios(results, 1)
     assert results["ratios"]["page_over_trivial"]["trivial view (floor)"] == 1.0

@@ -105,6 +105,7 @@ class Command(BaseCommand):
             "ALLOWED_HOSTS": "localhost,127.0.0.1",
             "SECURE_COOKIES": "0",
             "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(40),
+            "CONN_MAX_AGE": "60",  # persistent connections, as the README's deployment has
         }
         if db["ENGINE"].endswith("sqlite3"):
             name = f"bench-{scale}.sqlite3"
@@ -217,6 +218,7 @@ def sample_ids() -> dict:
 
 def tasks(ids, *, import_rows: int = 10_000) -> dict:
     """The proposal for a village and the township, a 10,000-row import, a full export."""
+    from django.db.models import Count
     from django.test import Client
 
     from households.importing import HOUSEHOLD_COLUMNS, import_apply, plan_households
@@ -225,14 +227,15 @@ def tasks(ids, *, import_rows: int = 10_000) -> dict:
 
     result = {}
     village = Village.objects.get(pk=ids["village"])
-    largest = max(Village.objects.all(), key=lambda v: v.households.count())
+    largest = Village.objects.annotate(n=Count("households")).order_by("-n", "pk").first()
     started = time.perf_counter()
     propose(largest, keep_existing=False)
     result["proposal_largest_village_s"] = round(time.perf_counter() - started, 3)
+    # The whole township: every village of the township the sample village belongs to.
     started = time.perf_counter()
-    for v in Village.objects.all():
+    for v in Village.objects.filter(township_id=village.township_id):
         propose(v, keep_existing=False)
-    result["proposal_all_villages_s"] = round(time.perf_counter() - started, 3)
+    result["proposal_township_s"] = round(time.perf_counter() - started, 3)
 
     headers = [c.header for c in HOUSEHOLD_COLUMNS]
     group = village.groups.first()
