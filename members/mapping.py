@@ -106,12 +106,19 @@ class VillageMap:
 def village_map(village: Village, *, highlight: PartyMember | None = None) -> VillageMap:
     """The map of one village in two queries; `highlight` dims everyone else's households."""
     link = open_assignment()
+    # Plain rows, not model instances: a village has hundreds of households.
     households = list(
         Household.objects.filter(village=village, status=HouseholdStatus.ACTIVE)
         .annotate(member_id=Subquery(link.values("member_id")[:1]))
-        .only("number", "head_name", "latitude", "longitude", "is_priority")
+        .values_list(
+            "number", "head_name", "latitude", "longitude", "is_priority", "member_id", named=True
+        )
     )
-    members = list(PartyMember.objects.filter(village=village, is_active=True).order_by("pk"))
+    members = list(
+        PartyMember.objects.filter(village=village, is_active=True)
+        .order_by("pk")
+        .values_list("pk", "name", "latitude", "longitude", named=True)
+    )
     lat0 = float(village.latitude) if village.latitude is not None else 36.0
     scale_x = math.cos(math.radians(lat0))
 
