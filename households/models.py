@@ -136,6 +136,10 @@ class Household(models.Model):
     card_printed_version = models.PositiveIntegerField(
         _("printed card version"), null=True, blank=True, editable=False
     )
+    # The date of the latest notebook entry, kept by casebook.signals whenever a visit is
+    # written, corrected or removed, so lists read "last visit" and "visited this month" as a
+    # column instead of a subquery per row. Ordinary saves never write it (see save()).
+    last_visited_on = models.DateField(_("last visit"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -172,7 +176,15 @@ class Household(models.Model):
     def save(self, *args, **kwargs):
         # Derived columns only (search key, priority); bulk paths call refresh_derived().
         self.refresh_derived()
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            # An edit form loaded before a visit was recorded must not write back the old
+            # last_visited_on: every other column is saved, that one only by the signals.
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if f.name not in self.NOT_SAVED
+            ]
         super().save(*args, **kwargs)
+
+    NOT_SAVED = ("id", "last_visited_on")
 
     def clean(self):
         if self.group_id and self.village_id and self.group.village_id != self.village_id:

@@ -41,6 +41,7 @@ from casebook.models import (
     Visit,
     VisitChannel,
 )
+from casebook.signals import refresh_last_visits
 from households.models import Household, Township, Village, VillageGroup, new_card_token
 from liaison.dates import add_months, month_start
 from liaison.models import Role, RoleKind
@@ -331,6 +332,8 @@ class _VillageBuilder:
         self._create_visits()
         self._create_requests()
         self._create_meetings()
+        # Bulk inserts send no signals: set each household's last visit in one UPDATE.
+        refresh_last_visits(Household.objects.filter(village=self.village))
 
     def _user(self, username: str, first_name: str):
         User = get_user_model()

@@ -189,3 +189,54 @@ def test_month_boundary_is_in_shanghai_time(world):
             visited_on=datetime.date(2026, 12, 1),
         )
         assert rows.get().visited_now
+
+
+def _last_visit(household) -> datetime.date | None:
+    return Household.objects.get(pk=household.pk).last_visited_on
+
+
+def test_last_visit_follows_the_notebook_whatever_writes_it(client, world):
+    from casebook import services
+
+    today = timezone.localdate()
+    household = world.household_a
+    assert _last_visit(household) is None
+    client.force_login(world.member_user)
+    client.post(reverse("casebook:visit-new"), visit_data(household))
+    assert _last_visit(household) == today
+    # An older entry written afterwards does not move the date back.
+    older = VisitFactory(household=household, visited_on=today - datetime.timedelta(days=40))
+    assert _last_visit(household) == today
+    # Correcting today's entry to an earlier day recounts from the notebook.
+    latest = Visit.objects.get(household=household, visited_on=today)
+    services.visit_correct(
+        visit=latest,
+        by=world.staff,
+        is_staff_level=True,
+        visited_on=today - datetime.timedelta(days=3),
+    )
+    assert _last_visit(household) == today - datetime.timedelta(days=3)
+    # The admin deleting an entry recounts too.
+    Visit.objects.filter(pk=latest.pk).get().delete()
+    assert _last_visit(household) == older.visited_on
+
+
+def test_a_stale_household_edit_keeps_the_last_visit(world):
+    loaded = Household.objects.get(pk=world.household_a.pk)  # e.g. an edit form opened earlier
+    VisitFactory(household=world.household_a, member=world.member_a)
+    loaded.phone = "13800000000"
+    loaded.save()
+    fresh = Household.objects.get(pk=world.household_a.pk)
+    assert fresh.phone == "13800000000" and fresh.last_visited_on == timezone.localdate()
+
+
+def test_list_shows_last_visit_and_this_month_from_the_notebook(client, world):
+    last_month = timezone.localdate().replace(day=1) - datetime.timedelta(days=1)
+    VisitFactory(household=world.household_a, member=world.member_a, visited_on=last_month)
+    rows = {h.pk: h for h in households_annotated(Household.objects.all())}
+    a, a2 = rows[world.household_a.pk], rows[world.household_a2.pk]
+    assert (a.last_visit, a.visited_now, a.member_name) == (last_month, False, world.member_a.name)
+    assert (a2.last_visit, a2.visited_now) == (None, False)
+    VisitFactory(household=world.household_a, member=world.member_a)
+    a = households_annotated(Household.objects.filter(pk=world.household_a.pk)).get()
+    assert (a.last_visit, a.visited_now) == (timezone.localdate(), True)
