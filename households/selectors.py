@@ -4,12 +4,11 @@ from django.db.models import (
     BooleanField,
     Case,
     Exists,
-    ExpressionWrapper,
     F,
-    FilteredRelation,
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
@@ -38,33 +37,27 @@ def visited_this_month(household_ref: str = "pk") -> Exists:
 def households_annotated(households: QuerySet[Household]) -> QuerySet[Household]:
     """Households with their member, last visit and this month's visit, in the same query.
 
-    The member comes from a join on the household's open link (a partial unique index allows
-    at most one per household); the last visit is the maintained `last_visited_on` column
-    (casebook.signals), so a page of households costs no subquery per row.
+    The last visit is the maintained `last_visited_on` column (casebook.signals). The member
+    is read by subqueries on the household's one open link, evaluated only for the rows a
+    page shows; a LEFT JOIN instead would be kept in the paginator's COUNT(*) as well and,
+    at the scale of a prefecture, hash every open link to count one township's households.
     """
     start = month_start()
-    return (
-        households.alias(
-            link=FilteredRelation("assignments", condition=Q(assignments__ended_on__isnull=True))
-        )
-        .select_related("village", "group")
-        .annotate(
-            member_id=F("link__member_id"),
-            member_name=F("link__member__name"),
-            last_visit=F("last_visited_on"),
-            is_assigned=ExpressionWrapper(
-                Q(link__member_id__isnull=False), output_field=BooleanField()
+    link = open_assignment()
+    return households.select_related("village", "group").annotate(
+        member_id=Subquery(link.values("member_id")[:1]),
+        member_name=Subquery(link.values("member__name")[:1]),
+        last_visit=F("last_visited_on"),
+        is_assigned=Exists(link),
+        # CASE, not a bare comparison: never visited (NULL) must read as False.
+        visited_now=Case(
+            When(
+                Q(last_visited_on__gte=start, last_visited_on__lt=next_month_start(start)),
+                then=Value(True),
             ),
-            # CASE, not a bare comparison: never visited (NULL) must read as False.
-            visited_now=Case(
-                When(
-                    Q(last_visited_on__gte=start, last_visited_on__lt=next_month_start(start)),
-                    then=Value(True),
-                ),
-                default=Value(False),
-                output_field=BooleanField(),
-            ),
-        )
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
     )
 
 
