@@ -146,6 +146,12 @@ def village_rows(villages: QuerySet[Village], month: datetime.date) -> Totals:
     in_month = Visit.objects.filter(
         household_id=OuterRef("pk"), visited_on__gte=start, visited_on__lt=end
     )
+    # The household's last visit answers most households without counting the notebook:
+    # before the month, not visited; inside it, visited. Only a later last visit (a past
+    # month's dashboard) needs the count, and the database only runs it for those rows.
+    visited = Q(last_visited_on__gte=start, last_visited_on__lt=end) | Q(
+        last_visited_on__gte=end, visits_now__gte=1
+    )
     households = _by_village(
         active.annotate(
             linked=Exists(
@@ -160,9 +166,13 @@ def village_rows(villages: QuerySet[Village], month: datetime.date) -> Totals:
         n=Count("pk"),
         priority=Count("pk", filter=Q(is_priority=True)),
         covered=Count("pk", filter=Q(linked=True)),
-        visited=Count("pk", filter=Q(visits_now__gte=1)),
-        priority_visited=Count("pk", filter=Q(is_priority=True, visits_now__gte=1)),
-        priority_enough=Count("pk", filter=Q(is_priority=True, visits_now__gte=F("needed"))),
+        visited=Count("pk", filter=visited),
+        priority_visited=Count("pk", filter=Q(is_priority=True) & visited),
+        priority_enough=Count(
+            "pk",
+            filter=Q(is_priority=True)
+            & (Q(needed__lte=0) | Q(last_visited_on__gte=start, visits_now__gte=F("needed"))),
+        ),
     )
     members = _by_village(
         PartyMember.objects.filter(village_id__in=ids, is_active=True), n=Count("pk")

@@ -28,6 +28,7 @@ pytestmark = pytest.mark.django_db
 # 00:30 on 1 December in Shanghai, still 30 November in UTC.
 NOW = datetime.datetime(2026, 11, 30, 16, 30, tzinfo=datetime.UTC)
 DEC = datetime.date(2026, 12, 1)
+NOV = datetime.date(2026, 11, 1)
 SH = datetime.timezone(datetime.timedelta(hours=8))
 
 
@@ -104,6 +105,20 @@ def test_every_figure_of_a_hand_computed_village(village, world):
     assert row.meetings == 1
     assert (row.coverage, row.visited_share, row.confirmed_share) == (80.0, 60.0, 66.7)
     assert (row.coverage_level, row.visited_level, row.overdue_level) == ("warn", "lag", "lag")
+
+
+def test_a_past_month_counts_visits_made_before_the_last_one(village, world):
+    # p1 (priority) was visited twice in November and again in December: its last visit is
+    # after November, so November's figures must come from the notebook, not that date.
+    p1 = village.households.get(is_elderly_alone=True)
+    for day in (3, 17):
+        VisitFactory(household=p1, member=world.member_a, visited_on=datetime.date(2026, 11, day))
+    nov = dashboard.village_rows(type(village).objects.filter(pk=village.pk), NOV).rows[0]
+    # household_a2 (last visit 30 November) and p1.
+    assert (nov.visited, nov.priority_visited, nov.priority_visited_enough) == (2, 1, 1)
+    VillageTarget.objects.create(village=village, visits_per_priority_household=0)
+    nov = dashboard.village_rows(type(village).objects.filter(pk=village.pk), NOV).rows[0]
+    assert nov.priority_visited_enough == 2  # no visit asked for: every priority household
 
 
 def test_an_empty_village_shows_zeros_and_no_judgement(frozen, world):
