@@ -313,7 +313,8 @@ def trends(villages: QuerySet[Village], month: datetime.date, *, months: int = 1
         .annotate(m=TruncMonth("visited_on"))
         .order_by()
         .values("m")
-        .annotate(n=Count("pk"))
+        # COUNT(*), not COUNT(id): the (household, visited_on) index then answers alone.
+        .annotate(n=Count("*"))
         .values_list("m", "n")
     )
     requests = Request.objects.filter(village_id__in=ids)
