@@ -97,10 +97,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # PostgreSQL's JIT compiler fires on the dashboards' aggregates over a township's
-    # households and spends ~25 ms compiling a query that runs in ~10 ms: a loss on every
-    # page of a web application (short queries, many times). Off for our sessions only.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    # For our sessions only:
+    # - jit=off: PostgreSQL's JIT compiler fires on the dashboards' aggregates over a
+    #   township's households and spends ~25 ms compiling a query that runs in ~10 ms, a
+    #   loss on every page of a web application (short queries, many times).
+    # - random_page_cost=1.1 (the usual value for SSDs; the default 4 assumes spinning
+    #   disks): with it the household list walks the (village, number) index and stops at
+    #   50 rows instead of sorting the whole township (6.7 -> 1.9 ms).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off -c random_page_cost=1.1"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and rate limits -------------------------------------------------------------------
