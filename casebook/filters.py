@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from casebook.models import Request, RequestCategory, RequestSource, RequestStatus, overdue_q
 from households.models import Village
 from liaison import access
+from liaison.filters import ModelChoiceFilter
 
 STATUS_CHOICES = [("open", _("All open")), *RequestStatus.choices]
 
@@ -16,7 +17,7 @@ class RequestFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=STATUS_CHOICES, method="filter_status", empty_label=_("All")
     )
-    category = django_filters.ModelChoiceFilter(
+    category = ModelChoiceFilter(
         label=_("Category"), queryset=RequestCategory.objects.all(), empty_label=_("All")
     )
     source = django_filters.ChoiceFilter(
@@ -27,7 +28,7 @@ class RequestFilter(django_filters.FilterSet):
         method="filter_overdue",
         widget=forms.CheckboxInput(),
     )
-    village = django_filters.ModelChoiceFilter(
+    village = ModelChoiceFilter(
         label=_("Village"), queryset=Village.objects.none(), empty_label=_("All villages")
     )
     replied = django_filters.CharFilter(

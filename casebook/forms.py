@@ -18,13 +18,14 @@ from casebook.models import (
 )
 from casebook.services import request_sources_for_staff
 from households.models import Household
+from liaison.forms import ModelChoiceField, ModelMultipleChoiceField
 from liaison.normalize import normalize_phone, normalize_text
 from liaison.validators import phone_validator
 from liaison.widgets import DateInput
 from members.models import PartyMember
 
 
-class HouseholdChoiceField(forms.ModelChoiceField):
+class HouseholdChoiceField(ModelChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.head_name}（{obj.group.name} {obj.number}）"
 
@@ -39,7 +40,7 @@ class VisitFieldsForm(forms.Form):
         initial=VisitChannel.IN_PERSON,
         widget=forms.RadioSelect,
     )
-    duties = forms.ModelMultipleChoiceField(
+    duties = ModelMultipleChoiceField(
         label=_("Duties covered"),
         queryset=Duty.objects.all(),
         required=False,
@@ -74,7 +75,7 @@ class VisitForm(VisitFieldsForm):
         required=False,
         help_text=_("For a hazard, a dispute or a suggestion that someone must act on."),
     )
-    request_category = forms.ModelChoiceField(
+    request_category = ModelChoiceField(
         label=_("Request category"),
         queryset=RequestCategory.objects.filter(is_active=True),
         required=False,
@@ -116,7 +117,7 @@ class VisitCorrectionForm(VisitFieldsForm):
 
 class RequestForm(forms.Form):
     household = HouseholdChoiceField(queryset=None, label=_("Household"))
-    category = forms.ModelChoiceField(
+    category = ModelChoiceField(
         label=_("Category"), queryset=RequestCategory.objects.filter(is_active=True)
     )
     source = forms.ChoiceField(label=_("Raised by"), choices=request_sources_for_staff)
@@ -169,7 +170,7 @@ class EscalateForm(VersionedForm):
 
 
 class AssignForm(VersionedForm):
-    owner = forms.ModelChoiceField(label=_("New owner"), queryset=None)
+    owner = ModelChoiceField(label=_("New owner"), queryset=None)
     text = forms.CharField(label=_("Note"), required=False, max_length=500)
 
     def __init__(self, *args, owners, **kwargs):

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from households.models import Household, HouseholdStatus, Village, VillageGroup
 from liaison import access
+from liaison.filters import ModelChoiceFilter
 from liaison.normalize import normalize_text
 
 FLAG_CHOICES = [
@@ -33,10 +34,10 @@ def household_search_q(text: str) -> Q:
 
 class HouseholdFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
-    village = django_filters.ModelChoiceFilter(
+    village = ModelChoiceFilter(
         label=_("Village"), queryset=Village.objects.none(), empty_label=_("All villages")
     )
-    group = django_filters.ModelChoiceFilter(
+    group = ModelChoiceFilter(
         label=_("Group"), queryset=VillageGroup.objects.none(), empty_label=_("All groups")
     )
     flag = django_filters.ChoiceFilter(

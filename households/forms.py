@@ -6,13 +6,13 @@ from casebook.models import RequestCategory
 from households.models import Household, VillageGroup
 from households.services import RETIRED_STATUSES
 from liaison import access
-from liaison.forms import RetireForm
+from liaison.forms import ModelChoiceField, RetireForm
 from liaison.normalize import normalize_phone, normalize_text
 from liaison.spreadsheets import SpreadsheetError, read_table
 from liaison.validators import phone_validator
 
 
-class GroupChoiceField(forms.ModelChoiceField):
+class GroupChoiceField(ModelChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.village.name} {obj.name}"
 
@@ -38,6 +38,7 @@ class HouseholdForm(forms.ModelForm):
             "latitude",
             "longitude",
         ]
+        field_classes = {"village": ModelChoiceField}
         widgets = {
             "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
         }
@@ -91,7 +92,7 @@ class RosterUploadForm(forms.Form):
 class CardSelectionForm(forms.Form):
     """Which cards to print: a village, a group, some households, or those needing reprint."""
 
-    village = forms.ModelChoiceField(label=_("Village"), queryset=None, required=False)
+    village = ModelChoiceField(label=_("Village"), queryset=None, required=False)
     group = GroupChoiceField(label=_("Group"), queryset=VillageGroup.objects.none(), required=False)
     households = forms.CharField(required=False, widget=forms.HiddenInput)
     stale = forms.BooleanField(label=_("Only cards that need reprinting"), required=False)
@@ -132,7 +133,7 @@ class CardSelectionForm(forms.Form):
 class CardRequestForm(forms.Form):
     """What a villager may send from the card page: short, plain text."""
 
-    category = forms.ModelChoiceField(
+    category = ModelChoiceField(
         label=_("What is it about?"),
         queryset=RequestCategory.objects.filter(is_active=True),
         empty_label=_("Choose…"),

@@ -17,3 +17,26 @@ class RetireForm(forms.Form):
         if not reason:
             raise forms.ValidationError(_("Give a reason for retiring."))
         return reason
+
+
+class QuerySetChoiceIterator(forms.models.ModelChoiceIterator):
+    """A select's choices from one plain read of the queryset, kept on it.
+
+    Django reads choices with `.iterator()`, which on PostgreSQL opens a server-side cursor
+    (DECLARE, FETCH, CLOSE: three round trips) for a list of a dozen villages, and reads it
+    again for every render. Selects are short lists; streaming is for exports.
+    """
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:
+            yield self.choice(obj)
+
+
+class ModelChoiceField(forms.ModelChoiceField):
+    iterator = QuerySetChoiceIterator
+
+
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    iterator = QuerySetChoiceIterator

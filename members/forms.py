@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from households.forms import GroupChoiceField
 from households.models import VillageGroup
 from liaison import access
-from liaison.forms import RetireForm
+from liaison.forms import ModelChoiceField, RetireForm
 from liaison.normalize import normalize_phone, normalize_text
 from liaison.widgets import DateInput
 from members.models import PartyMember
@@ -27,6 +27,7 @@ class PartyMemberForm(forms.ModelForm):
             "latitude",
             "longitude",
         ]
+        field_classes = {"village": ModelChoiceField}
         widgets = {
             "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
             "joined_party_on": DateInput(),
@@ -60,7 +61,7 @@ class MemberRetireForm(RetireForm):
     """When and why a member stops linking households."""
 
 
-class MemberChoiceField(forms.ModelChoiceField):
+class MemberChoiceField(ModelChoiceField):
     def label_from_instance(self, obj):
         load = getattr(obj, "load", None)
         return f"{obj.name}（{load}/{obj.capacity}）" if load is not None else obj.name
