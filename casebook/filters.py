@@ -8,12 +8,12 @@ from django.utils.translation import gettext_lazy as _
 from casebook.models import Request, RequestCategory, RequestSource, RequestStatus, overdue_q
 from households.models import Village
 from liaison import access
-from liaison.filters import ModelChoiceFilter
+from liaison.filters import FilterBar, ModelChoiceFilter
 
 STATUS_CHOICES = [("open", _("All open")), *RequestStatus.choices]
 
 
-class RequestFilter(django_filters.FilterSet):
+class RequestFilter(FilterBar, django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=STATUS_CHOICES, method="filter_status", empty_label=_("All")
     )

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from households.models import Household, HouseholdStatus, Village, VillageGroup
 from liaison import access
-from liaison.filters import ModelChoiceFilter
+from liaison.filters import FilterBar, ModelChoiceFilter
 from liaison.normalize import normalize_text
 
 FLAG_CHOICES = [
@@ -32,7 +32,7 @@ def household_search_q(text: str) -> Q:
     return q
 
 
-class HouseholdFilter(django_filters.FilterSet):
+class HouseholdFilter(FilterBar, django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     village = ModelChoiceFilter(
         label=_("Village"), queryset=Village.objects.none(), empty_label=_("All villages")

@@ -1,9 +1,32 @@
-"""django-filter's ModelChoiceFilter with the project's select field (liaison.forms)."""
+"""Shared pieces of the list pages' filter bars (django-filter)."""
 
 import django_filters
+from django import forms
 
 from liaison.forms import ModelChoiceField
 
 
 class ModelChoiceFilter(django_filters.ModelChoiceFilter):
     field_class = ModelChoiceField
+
+
+class FilterBar:
+    """A FilterSet mixin: the form's widgets carry Bootstrap's classes, so that the filter bar
+    renders with `_filter_field.html` (a label and the widget) rather than through crispy's
+    field templates, which cost ~3 ms on every list page for seven fields."""
+
+    @property
+    def form(self):
+        form = super().form
+        if not getattr(form, "_styled", False):
+            for field in form.fields.values():
+                widget = field.widget
+                if isinstance(widget, forms.CheckboxInput):
+                    css = "form-check-input"
+                elif isinstance(widget, forms.Select):
+                    css = "form-select"
+                else:
+                    css = "form-control"
+                widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+            form._styled = True
+        return form

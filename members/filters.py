@@ -3,14 +3,14 @@ from django.utils.translation import gettext_lazy as _
 
 from households.models import Village
 from liaison import access
-from liaison.filters import ModelChoiceFilter
+from liaison.filters import FilterBar, ModelChoiceFilter
 from members.models import PartyMember
 from members.selectors import member_search_q
 
 ACTIVE_CHOICES = [("yes", _("Active")), ("no", _("Retired"))]
 
 
-class MemberFilter(django_filters.FilterSet):
+class MemberFilter(FilterBar, django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     village = ModelChoiceFilter(
         label=_("Village"), queryset=Village.objects.none(), empty_label=_("All villages")
