@@ -10,13 +10,18 @@ from liaison.normalize import normalize_text
 from members.models import Assignment, PartyMember
 
 
+def member_load():
+    """How many households the member links now (open assignments), as a column."""
+    return subquery_count(
+        Assignment.objects.filter(member_id=OuterRef("pk"), ended_on__isnull=True)
+    )
+
+
 def members_annotated(members: QuerySet[PartyMember]) -> QuerySet[PartyMember]:
     """Members with their load, visits this month and open requests of their households."""
     start = month_start()
     return members.select_related("village", "group").annotate(
-        load=subquery_count(
-            Assignment.objects.filter(member_id=OuterRef("pk"), ended_on__isnull=True)
-        ),
+        load=member_load(),
         visits_now=subquery_count(
             Visit.objects.filter(
                 member_id=OuterRef("pk"),

@@ -157,9 +157,12 @@ def _board_village(request: HttpRequest, village_pk: int):
 
 
 def _members_with_load(village):
-    return selectors.members_annotated(
+    """The village's active members with their load (open links), for choosing one."""
+    return (
         PartyMember.objects.filter(village=village, is_active=True)
-    ).order_by("name", "pk")
+        .annotate(load=selectors.member_load())
+        .order_by("name", "pk")
+    )
 
 
 @login_required
@@ -187,7 +190,6 @@ def board(request: HttpRequest, village_pk: int) -> HttpResponse:
             "members": members,
             "unassigned": list(selectors.board_unassigned(village)),
             "page": page,
-            "assign_form": AssignForm(members=_members_with_load(village)),
             "map": mapping.village_map(village),
         },
     )
