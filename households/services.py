@@ -89,7 +89,8 @@ def cards_mark_printed(*, households: list[Household], by, request, description:
     """Record a printed card sheet: the cards count as printed at their version; log it."""
     by_version: dict[int, list[int]] = {}
     for household in households:
-        by_version.setdefault(household.card_version, []).append(household.pk)
+        if household.card_printed_version != household.card_version:  # else nothing to write
+            by_version.setdefault(household.card_version, []).append(household.pk)
     for version, ids in by_version.items():
         # Only if the card has not changed again since the sheet was drawn.
         Household.objects.filter(pk__in=ids, card_version=version).update(

@@ -2,12 +2,13 @@
 
 Django renders every <option> through its own template include (about 20 µs each); the
 household list's filters alone hold ~100 options, which made the widget rendering the
-largest single cost of the page. The HTML written here is byte for byte what Django's templates
-write (`django/forms/widgets/select.html`, `select_option.html`, `attrs.html`).
+largest single cost of the page. The HTML written here is byte for byte what Django's
+templates write (`django/forms/widgets/select.html`, `select_option.html`, `attrs.html`);
+tests/liaison/test_renderers.py compares the two.
 """
 
 from django.forms.renderers import DjangoTemplates
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
 SELECT_TEMPLATE = "django/forms/widgets/select.html"
@@ -15,33 +16,27 @@ SELECT_TEMPLATE = "django/forms/widgets/select.html"
 
 def _attrs(attrs: dict) -> str:
     # attrs.html: True is a bare attribute, False is left out, anything else is name="value".
-    return format_html_join(
-        "",
-        "{}",
-        (
-            (format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value),)
-            for name, value in attrs.items()
-            if value is not False
-        ),
+    return "".join(
+        f" {name}" if value is True else f' {name}="{conditional_escape(value)}"'
+        for name, value in attrs.items()
+        if value is not False
     )
 
 
 def render_select(widget: dict) -> str:
-    parts = [format_html('<select name="{}"{}>', widget["name"], _attrs(widget["attrs"]))]
+    parts = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
     for group_name, group_choices, _index in widget["optgroups"]:
-        options = format_html_join(
-            "",
-            '\n  <option value="{}"{}>{}</option>\n',
-            ((o["value"], _attrs(o["attrs"]), o["label"]) for o in group_choices),
+        if group_name:
+            parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
+        parts.extend(
+            f'\n  <option value="{conditional_escape(o["value"])}"{_attrs(o["attrs"])}>'
+            f"{conditional_escape(o['label'])}</option>\n"
+            for o in group_choices
         )
         if group_name:
-            parts.append(
-                format_html('\n  <optgroup label="{}">{}\n  </optgroup>', group_name, options)
-            )
-        else:
-            parts.append(options)
+            parts.append("\n  </optgroup>")
     parts.append("\n</select>")
-    return mark_safe("".join(parts))  # noqa: S308 -- every part above went through format_html
+    return mark_safe("".join(parts))  # noqa: S308 -- every value above is escaped
 
 
 class FormRenderer(DjangoTemplates):
