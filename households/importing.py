@@ -29,7 +29,7 @@ from households.models import (
     VillageGroup,
     new_card_token,
 )
-from liaison import access
+from liaison import access, figures
 from liaison.audit import log_access
 from liaison.models import AccessLog
 from liaison.normalize import normalize_phone, normalize_text
@@ -463,6 +463,7 @@ def import_apply(*, kind: str, headers: list[str], rows: list[list[str]], user) 
     model.objects.bulk_create(creates, batch_size=1000)
     if updates:
         model.objects.bulk_update(updates, fields + derived + ["updated_at"], batch_size=1000)
+    figures.touch({obj.village_id for obj in creates + updates})  # bulk writes send no signals
     return plan
 
 

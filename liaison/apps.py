@@ -7,4 +7,6 @@ class LiaisonConfig(AppConfig):
     verbose_name = _("Liaison")
 
     def ready(self):
-        from liaison import aggregates  # noqa: F401 -- registers SQLite's MEDIAN
+        from liaison import aggregates, figures  # noqa: F401 -- registers SQLite's MEDIAN
+
+        figures.connect()

@@ -43,6 +43,7 @@ from casebook.models import (
 )
 from casebook.signals import refresh_last_visits
 from households.models import Household, Township, Village, VillageGroup, new_card_token
+from liaison import figures
 from liaison.dates import add_months, month_start
 from liaison.models import Role, RoleKind
 from liaison.pinyin import search_key
@@ -332,8 +333,10 @@ class _VillageBuilder:
         self._create_visits()
         self._create_requests()
         self._create_meetings()
-        # Bulk inserts send no signals: set each household's last visit in one UPDATE.
+        # Bulk inserts send no signals: set each household's last visit in one UPDATE, and
+        # mark the village's cached figures as changed.
         refresh_last_visits(Household.objects.filter(village=self.village))
+        figures.touch([self.village.pk])
 
     def _user(self, username: str, first_name: str):
         User = get_user_model()

@@ -138,6 +138,27 @@ class VillageTarget(models.Model):
         return str(self.village)
 
 
+class VillageFigures(models.Model):
+    """The token of a village's cached figures (liaison/figures.py).
+
+    Every write that changes one of the village's dashboard figures, or its map, sets a new
+    random token in the same transaction; figures are cached under the tokens of their
+    villages, so a changed village is recomputed on the next read and nothing else is.
+    """
+
+    village = models.OneToOneField(
+        Village, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    token = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("village figures token")
+        verbose_name_plural = _("village figures tokens")
+
+    def __str__(self) -> str:
+        return f"{self.village_id}: {self.token}"
+
+
 DEFAULT_TARGET = VillageTarget(
     visits_per_household=1, visits_per_priority_household=2, reply_days=7, confirmed_percent=80
 )

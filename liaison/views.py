@@ -8,10 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from liaison import access, charts, dashboard, reports, selectors
+from liaison import access, charts, figures, reports, selectors
 from liaison.audit import log_access
 from liaison.models import AccessLog
-from members import mapping
 
 
 def _month(request: HttpRequest) -> datetime.date:
@@ -49,7 +48,7 @@ def township_dashboard(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "liaison/dashboard_township.html",
-        {"totals": dashboard.village_rows(villages, month), "month": month},
+        {"totals": figures.village_rows(villages, month), "month": month},
     )
 
 
@@ -59,19 +58,10 @@ def village_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     village = access.village_for(request.user, pk)
     access.require(access.can_manage_village(request.user, village.pk))
     month = _month(request)
-    totals = dashboard.village_rows(
-        access.managed_villages(request.user).filter(pk=village.pk), month
-    )
     return render(
         request,
         "liaison/dashboard_village.html",
-        {
-            "village": village,
-            "row": totals.rows[0],
-            "members": dashboard.member_rows(village, month),
-            "month": month,
-            "map": mapping.village_map(village),
-        },
+        {"village": village, "month": month, **figures.village_dashboard(village, month)},
     )
 
 
@@ -83,7 +73,7 @@ def trends(request: HttpRequest) -> HttpResponse:
     village = villages.filter(pk=request.GET.get("village") or 0).first()
     if village:
         villages = villages.filter(pk=village.pk)
-    data = dashboard.trends(villages, _month(request))
+    data = figures.trends(villages, _month(request))
     labels = [f"{m.month}月" for m in data.months]
     return render(
         request,
@@ -121,7 +111,7 @@ def monthly_report(request: HttpRequest) -> HttpResponse:
     village = villages.filter(pk=request.GET.get("village") or 0).first()
     if village:
         villages = villages.filter(pk=village.pk)
-    report = reports.monthly(villages, month, village=village)
+    report = figures.monthly_report(villages, month, village=village)
     if request.GET.get("format") == "xlsx":
         log_access(
             request,

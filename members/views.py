@@ -7,11 +7,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from liaison import access
+from liaison import access, figures
 from liaison.audit import log_access
 from liaison.models import AccessLog
 from liaison.spreadsheets import xlsx_response
-from members import mapping, selectors, services
+from members import selectors, services
 from members.filters import MemberFilter
 from members.forms import AssignForm, EndLinkForm, HandoverForm, MemberRetireForm, PartyMemberForm
 from members.models import PartyMember
@@ -57,7 +57,7 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "history": history.order_by("-ended_on")[:50],
             "can_manage": access.can_manage_rosters(request.user),
             "retire_form": MemberRetireForm(),
-            "map": mapping.village_map(member.village, highlight=member),
+            "map": figures.village_map(member.village, highlight=member),
             "can_board": access.can_manage_village(request.user, member.village_id),
         },
     )
@@ -190,7 +190,7 @@ def board(request: HttpRequest, village_pk: int) -> HttpResponse:
             "members": members,
             "unassigned": list(selectors.board_unassigned(village)),
             "page": page,
-            "map": mapping.village_map(village),
+            "map": figures.village_map(village),
         },
     )
 

@@ -1,0 +1,167 @@
+"""Cached dashboard figures follow every write that changes them, and only those."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from casebook import services as casebook
+from casebook.models import RequestCategory
+from households import services as registry
+from households.importing import HOUSEHOLD_COLUMNS, import_apply
+from households.models import Household, Village
+from liaison import figures
+from liaison.models import VillageTarget
+from members import services as members
+from tests.factories import (
+    HouseholdFactory,
+    MeetingFactory,
+    PartyMemberFactory,
+    VillageFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def month():
+    return timezone.localdate().replace(day=1)
+
+
+def row(village):
+    """The village's figures as the township table shows them (through the cache)."""
+    rows = figures.village_rows(Village.objects.filter(pk=village.pk), month()).rows
+    return rows[0]
+
+
+def test_a_second_read_comes_from_the_cache(world, django_assert_max_num_queries):
+    row(world.village_a)
+    with django_assert_max_num_queries(3):  # the village ids, their tokens, the cached entry
+        assert row(world.village_a).households == 2
+
+
+def test_notebook_entries_change_the_figures(world):
+    assert row(world.village_a).visited == 0
+    visit = casebook.visit_record(
+        member=world.member_a,
+        household=world.household_a,
+        by=world.member_user,
+        visited_on=timezone.localdate(),
+        channel="in_person",
+        duties=[],
+    )
+    assert row(world.village_a).visited == 1
+    casebook.visit_correct(
+        visit=visit,
+        by=world.staff,
+        is_staff_level=True,
+        visited_on=month() - datetime.timedelta(days=1),
+    )
+    assert row(world.village_a).visited == 0
+
+
+def test_requests_change_the_figures(world):
+    request = casebook.request_raise(
+        household=world.household_a,
+        category=RequestCategory.objects.first(),
+        description="路灯坏了",
+        source="visit",
+        by=world.staff,
+    )
+    assert row(world.village_a).open == 1
+    request = casebook.request_accept(request=request, by=world.staff, expected_version=None)
+    casebook.request_reply(request=request, text="已修好", by=world.staff, expected_version=None)
+    assert (row(world.village_a).open, row(world.village_a).replied) == (0, 1)
+
+
+def test_links_households_and_members_change_the_figures(world):
+    assert row(world.village_a).covered == 2
+    members.assignment_end(household=world.household_a, by=world.staff, reason="搬迁")
+    assert row(world.village_a).covered == 1
+    members.assignment_assign(household=world.household_a, member=world.member_a, by=world.staff)
+    assert row(world.village_a).covered == 2
+    registry.household_retire(
+        household=world.household_a2,
+        status="moved_out",
+        on=timezone.localdate(),
+        reason="外迁",
+        by=world.staff,
+    )
+    assert (row(world.village_a).households, row(world.village_a).covered) == (1, 1)
+    members.member_retire(member=world.member_a, reason="年老", by=world.staff)
+    assert row(world.village_a).members == 1
+
+
+def test_a_household_moving_village_changes_both(world):
+    other = VillageFactory(township=world.township)
+    assert (row(world.village_a).households, row(other).households) == (2, 0)
+    household = Household.objects.get(pk=world.household_a2.pk)
+    household.village = other
+    household.group = other.groups.create(name="一社", number=1)
+    household.save()
+    assert (row(world.village_a).households, row(other).households) == (1, 1)
+
+
+def test_meetings_targets_names_and_imports_change_the_figures(world):
+    assert row(world.village_a).meetings == 0
+    MeetingFactory(pavilion__village=world.village_a, status="held")
+    assert row(world.village_a).meetings == 1
+    priority = HouseholdFactory(village=world.village_a, is_low_income=True)
+    members.assignment_assign(household=priority, member=world.member_a, by=world.staff)
+    assert row(world.village_a).priority_visited_enough == 0
+    VillageTarget.objects.create(village=world.village_a, visits_per_priority_household=0)
+    assert row(world.village_a).priority_visited_enough == 1
+    Village.objects.filter(pk=world.village_a.pk).get().save()  # admin edits the village
+    village = Village.objects.get(pk=world.village_a.pk)
+    village.name = "白牙合新村"
+    village.save()
+    assert row(world.village_a).village.name == "白牙合新村"
+    headers = [c.header for c in HOUSEHOLD_COLUMNS]
+    group = world.village_a.groups.first()
+    line = [village.name, group.name, "99-001", "新户", "", "", "", "2", "否", "否", "否", "否"]
+    import_apply(kind="households", headers=headers, rows=[line + ["", ""]], user=world.staff)
+    assert row(world.village_a).households == 4
+
+
+def test_another_villages_write_keeps_this_villages_entry(world, django_assert_max_num_queries):
+    row(world.village_a)
+    PartyMemberFactory(village=world.village_b)
+    with django_assert_max_num_queries(3):  # read from the cache, not recomputed
+        row(world.village_a)
+
+
+def test_a_new_day_recomputes_what_depends_on_the_date(world):
+    today = timezone.localdate()
+    request = casebook.request_raise(
+        household=world.household_a,
+        category=RequestCategory.objects.first(),
+        description="水压不足",
+        source="visit",
+        by=world.staff,
+    )
+    due = request.accept_due_on or request.due_on
+    assert row(world.village_a).overdue == 0
+    later = datetime.datetime.combine(
+        max(due, today) + datetime.timedelta(days=3), datetime.time(12)
+    )
+    with time_machine.travel(timezone.make_aware(later), tick=False):
+        assert row(world.village_a).overdue == 1
+
+
+def test_village_dashboard_shows_a_visit_recorded_after_it_was_cached(client, world):
+    client.force_login(world.secretary_a)
+    page = reverse("dashboard-village", args=[world.village_a.pk])
+    assert client.get(page).context["row"].visited == 0
+    client.force_login(world.member_user)
+    client.post(
+        reverse("casebook:visit-new"),
+        {
+            "household": world.household_a.pk,
+            "visited_on": timezone.localdate().isoformat(),
+            "channel": "in_person",
+            "notes": "入户走访",
+        },
+    )
+    client.force_login(world.secretary_a)
+    assert client.get(page).context["row"].visited == 1
