@@ -22,7 +22,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _numbers(response) -> list[str]:
-    return re.findall(r'href="/households/\d+/">([^<]+)</a></td>', response.content.decode())
+    """The household numbers in the list, in order (the first cell of each row)."""
+    html = response.content.decode()
+    return re.findall(r'<td class="text-nowrap"><a href="/households/\d+/">([^<]+)</a>', html)
 
 
 @pytest.fixture
