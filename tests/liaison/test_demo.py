@@ -196,8 +196,13 @@ def test_benchmark_machinery_runs_on_the_demo(seeded, db, settings):
     assert figures["proposal_township_s"] > figures["proposal_largest_village_s"] > 0
     results = {"scales": {"1": {"pages": pages, "tasks": figures, "seed_seconds": 1.0}}}
     results["ratios"] = bench.ratios(results, 1)
+    results["targets"] = bench.targets(results, 1)
     assert results["ratios"]["page_over_trivial"]["trivial view (floor)"] == 1.0
-    assert "household list ÷ admin changelist" in bench.table(results, 1)
+    # The verdict names exactly the pages above five times the trivial view.
+    slow = {n for n, v in results["ratios"]["page_over_trivial"].items() if v > 5}
+    assert set(results["targets"]["pages_within_5x_trivial"]["over"]) == slow
+    report = bench.table(results, 1)
+    assert "household list ÷ admin changelist" in report and "target no_load_errors" in report
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner statistics")

@@ -93,6 +93,7 @@ class Command(BaseCommand):
             results["scales"][str(scale)] = figures
             self.stdout.write(f"scale {scale}: seeded in {seed_seconds:.1f} s")
         results["ratios"] = ratios(results, options["scale"])
+        results["targets"] = targets(results, options["scale"])
         Path(options["json"]).write_text(json.dumps(results, ensure_ascii=False, indent=2))
         self.stdout.write(table(results, options["scale"]))
         self.stdout.write(f"Figures written to {options['json']}")
@@ -346,24 +347,66 @@ def ratios(results, large: int) -> dict:
     return out
 
 
+TASK_LABELS = {
+    "proposal_largest_village_s": "proposal, largest village (s)",
+    "proposal_township_s": "proposal, whole township (s)",
+    "import_10000_rows_s": "import of 10,000 rows, preview + confirm (s)",
+    "export_households_s": "export of every household (s)",
+    "export_rows": "households exported",
+    "export_peak_rss_growth_mb": "peak memory growth during the export (MB)",
+}
+
+
+def targets(results, large: int) -> dict:
+    """The benchmark issue's targets, each with the figure that decides it."""
+    r = results["ratios"]
+    pages = {k: v for k, v in r["page_over_trivial"].items() if k != "trivial view (floor)"}
+    growth = r["large_over_scale1"]
+    load = results["scales"]["1"].get("load") or {}
+    return {
+        "pages_within_5x_trivial": {
+            "met": all(v <= 5 for v in pages.values()),
+            "over": {k: v for k, v in pages.items() if v > 5},
+        },
+        f"no_page_2x_slower_at_{large}x": {
+            "met": bool(growth) and all(v <= 2 for v in growth.values()),
+            "worst": max(growth.items(), key=lambda kv: kv[1]) if growth else None,
+        },
+        "household_list_faster_than_admin": {
+            "met": r["household_list_over_admin"] < 1,
+            "ratio": r["household_list_over_admin"],
+        },
+        "no_load_errors": {
+            "met": bool(load) and all(f["errors"] == 0 for f in load.values()),
+            "errors": {k: f["errors"] for k, f in load.items()},
+        },
+    }
+
+
 def table(results, large: int) -> str:
     one = results["scales"]["1"]["pages"]
     big = results["scales"].get(str(large), {}).get("pages", {})
     r = results["ratios"]
     lines = [
-        f"{'page':32} {'median ms':>10} {'p95 ms':>8} {'SQL':>4} {'÷trivial':>9} "
+        f"{'page':36} {'median ms':>10} {'p95 ms':>8} {'SQL':>4} {'÷trivial':>9} "
         f"{f'@{large}× ms':>10} {'growth':>7}"
     ]
     for name, f in one.items():
         g = big.get(name, {})
         lines.append(
-            f"{name:32} {f['median_ms']:>10} {f['p95_ms']:>8} {f['queries']:>4} "
+            f"{name:36} {f['median_ms']:>10} {f['p95_ms']:>8} {f['queries']:>4} "
             f"{r['page_over_trivial'][name]:>9} {g.get('median_ms', '-'):>10} "
             f"{r['large_over_scale1'].get(name, '-'):>7}"
         )
     lines.append(f"household list ÷ admin changelist: {r['household_list_over_admin']}")
     for scale, figures in results["scales"].items():
-        lines.append(f"scale {scale}: seed {figures['seed_seconds']} s; tasks {figures['tasks']}")
-        if figures.get("load"):
-            lines.append(f"  load (gunicorn, 2 workers): {figures['load']}")
+        lines.append(f"scale {scale}: seeded in {figures['seed_seconds']} s")
+        for key, label in TASK_LABELS.items():
+            if key in figures["tasks"]:
+                lines.append(f"  {label}: {figures['tasks'][key]}")
+        for name, f in (figures.get("load") or {}).items():
+            lines.append(f"  load, {name}: {f['rps']} req/s, {f['errors']} errors")
+    for name, verdict in results.get("targets", {}).items():
+        detail = {k: v for k, v in verdict.items() if k != "met"}
+        lines.append(f"target {name}: {'met' if verdict['met'] else 'NOT met'} {detail}")
     return "\n".join(lines)
