@@ -8,29 +8,21 @@ tests/households/test_list_rows.py checks it.
 """
 
 from django import template
-from django.urls import reverse
 from django.utils import formats
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from liaison.templatetags.liaison_tags import pk_address
 from liaison.validators import mask_phone
 
 register = template.Library()
 
-SENTINEL = 918273645  # stands for the primary key while the address is reversed once
-
-
-def _address(view_name: str):
-    """A function pk -> the view's address, with one reverse() per page instead of per row."""
-    head, tail = reverse(view_name, args=[SENTINEL]).split(str(SENTINEL))
-    return lambda pk: f"{head}{int(pk)}{tail}"
-
 
 @register.simple_tag
 def household_rows(households) -> SafeString:
-    household_url = _address("households:detail")
-    member_url = _address("members:detail")
+    household_url = pk_address("households:detail")
+    member_url = pk_address("members:detail")
     priority, unassigned = _("Priority"), _("Unassigned")
     visited = format_html('<span class="badge text-bg-success">{}</span>', _("Visited"))
     due = format_html('<span class="badge text-bg-light border">{}</span>', _("Due"))
@@ -41,13 +33,13 @@ def household_rows(households) -> SafeString:
         badges = SafeString()
         if h.is_priority:
             badges += format_html(
-                '<span class="badge text-bg-warning ms-1" title="{}">{}</span>',
+                ' <span class="badge text-bg-warning ms-1" title="{}">{}</span>',
                 "、".join(str(label) for label in h.flag_labels),
                 priority,
             )
         if h.status != "active":
             badges += format_html(
-                '<span class="badge text-bg-secondary ms-1">{}</span>', h.get_status_display()
+                ' <span class="badge text-bg-secondary ms-1">{}</span>', h.get_status_display()
             )
         if h.member_name:
             member = format_html('<a href="{}">{}</a>', member_url(h.member_id), h.member_name)

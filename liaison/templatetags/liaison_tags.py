@@ -1,11 +1,21 @@
 """Template helpers shared by every app."""
 
 from django import template
+from django.urls import reverse
 from django.utils.http import urlencode
 
 from liaison.validators import mask_phone as _mask_phone
 
 register = template.Library()
+
+SENTINEL = 918273645  # stands for the primary key while an address is reversed once
+
+
+def pk_address(view_name: str):
+    """pk -> the address of a view that takes one primary key, for the rows of a list:
+    one reverse() per page instead of one per row (~40 µs each)."""
+    head, tail = reverse(view_name, args=[SENTINEL]).split(str(SENTINEL))
+    return lambda pk: f"{head}{int(pk)}{tail}"
 
 
 @register.filter
