@@ -138,12 +138,10 @@ def village_dashboard(village, month):
     from members import mapping
 
     def compute():
-        drawn = mapping.village_map(village)
-        drawn.svg  # noqa: B018 -- drawn now, so that the cached copy carries it
         return {
             "row": dashboard.village_rows(Village.objects.filter(pk=village.pk), month).rows[0],
             "members": dashboard.member_rows(village, month),
-            "map": drawn,
+            "map": mapping.DrawnMap.of(mapping.village_map(village)),
         }
 
     return cached("village-dashboard", [village.pk], month, compute=compute)
@@ -170,12 +168,10 @@ def monthly_report(villages, month, *, village=None):
 
 
 def village_map(village, *, highlight=None):
-    """mapping.village_map with its SVG drawn, cached per village (and highlighted member)."""
+    """The village's map as drawn (mapping.DrawnMap), cached per village and highlight."""
     from members import mapping
 
     def compute():
-        drawn = mapping.village_map(village, highlight=highlight)
-        drawn.svg  # noqa: B018 -- drawn now, so that the cached copy carries it
-        return drawn
+        return mapping.DrawnMap.of(mapping.village_map(village, highlight=highlight))
 
     return cached("map", [village.pk], highlight.pk if highlight else "", compute=compute)

@@ -103,6 +103,27 @@ class VillageMap:
         return mark_safe("".join(parts))  # noqa: S308
 
 
+@dataclass(frozen=True)
+class DrawnMap:
+    """What the template needs of a map, small enough to cache: the drawing and its legend."""
+
+    svg: SafeString
+    legend: list[tuple[str, str]]
+    width: int = WIDTH
+    height: int = HEIGHT
+    missing: int = 0
+
+    @classmethod
+    def of(cls, village_map: VillageMap) -> "DrawnMap":
+        return cls(
+            svg=village_map.svg,
+            legend=village_map.legend,
+            width=village_map.width,
+            height=village_map.height,
+            missing=village_map.missing,
+        )
+
+
 def village_map(village: Village, *, highlight: PartyMember | None = None) -> VillageMap:
     """The map of one village in two queries; `highlight` dims everyone else's households."""
     link = open_assignment()

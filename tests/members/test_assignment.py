@@ -1,6 +1,7 @@
 """The assignment board, the automatic proposal, handover, the map and concurrent linking."""
 
 import itertools
+import re
 import threading
 from decimal import Decimal
 
@@ -295,9 +296,10 @@ def test_map_escapes_names_and_draws_a_line_per_link(client, world):
 def test_member_page_map_highlights_their_households(client, world):
     client.force_login(world.staff)
     response = client.get(reverse("members:detail", args=[world.member_a.pk]))
-    village_map = response.context["map"]
-    bright = [d.title for d in village_map.households if not d.dim]
+    svg = str(response.context["map"].svg)
+    bright = re.findall(r'<g class="map-household">.*?<title>([^<]+)</title>', svg)
     assert bright == [f"{world.household_a.number} {world.household_a.head_name}"]
+    assert svg.count('class="map-household dim"') == 1  # household_a2, another member's
 
 
 @pytest.mark.django_db(transaction=True)
