@@ -2,7 +2,6 @@ import importlib
 
 import pytest
 from django.apps import apps
-from django.core.management import call_command
 
 from liaison.models import RoleKind
 from tests.factories import (
@@ -99,10 +98,3 @@ def rate_window():
     left = 3600 - time.time() % 3600
     if left < 120:  # the slowest of these tests takes about 15 s
         time.sleep(left + 1)
-
-
-@pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    """The test database with the cache table (the default cache lives in the database)."""
-    with django_db_blocker.unblock():
-        call_command("createcachetable", verbosity=0)
