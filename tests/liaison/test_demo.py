@@ -199,7 +199,11 @@ def test_benchmark_machinery_runs_on_the_demo(seeded, db, settings):
     results["targets"] = bench.targets(results, 1)
     assert results["ratios"]["page_over_trivial"]["trivial view (floor)"] == 1.0
     # The verdict names exactly the pages above five times the trivial view.
-    slow = {n for n, v in results["ratios"]["page_over_trivial"].items() if v > 5}
+    slow = {
+        n
+        for n, v in results["ratios"]["page_over_trivial"].items()
+        if v > 5 and n != "admin Household changelist"
+    }
     assert set(results["targets"]["pages_within_5x_trivial"]["over"]) == slow
     report = bench.table(results, 1)
     assert "household list ÷ admin changelist" in report and "target no_load_errors" in report
