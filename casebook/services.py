@@ -445,15 +445,14 @@ def request_sources_for_staff() -> list[tuple[str, str]]:
 def owner_candidates(request: Request):
     """Who may own a request: the village's member logins, its secretaries, township staff."""
     village = request.village
+    # Ids from the village's own rows (indexed by village), not ORs across joins: the
+    # latter read every login of the prefecture to keep a dozen.
+    members = PartyMember.objects.filter(village=village, is_active=True, user__isnull=False)
+    roles = Role.objects.filter(Q(village=village) | Q(township_id=village.township_id))
     return (
         get_user_model()
         .objects.filter(is_active=True)
-        .filter(
-            Q(party_member__village=village, party_member__is_active=True)
-            | Q(liaison_roles__village=village)
-            | Q(liaison_roles__township_id=village.township_id)
-        )
-        .distinct()
+        .filter(Q(pk__in=members.values("user_id")) | Q(pk__in=roles.values("user_id")))
         .order_by("username")
     )
 

@@ -327,3 +327,17 @@ def test_remind_overdue_emails_owners_with_an_address(world, mailoutbox):
     )
     call_command("remind_overdue", email=True)
     assert len(mailoutbox) == 1 and mailoutbox[0].to == ["guo@example.org"]
+
+
+def test_owner_candidates_are_the_villages_people_and_township_staff(world):
+    from tests.factories import PartyMemberFactory, UserFactory
+
+    retired = PartyMemberFactory(village=world.village_a, user=UserFactory(), is_active=False)
+    other_village = PartyMemberFactory(village=world.village_b, user=UserFactory())
+    request = RequestFactory(household=world.household_a)
+    names = [u.username for u in services.owner_candidates(request)]
+    assert names == sorted(
+        [world.member_user.username, world.secretary_a.username, world.staff.username]
+    )
+    assert retired.user.username not in names and other_village.user.username not in names
+    assert world.other_staff.username not in names and world.secretary_b.username not in names
