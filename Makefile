@@ -25,7 +25,6 @@ messages: $(STAMP)
 ## Serve the seeded demo on the embedded SQLite database.
 run: setup
 	$(DJANGO) migrate --noinput
-	$(DJANGO) createcachetable
 	$(DJANGO) seed_demo
 	@echo "Serving on http://$(HOST)/ (Ctrl-C to stop)"
 	$(DJANGO) runserver $(HOST)
@@ -71,12 +70,10 @@ SOAK_PG ?= postgres://postgres@127.0.0.1:5432/liaison_soak
 soak: setup
 	rm -f soak.sqlite3 soak.sqlite3-wal soak.sqlite3-shm
 	SQLITE_PATH=soak.sqlite3 $(DJANGO) migrate --noinput -v0
-	SQLITE_PATH=soak.sqlite3 $(DJANGO) createcachetable
 	SQLITE_PATH=soak.sqlite3 $(DJANGO) seed_demo -v0
 	SQLITE_PATH=soak.sqlite3 $(DJANGO) soak --seconds $(SOAK_SECONDS) --workers 4 --kill-worker
 	psql -h 127.0.0.1 -U postgres -q -c "DROP DATABASE IF EXISTS liaison_soak" -c "CREATE DATABASE liaison_soak"
 	DATABASE_URL=$(SOAK_PG) $(DJANGO) migrate --noinput -v0
-	DATABASE_URL=$(SOAK_PG) $(DJANGO) createcachetable
 	DATABASE_URL=$(SOAK_PG) $(DJANGO) seed_demo -v0
 	DATABASE_URL=$(SOAK_PG) $(DJANGO) soak --seconds $(SOAK_SECONDS) --workers 4 --kill-worker --restart-postgres
 

@@ -42,7 +42,6 @@ def test_card_rate_limit_holds_across_two_worker_processes(tmp_path, rate_window
         "DEBUG": "1",
     }
     _manage(env, "migrate", "-v0")
-    _manage(env, "createcachetable")
     token = _manage(env, "shell", "-v0", stdin=SETUP).stdout.strip().splitlines()[-1]
     server_env = {
         **env,

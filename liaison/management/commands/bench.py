@@ -125,8 +125,7 @@ class Command(BaseCommand):
             for sql in (f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"'):
                 subprocess.run(["psql", admin_url, "-q", "-c", sql], check=True)  # noqa: S603,S607
             env["DATABASE_URL"] = url
-        self.manage(env, "migrate", "--noinput", "-v0")
-        self.manage(env, "createcachetable")
+        self.manage(env, "migrate", "--noinput", "-v0")  # the cache table too
         self.manage(env, "collectstatic", "--noinput", "-v0")
         return env
 
