@@ -13,7 +13,6 @@ from django.db.models import (
     When,
 )
 
-from casebook.models import Visit
 from households.models import Household
 from liaison.dates import month_start, next_month_start
 from members.models import Assignment
@@ -21,17 +20,6 @@ from members.models import Assignment
 
 def open_assignment(household_ref: str = "pk") -> QuerySet[Assignment]:
     return Assignment.objects.filter(household_id=OuterRef(household_ref), ended_on__isnull=True)
-
-
-def visited_this_month(household_ref: str = "pk") -> Exists:
-    start = month_start()
-    return Exists(
-        Visit.objects.filter(
-            household_id=OuterRef(household_ref),
-            visited_on__gte=start,
-            visited_on__lt=next_month_start(start),
-        )
-    )
 
 
 def households_annotated(households: QuerySet[Household]) -> QuerySet[Household]:
