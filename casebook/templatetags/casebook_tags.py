@@ -9,12 +9,12 @@ casebook/inbox.html had; tests/casebook/test_inbox_rows.py checks it.
 
 from django import template
 from django.template.defaultfilters import truncatechars
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from liaison.templatetags.liaison_tags import pk_address, user_label
+from liaison.templatetags.liaison_tags import date_labels, pk_address, user_label
 
 register = template.Library()
 
@@ -26,14 +26,7 @@ def request_rows(requests) -> SafeString:
         '<span class="badge text-bg-danger" data-overdue>{}</span> ', _("Overdue")
     )
     reply_by, owner_label = _("reply by"), _("Owner")
-    days: dict = {}
-
-    def day(value):
-        if value is None:
-            return ""
-        if value not in days:
-            days[value] = formats.date_format(value)
-        return days[value]
+    day = date_labels()
 
     rows = []
     for r in requests:

@@ -8,12 +8,11 @@ tests/households/test_list_rows.py checks it.
 """
 
 from django import template
-from django.utils import formats
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from liaison.templatetags.liaison_tags import pk_address
+from liaison.templatetags.liaison_tags import date_labels, pk_address
 from liaison.validators import mask_phone
 
 register = template.Library()
@@ -26,7 +25,7 @@ def household_rows(households) -> SafeString:
     priority, unassigned = _("Priority"), _("Unassigned")
     visited = format_html('<span class="badge text-bg-success">{}</span>', _("Visited"))
     due = format_html('<span class="badge text-bg-light border">{}</span>', _("Due"))
-    dates: dict = {}
+    last_visit = date_labels("—")
     rows = []
     for h in households:
         href = household_url(h.pk)
@@ -45,8 +44,6 @@ def household_rows(households) -> SafeString:
             member = format_html('<a href="{}">{}</a>', member_url(h.member_id), h.member_name)
         else:
             member = format_html('<span class="badge text-bg-danger">{}</span>', unassigned)
-        if h.last_visit not in dates:
-            dates[h.last_visit] = formats.date_format(h.last_visit) if h.last_visit else "—"
         rows.append(
             format_html(
                 "<tr>"
@@ -67,7 +64,7 @@ def household_rows(households) -> SafeString:
                 h.group.name,
                 mask_phone(h.phone),
                 member,
-                dates[h.last_visit],
+                last_visit(h.last_visit),
                 visited if h.visited_now else due,
             )
         )

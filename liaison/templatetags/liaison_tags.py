@@ -4,6 +4,7 @@ from functools import lru_cache
 
 from django import template
 from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils import formats
 from django.utils.http import urlencode
 
 from liaison.validators import mask_phone as _mask_phone
@@ -26,6 +27,19 @@ def pk_address(view_name: str):
     reverse() (~40 µs) runs once per process instead of once per row."""
     head, tail = _around_pk(view_name, get_script_prefix(), get_urlconf())
     return lambda pk: f"{head}{int(pk)}{tail}"
+
+
+def date_labels(empty: str = ""):
+    """date -> the date as |date writes it, formatted once per distinct date: a list's rows
+    repeat the same few days. None gives `empty`."""
+    labels: dict = {None: empty}
+
+    def label(value) -> str:
+        if value not in labels:
+            labels[value] = formats.date_format(value)
+        return labels[value]
+
+    return label
 
 
 @register.simple_tag
