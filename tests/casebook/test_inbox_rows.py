@@ -11,7 +11,7 @@ from casebook.models import Request
 from casebook.selectors import inbox
 from casebook.templatetags.casebook_tags import request_rows
 from tests.factories import RequestFactory
-from tests.households.test_list_rows import squeeze
+from tests.html import squeeze
 
 pytestmark = pytest.mark.django_db
 

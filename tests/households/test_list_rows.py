@@ -1,7 +1,6 @@
 """The household list's rows (written in Python) say what the template used to say."""
 
 import datetime
-import re
 from pathlib import Path
 
 import pytest
@@ -13,17 +12,12 @@ from households.models import Household
 from households.selectors import households_annotated
 from households.templatetags.household_tags import household_rows
 from tests.factories import HouseholdFactory, VisitFactory
+from tests.html import squeeze
 
 pytestmark = pytest.mark.django_db
 
 # The row as households/list.html wrote it with the template engine.
 TEMPLATE_ROW = (Path(__file__).parent / "fixtures" / "list_row.html").read_text()
-
-
-def squeeze(html: str) -> str:
-    """Whitespace as the browser shows it: runs are one space, none around blocks."""
-    html = re.sub(r"\s+", " ", html)
-    return re.sub(r"\s*(</?(?:tr|td|div)\b[^>]*>)\s*", r"\1", html).strip()
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
