@@ -20,7 +20,7 @@ setup: $(STAMP) messages
 
 ## Compile the translation catalogues with polib (pure Python: no gettext needed to run).
 messages: $(STAMP)
-	$(BIN)/python -m liaison.compile_messages
+	$(BIN)/python -m devtools.compile_messages
 
 ## Serve the seeded demo on the embedded SQLite database.
 run: setup
@@ -60,7 +60,7 @@ clean:
 
 ## Security checks: bandit (no medium or high findings) and pip-audit (pinned requirements).
 security: $(STAMP)
-	$(BIN)/bandit -q -r liaison households members casebook -x "*/migrations/*" -ll
+	$(BIN)/bandit -q -r base households members casebook liaison devtools -x "*/migrations/*" -ll
 	$(BIN)/pip-audit -r requirements.txt --progress-spinner off
 
 ## Reliability soak (loopback, bounded): 60 s on SQLite, then 60 s on PostgreSQL with a

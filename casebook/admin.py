@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from base.admin import ReadOnlyAdmin, TouchesVillages
+from casebook import services
 from casebook.models import (
     Duty,
     Meeting,
@@ -28,6 +30,9 @@ class RequestCategoryAdmin(admin.ModelAdmin):
 
 @admin.register(Visit)
 class VisitAdmin(admin.ModelAdmin):
+    """Corrections belong in the notebook (with a revision); the admin can still fix an entry,
+    and then the household's last visit is recounted."""
+
     list_display = ["visited_on", "member", "household", "channel", "hazard_found", "follow_up"]
     list_filter = ["household__village", "channel", "hazard_found", "follow_up", "sanitation"]
     list_select_related = ["member", "household"]
@@ -37,6 +42,19 @@ class VisitAdmin(admin.ModelAdmin):
     date_hierarchy = "visited_on"
     list_per_page = 50
     show_full_result_count = False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.visits_changed(household_ids=[obj.household_id, form.initial.get("household")])
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        services.visits_changed(household_ids=[obj.household_id])
+
+    def delete_queryset(self, request, queryset):
+        households = list(queryset.values_list("household_id", flat=True).distinct())
+        super().delete_queryset(request, queryset)
+        services.visits_changed(household_ids=households)
 
 
 class RequestEventInline(admin.TabularInline):
@@ -55,7 +73,7 @@ class RequestEventInline(admin.TabularInline):
 
 
 @admin.register(Request)
-class RequestAdmin(admin.ModelAdmin):
+class RequestAdmin(TouchesVillages, admin.ModelAdmin):
     list_display = [
         "id",
         "household",
@@ -91,7 +109,7 @@ class RequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(RequestEvent)
-class RequestEventAdmin(admin.ModelAdmin):
+class RequestEventAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """The timeline, readable and never editable."""
 
     list_display = ["at", "request", "kind", "actor", "from_status", "to_status"]
@@ -100,15 +118,6 @@ class RequestEventAdmin(admin.ModelAdmin):
     search_fields = ["request__id", "text"]
     list_per_page = 50
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Pavilion)
@@ -120,7 +129,7 @@ class PavilionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(admin.ModelAdmin):
+class MeetingAdmin(TouchesVillages, admin.ModelAdmin):
     list_display = ["held_at", "topic", "kind", "status", "village", "pavilion", "convener"]
     list_filter = ["village", "kind", "status"]
     list_select_related = ["village", "pavilion", "convener"]

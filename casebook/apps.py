@@ -5,6 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class CasebookConfig(AppConfig):
     name = "casebook"
     verbose_name = _("Casebook")
-
-    def ready(self):
-        from casebook import signals  # noqa: F401 -- connects the receivers

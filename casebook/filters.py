@@ -5,10 +5,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from base.filters import FilterBar, ModelChoiceFilter
+from casebook import access
 from casebook.models import Request, RequestCategory, RequestSource, RequestStatus, overdue_q
 from households.models import Village
-from liaison import access
-from liaison.filters import FilterBar, ModelChoiceFilter
 
 STATUS_CHOICES = [("open", _("All open")), *RequestStatus.choices]
 

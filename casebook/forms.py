@@ -2,6 +2,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from base.forms import ModelChoiceField, ModelMultipleChoiceField
+from base.normalize import normalize_phone, normalize_text
+from base.validators import phone_validator
+from base.widgets import DateInput
 from casebook.models import (
     OPEN_STATUSES,
     Duty,
@@ -18,10 +22,6 @@ from casebook.models import (
 )
 from casebook.services import request_sources_for_staff
 from households.models import Household
-from liaison.forms import ModelChoiceField, ModelMultipleChoiceField
-from liaison.normalize import normalize_phone, normalize_text
-from liaison.validators import phone_validator
-from liaison.widgets import DateInput
 from members.models import PartyMember
 
 
@@ -271,3 +271,37 @@ DecisionFormSet = forms.inlineformset_factory(
     can_delete=True,
     widgets={"due_on": DateInput()},
 )
+
+
+class CardRequestForm(forms.Form):
+    """What a villager may send from the card page: short, plain text."""
+
+    category = ModelChoiceField(
+        label=_("What is it about?"),
+        queryset=RequestCategory.objects.filter(is_active=True),
+        empty_label=_("Choose…"),
+    )
+    description = forms.CharField(
+        label=_("Your matter"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": 500}),
+        help_text=_("At most 500 characters."),
+    )
+    contact_phone = forms.CharField(
+        label=_("Phone to call you back (optional)"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+
+    def clean_description(self):
+        text = self.cleaned_data["description"].strip()
+        if not normalize_text(text):
+            raise forms.ValidationError(_("Describe the matter."))
+        return text
+
+    def clean_contact_phone(self):
+        phone = normalize_phone(self.cleaned_data.get("contact_phone"))
+        if phone:
+            phone_validator(phone)
+        return phone

@@ -163,6 +163,12 @@ class Satisfaction(models.TextChoices):
     UNSATISFIED = "unsatisfied", _("Not solved")
 
 
+class RequestQuerySet(models.QuerySet):
+    def open(self) -> "RequestQuerySet":
+        """Not yet replied: new, accepted, in progress or escalated."""
+        return self.filter(status__in=OPEN_STATUSES)
+
+
 class Request(models.Model):
     """A matter raised by a household (诉求), owned until the household has its reply."""
 
@@ -232,6 +238,8 @@ class Request(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("raised at"))
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = RequestQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("request")

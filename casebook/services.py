@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from base import cache
 from casebook.models import (
     OPEN_STATUSES,
     Duty,
@@ -31,9 +32,10 @@ from casebook.models import (
     Visit,
     VisitRevision,
 )
-from households.models import Household
-from liaison.models import Role, RoleKind
+from households.models import Household, Role, RoleKind
+from members import services as members
 from members.models import PartyMember
+from members.proposal import propose
 
 CORRECTION_WINDOW = datetime.timedelta(hours=24)
 HOUSEHOLD_LABEL = gettext_lazy("Household (card page)")
@@ -48,6 +50,18 @@ class StaleRequest(CasebookError):
 
 
 # --- The notebook ---------------------------------------------------------------------------
+
+
+def visits_changed(*, household_ids: list[int | None]) -> None:
+    """Entries of these households were written: their villages' figures have changed.
+
+    (Their last visit is kept by the database: casebook migration 0006.)
+    """
+    cache.touch(
+        Household.objects.filter(pk__in=[pk for pk in household_ids if pk])
+        .values_list("village_id", flat=True)
+        .distinct()
+    )
 
 
 @transaction.atomic
@@ -83,6 +97,7 @@ def visit_record(
     _full_clean(visit)
     visit.save()
     visit.duties.set(duties)
+    visits_changed(household_ids=[visit.household_id])
     return visit
 
 
@@ -123,6 +138,7 @@ def visit_correct(*, visit: Visit, by, is_staff_level: bool, **changes) -> Visit
     if duties is not None:
         visit.duties.set(duties)
     VisitRevision.objects.create(visit=visit, changed_by=by, before=before)
+    visits_changed(household_ids=[visit.household_id])
     return visit
 
 
@@ -199,6 +215,7 @@ def request_raise(
     )
     _full_clean(request)
     request.save()
+    cache.touch([request.village_id])
     RequestEvent.objects.create(
         request=request,
         kind=EventKind.CREATED,
@@ -251,6 +268,7 @@ def _commit(request: Request, *, kind, by, from_status, text="", actor_label="",
     request.version = F("version") + 1
     request.save(update_fields=["status", "version", "updated_at", *fields])
     request.refresh_from_db(fields=["version"])
+    cache.touch([request.village_id])  # open, replied, overdue… are counted per village
     RequestEvent.objects.create(
         request=request,
         kind=kind,
@@ -512,6 +530,24 @@ def request_meeting_note(*, request: Request, meeting, text: str, by) -> Request
 
 
 @transaction.atomic
+def meeting_save(*, form, decisions, village, by) -> Meeting:
+    """Record a meeting, or a change to it, with its attendees and decisions, in one step.
+
+    `form` and `decisions` are the validated meeting form and decisions formset.
+    """
+    meeting = form.save(commit=False)
+    if meeting.pk is None:
+        meeting.village = village
+        meeting.created_by = by
+    meeting.save()
+    form.save_m2m()
+    decisions.instance = meeting
+    decisions.save()
+    cache.touch([meeting.village_id])
+    return meeting
+
+
+@transaction.atomic
 def meeting_close(*, meeting, by, outcomes: dict[int, tuple[str, str]]) -> None:
     """Mark a meeting held and record, per request on its agenda, what was decided.
 
@@ -523,6 +559,7 @@ def meeting_close(*, meeting, by, outcomes: dict[int, tuple[str, str]]) -> None:
         raise CasebookError(_("Only a planned meeting can be closed."))
     meeting.status = MeetingStatus.HELD
     meeting.save(update_fields=["status"])
+    cache.touch([meeting.village_id])
     for request in meeting.requests.select_related("household", "category"):
         kind, text = outcomes.get(request.pk, ("note", ""))
         if kind not in MEETING_OUTCOMES:
@@ -546,3 +583,71 @@ def meeting_close(*, meeting, by, outcomes: dict[int, tuple[str, str]]) -> None:
                 source=RequestSource.PAVILION,
                 by=by,
             )
+
+
+# --- A member's handover -------------------------------------------------------------------
+
+
+@transaction.atomic
+def member_handover(
+    *, member: PartyMember, by, reason: str, to_member: PartyMember | None = None
+) -> dict:
+    """Move everything a member holds: their households (to one member, or by the automatic
+    proposal) and the open requests they own; the cards become stale. One transaction.
+
+    It lives in the casebook, the floor that knows both links and requests.
+    """
+    if not reason.strip():
+        raise CasebookError(_("Give a reason for the handover."))
+    households = list(
+        Household.objects.filter(assignments__member=member, assignments__ended_on__isnull=True)
+    )
+    members.assignments_end(
+        assignments=member.assignments.all(),
+        on=timezone.localdate(),
+        reason=_("Handover: %(reason)s") % {"reason": reason.strip()},
+        by=by,
+    )
+    if to_member is not None:
+        if to_member.pk == member.pk:
+            raise CasebookError(_("Choose another member to hand over to."))
+        for household in households:
+            members.assignment_assign(
+                household=household,
+                member=to_member,
+                by=by,
+                note=_("Handover from %(member)s") % {"member": member},
+            )
+        new_owner_for = {h.pk: to_member.user for h in households}
+    else:
+        PartyMember.objects.filter(pk=member.pk).update(is_active=False)  # out of the proposal
+        try:
+            proposal = propose(member.village)
+        finally:
+            PartyMember.objects.filter(pk=member.pk).update(is_active=member.is_active)
+        chosen = [c for c in proposal.changes if c.household.pk in {h.pk for h in households}]
+        for change in chosen:
+            members.assignment_assign(
+                household=change.household,
+                member=change.new_member,
+                by=by,
+                note=_("Handover from %(member)s") % {"member": member},
+            )
+        new_owner_for = {c.household.pk: c.new_member.user for c in chosen}
+    moved_requests = 0
+    if member.user_id:
+        for request in Request.objects.filter(owner_id=member.user_id, status__in=OPEN_STATUSES):
+            new_owner = new_owner_for.get(request.household_id) or role_user(
+                RoleKind.SECRETARY, village=member.village
+            )
+            if new_owner is None or new_owner.pk == member.user_id:
+                continue
+            request_assign(
+                request=request,
+                owner=new_owner,
+                by=by,
+                expected_version=None,
+                text=_("Handover from %(member)s") % {"member": member},
+            )
+            moved_requests += 1
+    return {"households": len(households), "requests": moved_requests}

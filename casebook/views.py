@@ -4,7 +4,6 @@ from itertools import groupby
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from casebook import selectors, services
+from base.dates import next_month_start
+from casebook import access, selectors, services
 from casebook.filters import RequestFilter
 from casebook.forms import (
     AssignForm,
@@ -28,9 +28,11 @@ from casebook.forms import (
 )
 from casebook.models import Meeting, ReplyTemplate
 from households.models import HouseholdStatus
-from liaison import access
-from liaison.dates import next_month_start
+from members import selectors as member_selectors
+from members.forms import HandoverForm
 from members.models import PartyMember
+from members.proposal import ProposalInfeasible
+from members.services import MembersError
 
 PAGE_SIZE = 50
 
@@ -385,14 +387,9 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
     access.require(village is not None)
     form, decisions = _meeting_form(request, village)
     if request.method == "POST" and form.is_valid() and decisions.is_valid():
-        with transaction.atomic():
-            meeting = form.save(commit=False)
-            meeting.village = village
-            meeting.created_by = request.user
-            meeting.save()
-            form.save_m2m()
-            decisions.instance = meeting
-            decisions.save()
+        meeting = services.meeting_save(
+            form=form, decisions=decisions, village=village, by=request.user
+        )
         messages.success(request, _("Meeting recorded."))
         return redirect("casebook:meeting-detail", pk=meeting.pk)
     return render(
@@ -409,9 +406,9 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     access.require(access.can_manage_village(request.user, meeting.village_id))
     form, decisions = _meeting_form(request, meeting.village, instance=meeting)
     if request.method == "POST" and form.is_valid() and decisions.is_valid():
-        with transaction.atomic():
-            form.save()
-            decisions.save()
+        services.meeting_save(
+            form=form, decisions=decisions, village=meeting.village, by=request.user
+        )
         messages.success(request, _("Saved."))
         return redirect("casebook:meeting-detail", pk=meeting.pk)
     return render(
@@ -461,3 +458,37 @@ def meeting_close(request: HttpRequest, pk: int) -> HttpResponse:
             request, _("The meeting is recorded as held; the requests' timelines show it.")
         )
     return redirect("casebook:meeting-detail", pk=meeting.pk)
+
+
+# --- A member's handover (links and requests together) --------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_handover(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a member's households and open requests to others in one step."""
+    member = access.member_for(request.user, pk)
+    access.require(access.can_manage_village(request.user, member.village_id))
+    others = member_selectors.members_with_load(member.village).exclude(pk=member.pk)
+    form = HandoverForm(request.POST or None, members=others)
+    if request.method == "POST" and form.is_valid():
+        try:
+            moved = services.member_handover(
+                member=member,
+                to_member=form.cleaned_data["to_member"],
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+            )
+        except (services.CasebookError, MembersError, ProposalInfeasible) as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request,
+                _(
+                    "Handed over %(households)d households and %(requests)d open requests; "
+                    "their cards need reprinting."
+                )
+                % moved,
+            )
+            return redirect("members:detail", pk=member.pk)
+    return render(request, "casebook/member_handover.html", {"member": member, "form": form})

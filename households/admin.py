@@ -1,7 +1,8 @@
 from django.contrib import admin
 
-from households.models import Household, Township, Village, VillageGroup
-from members.models import Assignment
+from base.admin import TouchesVillages
+from households import services
+from households.models import Household, Role, Township, Village, VillageGroup
 
 
 @admin.register(Township)
@@ -16,12 +17,15 @@ class VillageGroupInline(admin.TabularInline):
 
 
 @admin.register(Village)
-class VillageAdmin(admin.ModelAdmin):
+class VillageAdmin(TouchesVillages, admin.ModelAdmin):
     list_display = ["name", "code", "township"]
     list_filter = ["township"]
     list_select_related = ["township"]
     search_fields = ["name", "code"]
     inlines = [VillageGroupInline]
+
+    def villages_of(self, obj) -> list[int | None]:
+        return [obj.pk]
 
 
 @admin.register(VillageGroup)
@@ -30,23 +34,6 @@ class VillageGroupAdmin(admin.ModelAdmin):
     list_filter = ["village"]
     list_select_related = ["village"]
     search_fields = ["name", "village__name"]
-
-
-class AssignmentInline(admin.TabularInline):
-    model = Assignment
-    fk_name = "household"
-    extra = 0
-    fields = ["member", "started_on", "ended_on", "assigned_by", "note", "end_reason"]
-    readonly_fields = ["member", "started_on", "ended_on", "assigned_by", "note", "end_reason"]
-    can_delete = False
-    ordering = ["-started_on"]
-
-    def has_add_permission(self, request, obj=None):
-        # Links are made on the assignment board, which keeps history and capacity.
-        return False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("member", "assigned_by")
 
 
 @admin.register(Household)
@@ -74,10 +61,21 @@ class HouseholdAdmin(admin.ModelAdmin):
     search_fields = ["number", "head_name", "phone", "search_key"]
     readonly_fields = ["card_version", "card_printed_version", "created_at", "updated_at"]
     autocomplete_fields = ["village", "group"]
-    inlines = [AssignmentInline]
     list_per_page = 50
     show_full_result_count = False
 
     def has_delete_permission(self, request, obj=None):
         # Households are retired (moved out, merged), never deleted: their history stays.
         return False
+
+    def save_model(self, request, obj, form, change):
+        services.household_save(household=obj, by=request.user)
+
+
+@admin.register(Role)
+class RoleAdmin(admin.ModelAdmin):
+    list_display = ["user", "kind", "township", "village"]
+    list_filter = ["kind", "township", "village"]
+    list_select_related = ["user", "township", "village"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    autocomplete_fields = ["user", "township", "village"]

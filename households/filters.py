@@ -4,10 +4,10 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from base.filters import FilterBar, ModelChoiceFilter
+from base.normalize import normalize_text
+from households import access
 from households.models import Household, HouseholdStatus, Village, VillageGroup
-from liaison import access
-from liaison.filters import FilterBar, ModelChoiceFilter
-from liaison.normalize import normalize_text
 
 FLAG_CHOICES = [
     ("priority", _("Any priority flag")),

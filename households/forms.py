@@ -2,14 +2,12 @@ from django import forms
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from casebook.models import RequestCategory
+from base.forms import ModelChoiceField, RetireForm
+from base.normalize import normalize_phone, normalize_text
+from base.spreadsheets import SpreadsheetError, read_table
+from households import access
 from households.models import Household, VillageGroup
 from households.services import RETIRED_STATUSES
-from liaison import access
-from liaison.forms import ModelChoiceField, RetireForm
-from liaison.normalize import normalize_phone, normalize_text
-from liaison.spreadsheets import SpreadsheetError, read_table
-from liaison.validators import phone_validator
 
 
 class GroupChoiceField(ModelChoiceField):
@@ -128,40 +126,6 @@ class CardSelectionForm(forms.Form):
                 Q(card_printed_version__isnull=True) | Q(card_printed_version__lt=F("card_version"))
             )
         return households
-
-
-class CardRequestForm(forms.Form):
-    """What a villager may send from the card page: short, plain text."""
-
-    category = ModelChoiceField(
-        label=_("What is it about?"),
-        queryset=RequestCategory.objects.filter(is_active=True),
-        empty_label=_("Choose…"),
-    )
-    description = forms.CharField(
-        label=_("Your matter"),
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 4, "maxlength": 500}),
-        help_text=_("At most 500 characters."),
-    )
-    contact_phone = forms.CharField(
-        label=_("Phone to call you back (optional)"),
-        required=False,
-        max_length=20,
-        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
-    )
-
-    def clean_description(self):
-        text = self.cleaned_data["description"].strip()
-        if not normalize_text(text):
-            raise forms.ValidationError(_("Describe the matter."))
-        return text
-
-    def clean_contact_phone(self):
-        phone = normalize_phone(self.cleaned_data.get("contact_phone"))
-        if phone:
-            phone_validator(phone)
-        return phone
 
 
 class CardCodeForm(forms.Form):

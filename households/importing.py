@@ -9,34 +9,32 @@ Everything is read with a fixed number of queries and written with bulk operatio
 10,000 rows take seconds.
 """
 
-import datetime
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from base import cache
+from base.audit import log_access
+from base.models import AccessLog
+from base.normalize import normalize_phone, normalize_text
+from base.spreadsheets import read_table
+from base.validators import PHONE_RE
+from households import access
 from households.models import (
     Household,
     HouseholdStatus,
     RosterUpload,
     Village,
     VillageGroup,
-    new_card_token,
 )
-from liaison import access, figures
-from liaison.audit import log_access
-from liaison.models import AccessLog
-from liaison.normalize import normalize_phone, normalize_text
-from liaison.pinyin import search_key
-from liaison.spreadsheets import read_table
-from liaison.validators import PHONE_RE
-from members.models import Gender, PartyMember
 
 CREATE, UPDATE, UNCHANGED, REJECT = "create", "update", "unchanged", "reject"
 YES = {"是", "1", "y", "yes", "true", "√", "✓", "有"}
@@ -139,19 +137,6 @@ def parse_size(value: str) -> int:
     return size
 
 
-def parse_capacity(value: str) -> int:
-    text = normalize_text(value)
-    if not text:
-        return 8
-    try:
-        capacity = int(Decimal(text))
-    except (InvalidOperation, ValueError):
-        raise RowError(_("capacity “%(value)s” is not a number") % {"value": value}) from None
-    if not 1 <= capacity <= 30:
-        raise RowError(_("capacity must be 1 to 30"))
-    return capacity
-
-
 def _parse_coordinate(value: str, low: int, high: int, name: str) -> Decimal | None:
     text = normalize_text(value)
     if not text:
@@ -173,65 +158,6 @@ def parse_latitude(value: str) -> Decimal | None:
 
 def parse_longitude(value: str) -> Decimal | None:
     return _parse_coordinate(value, -180, 180, _("longitude"))
-
-
-def parse_gender(value: str) -> str:
-    text = normalize_text(value)
-    if text in ("男", "M", "m"):
-        return Gender.MALE
-    if text in ("女", "F", "f"):
-        return Gender.FEMALE
-    raise RowError(_("gender must be 男 or 女"))
-
-
-def parse_date(value: str) -> datetime.date | None:
-    text = normalize_text(value).replace("/", "-").replace(".", "-")
-    if not text:
-        return None
-    text = text.split(" ")[0]
-    try:
-        return datetime.date.fromisoformat(text)
-    except ValueError:
-        raise RowError(_("date “%(value)s” is not like 2001-07-01") % {"value": value}) from None
-
-
-HOUSEHOLD_COLUMNS = [
-    Column("村", "village", parse_text, required=True),
-    Column("社", "group", parse_text, required=True),
-    Column("户号", "number", parse_text, required=True),
-    Column("户主姓名", "head_name", parse_text, required=True),
-    Column("联系电话", "phone", parse_phone),
-    Column("门牌号", "door_no", parse_text),
-    Column("住址", "address", parse_text),
-    Column("家庭人口", "size", parse_size),
-    Column("低收入", "is_low_income", parse_bool),
-    Column("独居老人", "is_elderly_alone", parse_bool),
-    Column("留守儿童", "has_left_behind_children", parse_bool),
-    Column("残疾", "has_disability", parse_bool),
-    Column("纬度", "latitude", parse_latitude),
-    Column("经度", "longitude", parse_longitude),
-]
-
-MEMBER_COLUMNS = [
-    Column("村", "village", parse_text, required=True),
-    Column("社", "group", parse_text),
-    Column("姓名", "name", parse_text, required=True),
-    Column("性别", "gender", parse_gender, required=True),
-    Column("联系电话", "phone", parse_phone, required=True),
-    Column("入党日期", "joined_party_on", parse_date),
-    Column("联户上限", "capacity", parse_capacity),
-    Column("纬度", "latitude", parse_latitude),
-    Column("经度", "longitude", parse_longitude),
-]
-
-KIND_LABELS = {
-    "households": gettext_lazy("households"),
-    "members": gettext_lazy("party members"),
-}
-
-
-def columns_for(kind: str) -> list[Column]:
-    return HOUSEHOLD_COLUMNS if kind == "households" else MEMBER_COLUMNS
 
 
 # --- planning -------------------------------------------------------------------------------
@@ -319,119 +245,84 @@ def _validate(obj) -> list[str]:
     return []
 
 
-def plan_households(headers: list[str], rows: list[list[str]], user) -> ImportPlan:
-    columns = HOUSEHOLD_COLUMNS
+@dataclass(frozen=True)
+class Roster:
+    """What one kind of roster is: its columns, how a row finds its record, what is derived.
+
+    Households are matched by village + household number, members by village + phone.
+    """
+
+    kind: str  # RosterUpload.Kind
+    label: Promise
+    model: type[models.Model]
+    columns: list[Column]
+    key: str  # the field that, with the village, names a record
+    label_fields: tuple[str, ...]
+    duplicate_message: Promise  # %(value)s, %(line)d
+    group_required: bool
+    new: Callable[[Village, VillageGroup | None], models.Model]
+    refresh_derived: Callable[[models.Model], None]
+    derived_fields: tuple[str, ...]
+    example: list
+
+    @property
+    def headers(self) -> list[str]:
+        return [column.header for column in self.columns]
+
+
+def plan_import(roster: Roster, headers: list[str], rows: list[list[str]], user) -> ImportPlan:
+    """What importing these rows would change, row by row; nothing is written."""
+    columns = roster.columns
     index, header_errors = _header_index(columns, headers)
-    plan = ImportPlan(kind="households", rows=[], header_errors=header_errors)
+    plan = ImportPlan(kind=roster.kind, rows=[], header_errors=header_errors)
     if header_errors:
         return plan
     places = _Places(user)
     existing = {
-        (h.village_id, h.number): h
-        for h in Household.objects.filter(village_id__in=places.village_ids)
+        (obj.village_id, getattr(obj, roster.key)): obj
+        for obj in roster.model.objects.filter(village_id__in=places.village_ids)
     }
     seen: dict[tuple, int] = {}
     plain_fields = [c.field for c in columns if c.field not in ("village", "group")]
     for line, row in enumerate(rows, start=2):
         values, errors = _parse_row(columns, index, row)
-        label = " ".join(
-            filter(None, [values.get("village"), values.get("number"), values.get("head_name")])
-        )
+        label = " ".join(filter(None, [values.get(name) for name in roster.label_fields]))
         result = RowPlan(line=line, action=REJECT, label=label, errors=errors)
         plan.rows.append(result)
         if errors:
             continue
         try:
             village = places.village(values["village"])
-            group = places.group(village, values["group"])
+            if roster.group_required or values.get("group"):
+                group = places.group(village, values["group"])
+            else:
+                group = None
         except RowError as error:
             result.errors.append(str(error))
             continue
-        key = (village.pk, values["number"])
+        key = (village.pk, values[roster.key])
         if key in seen:
             result.errors.append(
-                _("household number %(number)s appears twice in the file (row %(line)d)")
-                % {"number": values["number"], "line": seen[key]}
+                roster.duplicate_message % {"value": values[roster.key], "line": seen[key]}
             )
             continue
         seen[key] = line
-        household = existing.get(key)
-        if household is None:
-            household = Household(village=village, group=group, status=HouseholdStatus.ACTIVE)
-            _apply_values(household, values, plain_fields)
+        obj = existing.get(key)
+        if obj is None:
+            obj = roster.new(village, group)
+            _apply_values(obj, values, plain_fields)
             action, changes = CREATE, []
         else:
-            changes = _apply_values(household, values, plain_fields)
-            if household.group_id != group.pk:
-                household.group = group
+            changes = _apply_values(obj, values, plain_fields)
+            # A file without the group column leaves an optional group as it is.
+            if "group" in index and obj.group_id != (group.pk if group else None):
+                obj.group = group
                 changes.append("group")
             action = UPDATE if changes else UNCHANGED
-        household.village = village
-        household.group = group
-        result.errors += _validate(household)
+        result.errors += _validate(obj)
         if not result.errors:
-            result.action, result.changes, result.obj = action, changes, household
+            result.action, result.changes, result.obj = action, changes, obj
     return plan
-
-
-def plan_members(headers: list[str], rows: list[list[str]], user) -> ImportPlan:
-    columns = MEMBER_COLUMNS
-    index, header_errors = _header_index(columns, headers)
-    plan = ImportPlan(kind="members", rows=[], header_errors=header_errors)
-    if header_errors:
-        return plan
-    places = _Places(user)
-    existing = {
-        (m.village_id, m.phone): m
-        for m in PartyMember.objects.filter(village_id__in=places.village_ids)
-    }
-    seen: dict[tuple, int] = {}
-    plain_fields = [c.field for c in columns if c.field not in ("village", "group")]
-    for line, row in enumerate(rows, start=2):
-        values, errors = _parse_row(columns, index, row)
-        label = " ".join(
-            filter(None, [values.get("village"), values.get("name"), values.get("phone")])
-        )
-        result = RowPlan(line=line, action=REJECT, label=label, errors=errors)
-        plan.rows.append(result)
-        if errors:
-            continue
-        try:
-            village = places.village(values["village"])
-            group = places.group(village, values["group"]) if values.get("group") else None
-        except RowError as error:
-            result.errors.append(str(error))
-            continue
-        key = (village.pk, values["phone"])
-        if key in seen:
-            result.errors.append(
-                _("phone %(phone)s appears twice in the file (row %(line)d)")
-                % {"phone": values["phone"], "line": seen[key]}
-            )
-            continue
-        seen[key] = line
-        member = existing.get(key)
-        if member is None:
-            member = PartyMember(village=village, group=group)
-            _apply_values(member, values, plain_fields)
-            action, changes = CREATE, []
-        else:
-            changes = _apply_values(member, values, plain_fields)
-            if "group" in index and member.group_id != (group.pk if group else None):
-                member.group = group
-                changes.append("group")
-            action = UPDATE if changes else UNCHANGED
-        result.errors += _validate(member)
-        if not result.errors:
-            result.action, result.changes, result.obj = action, changes, member
-    return plan
-
-
-PLANNERS = {"households": plan_households, "members": plan_members}
-
-
-def plan_import(kind: str, headers: list[str], rows: list[list[str]], user) -> ImportPlan:
-    return PLANNERS[kind](headers, rows, user)
 
 
 class ImportRejected(Exception):
@@ -439,43 +330,79 @@ class ImportRejected(Exception):
 
 
 @transaction.atomic
-def import_apply(*, kind: str, headers: list[str], rows: list[list[str]], user) -> ImportPlan:
+def import_apply(*, roster: Roster, headers: list[str], rows: list[list[str]], user) -> ImportPlan:
     """Apply a roster all or nothing: any rejected row means nothing is written."""
-    plan = plan_import(kind, headers, rows, user)
+    plan = plan_import(roster, headers, rows, user)
     if not plan.is_valid:
         raise ImportRejected(_("The file has rejected rows; nothing was imported."))
-    model = Household if kind == "households" else PartyMember
     creates = [row.obj for row in plan.rows if row.action == CREATE]
     updates = [row.obj for row in plan.rows if row.action == UPDATE]
     fields = sorted({name for row in plan.rows if row.action == UPDATE for name in row.changes})
     now = timezone.now()
     for obj in creates + updates:
-        if kind == "households":
-            obj.refresh_derived()
-        else:
-            obj.search_key = search_key(obj.name)
+        roster.refresh_derived(obj)
         obj.updated_at = now
     for obj in creates:
         obj.created_at = now
-        if kind == "households":
-            obj.card_token = new_card_token()
-    derived = ["search_key", "is_priority"] if kind == "households" else ["search_key"]
-    model.objects.bulk_create(creates, batch_size=1000)
+    roster.model.objects.bulk_create(creates, batch_size=1000)
     if updates:
-        model.objects.bulk_update(updates, fields + derived + ["updated_at"], batch_size=1000)
-    figures.touch({obj.village_id for obj in creates + updates})  # bulk writes send no signals
+        roster.model.objects.bulk_update(
+            updates, [*fields, *roster.derived_fields, "updated_at"], batch_size=1000
+        )
+    cache.touch({obj.village_id for obj in creates + updates})
     return plan
 
 
-TEMPLATE_EXAMPLES = {
-    "households": [
-        "白牙合村", "一社", "01-001", "董文祥", "13812345678", "1号", "白牙合村一社1号",
-        3, "否", "否", "否", "否", 36.8925, 101.9382,
+def _new_household(village: Village, group: VillageGroup | None) -> Household:
+    return Household(village=village, group=group, status=HouseholdStatus.ACTIVE)
+
+
+HOUSEHOLDS = Roster(
+    kind=RosterUpload.Kind.HOUSEHOLDS,
+    label=gettext_lazy("households"),
+    model=Household,
+    columns=[
+        Column("村", "village", parse_text, required=True),
+        Column("社", "group", parse_text, required=True),
+        Column("户号", "number", parse_text, required=True),
+        Column("户主姓名", "head_name", parse_text, required=True),
+        Column("联系电话", "phone", parse_phone),
+        Column("门牌号", "door_no", parse_text),
+        Column("住址", "address", parse_text),
+        Column("家庭人口", "size", parse_size),
+        Column("低收入", "is_low_income", parse_bool),
+        Column("独居老人", "is_elderly_alone", parse_bool),
+        Column("留守儿童", "has_left_behind_children", parse_bool),
+        Column("残疾", "has_disability", parse_bool),
+        Column("纬度", "latitude", parse_latitude),
+        Column("经度", "longitude", parse_longitude),
     ],
-    "members": [
-        "白牙合村", "一社", "郭有德", "男", "13912345678", "1998-07-01", 8, 36.8921, 101.9377,
-    ],
-}  # fmt: skip
+    key="number",
+    label_fields=("village", "number", "head_name"),
+    duplicate_message=gettext_lazy(
+        "household number %(value)s appears twice in the file (row %(line)d)"
+    ),
+    group_required=True,
+    new=_new_household,
+    refresh_derived=Household.refresh_derived,
+    derived_fields=("search_key", "is_priority"),
+    example=[
+        "白牙合村",
+        "一社",
+        "01-001",
+        "董文祥",
+        "13812345678",
+        "1号",
+        "白牙合村一社1号",
+        3,
+        "否",
+        "否",
+        "否",
+        "否",
+        36.8925,
+        101.9382,
+    ],  # fmt: skip
+)
 
 
 def read_upload(upload) -> tuple[list[str], list[list[str]]]:
@@ -486,12 +413,12 @@ def read_upload(upload) -> tuple[list[str], list[list[str]]]:
 
 
 @transaction.atomic
-def upload_apply(*, upload, headers, rows, request) -> ImportPlan:
+def upload_apply(*, roster: Roster, upload, headers, rows, request) -> ImportPlan:
     """Apply a stored upload once, all or nothing, and write it into the access log."""
     upload = RosterUpload.objects.select_for_update().get(pk=upload.pk)
     if upload.applied_at is not None:
         raise ImportRejected(_("This file has already been imported."))
-    plan = import_apply(kind=upload.kind, headers=headers, rows=rows, user=request.user)
+    plan = import_apply(roster=roster, headers=headers, rows=rows, user=request.user)
     upload.applied_at = timezone.now()
     upload.summary = plan.counts
     upload.save(update_fields=["applied_at", "summary"])

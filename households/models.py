@@ -4,10 +4,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from liaison.pinyin import search_key
-from liaison.validators import (
+from base.pinyin import search_key
+from base.validators import (
     coordinate_constraints,
     latitude_field,
     longitude_field,
@@ -136,9 +137,9 @@ class Household(models.Model):
     card_printed_version = models.PositiveIntegerField(
         _("printed card version"), null=True, blank=True, editable=False
     )
-    # The date of the latest notebook entry, kept by casebook.signals whenever a visit is
-    # written, corrected or removed, so lists read "last visit" and "visited this month" as a
-    # column instead of a subquery per row. Ordinary saves never write it (see save()).
+    # The date of the latest notebook entry, kept by the notebook's services (casebook) when
+    # an entry is written or corrected, so lists read "last visit" and "visited this month" as
+    # a column instead of a subquery per row. The registry's services never write it.
     last_visited_on = models.DateField(_("last visit"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -176,15 +177,7 @@ class Household(models.Model):
     def save(self, *args, **kwargs):
         # Derived columns only (search key, priority); bulk paths call refresh_derived().
         self.refresh_derived()
-        if not self._state.adding and kwargs.get("update_fields") is None:
-            # An edit form loaded before a visit was recorded must not write back the old
-            # last_visited_on: every other column is saved, that one only by the signals.
-            kwargs["update_fields"] = [
-                f.name for f in self._meta.concrete_fields if f.name not in self.NOT_SAVED
-            ]
         super().save(*args, **kwargs)
-
-    NOT_SAVED = ("id", "last_visited_on")
 
     def clean(self):
         if self.group_id and self.village_id and self.group.village_id != self.village_id:
@@ -260,3 +253,59 @@ class CardQRCode(models.Model):
 
     def __str__(self) -> str:
         return self.url
+
+
+class RoleKind(models.TextChoices):
+    TOWNSHIP = "township", _("Township staff")
+    SECRETARY = "secretary", _("Village secretary")
+
+
+class Role(models.Model):
+    """What a staff login may see: a whole township, or one village.
+
+    Party members need no Role: their scope comes from their PartyMember.user link.
+    A user may hold several roles (a member who is also the village secretary).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="liaison_roles",
+        verbose_name=_("user"),
+    )
+    kind = models.CharField(_("role"), max_length=10, choices=RoleKind.choices)
+    township = models.ForeignKey(
+        Township,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("township"),
+    )
+    village = models.ForeignKey(
+        Village,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("village"),
+    )
+
+    class Meta:
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="township", township__isnull=False, village__isnull=True)
+                    | Q(kind="secretary", village__isnull=False, township__isnull=True)
+                ),
+                name="role_has_matching_scope",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "kind", "township", "village"], name="role_unique_per_user"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_kind_display()} · {self.township or self.village}"

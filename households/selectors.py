@@ -13,19 +13,27 @@ from django.db.models import (
     When,
 )
 
+from base.dates import month_start, next_month_start
 from households.models import Household
-from liaison.dates import month_start, next_month_start
-from members.models import Assignment
 
 
-def open_assignment(household_ref: str = "pk") -> QuerySet[Assignment]:
-    return Assignment.objects.filter(household_id=OuterRef(household_ref), ended_on__isnull=True)
+def open_links() -> QuerySet:
+    """Open member-household links. They live a floor up (members.Assignment); the registry
+    reads them, for display and scoping, through the relation's name, as a
+    ForeignKey("app.Model") does, and never changes them."""
+    assignment = Household._meta.get_field("assignments").related_model
+    return assignment.objects.filter(ended_on__isnull=True)
+
+
+def open_assignment(household_ref: str = "pk") -> QuerySet:
+    """The open link of the household at `household_ref`, for subqueries."""
+    return open_links().filter(household_id=OuterRef(household_ref))
 
 
 def households_annotated(households: QuerySet[Household]) -> QuerySet[Household]:
     """Households with their member, last visit and this month's visit, in the same query.
 
-    The last visit is the maintained `last_visited_on` column (casebook.signals). The member
+    The last visit is the maintained `last_visited_on` column (casebook.services). The member
     is read by subqueries on the household's one open link, evaluated only for the rows a
     page shows; a LEFT JOIN instead would be kept in the paginator's COUNT(*) as well and,
     at the scale of a prefecture, hash every open link to count one township's households.
@@ -49,10 +57,13 @@ def households_annotated(households: QuerySet[Household]) -> QuerySet[Household]
     )
 
 
-def household_page(household: Household, user) -> dict:
-    """Everything the household page shows, in a fixed number of queries."""
-    from liaison import access
+def household_page(household: Household) -> dict:
+    """Everything the household page shows, in a fixed number of queries.
 
+    The links, notebook entries, requests and meetings are read through their relations to
+    the household (they live on the floors above); whoever may see the household may see
+    all of them.
+    """
     assignments = list(
         household.assignments.select_related("member", "assigned_by", "ended_by").order_by(
             "-started_on", "-id"
@@ -60,17 +71,12 @@ def household_page(household: Household, user) -> dict:
     )
     current = next((a for a in assignments if a.ended_on is None), None)
     visits = list(
-        access.visits(user)
-        .filter(household=household)
-        .select_related("member")
+        household.visits.select_related("member")
         .prefetch_related("duties")
         .order_by("-visited_on", "-id")[:20]
     )
     requests = list(
-        access.requests(user)
-        .filter(household=household)
-        .select_related("category", "owner")
-        .order_by("-created_at")[:50]
+        household.requests.select_related("category", "owner").order_by("-created_at")[:50]
     )
     meetings = list(
         household.meetings_attended.select_related("pavilion").order_by("-held_at")[:20]

@@ -1,15 +1,12 @@
 """Changes to the household roster. Each function is one transaction."""
 
-import datetime
-
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from base import cache
+from base.audit import log_access
+from base.models import AccessLog
 from households.models import Household, HouseholdStatus, new_card_code, new_card_token
-from liaison.audit import log_access
-from liaison.models import AccessLog
-from members.services import assignments_end
 
 
 class RegistryError(Exception):
@@ -19,44 +16,36 @@ class RegistryError(Exception):
 RETIRED_STATUSES = (HouseholdStatus.MOVED_OUT, HouseholdStatus.MERGED, HouseholdStatus.INACTIVE)
 
 
+# Columns kept by other services (the notebook's last visit, the cards): an edit form
+# loaded before one of them changed must not write back the old value.
+NOT_EDITED = (
+    "id",
+    "last_visited_on",
+    "card_token",
+    "card_code",
+    "card_version",
+    "card_printed_version",
+)
+
+
 @transaction.atomic
 def household_save(*, household: Household, by) -> Household:
-    """Create or update a household after validating every field and constraint."""
-    household.full_clean()
-    household.save()
-    return household
+    """Create or update a household after validating every field and constraint.
 
-
-@transaction.atomic
-def household_retire(
-    *, household: Household, status: str, on: datetime.date, reason: str, by
-) -> Household:
-    """Retire a household (moved out, merged, inactive): never deleted, its links ended.
-
-    Its open assignment ends on the same day with the reason, so the member's load drops and
-    the history shows why.
+    An update writes the edited columns only; a household that moves village changes the
+    figures of both villages.
     """
-    if status not in RETIRED_STATUSES:
-        raise RegistryError(_("Choose moved out, merged or inactive."))
-    if not reason.strip():
-        raise RegistryError(_("Give a reason for retiring."))
-    household = Household.objects.select_for_update().get(pk=household.pk)
-    if household.status != HouseholdStatus.ACTIVE:
-        raise RegistryError(_("This household is already retired."))
-    household.status = status
-    household.retired_on = on
-    household.retired_reason = reason.strip()
-    try:
-        household.full_clean()
-    except ValidationError as error:
-        raise RegistryError("; ".join(error.messages)) from error
-    household.save()
-    assignments_end(
-        assignments=household.assignments.filter(ended_on__isnull=True),
-        on=on,
-        reason=_("Household retired: %(reason)s") % {"reason": household.retired_reason},
-        by=by,
+    household.full_clean()
+    if household._state.adding:
+        household.save()
+        cache.touch([household.village_id])
+        return household
+    before = Household.objects.select_for_update().values_list("village_id", flat=True)
+    left = before.get(pk=household.pk)
+    household.save(
+        update_fields=[f.name for f in Household._meta.concrete_fields if f.name not in NOT_EDITED]
     )
+    cache.touch([household.village_id, left])
     return household
 
 
@@ -69,7 +58,8 @@ def household_reinstate(*, household: Household, by) -> Household:
     household.status = HouseholdStatus.ACTIVE
     household.retired_on = None
     household.retired_reason = ""
-    household.save()
+    household.save(update_fields=["status", "retired_on", "retired_reason", "updated_at"])
+    cache.touch([household.village_id])
     return household
 
 

@@ -7,7 +7,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from households import cards, importing, selectors, services
+from base.audit import log_access
+from base.models import AccessLog
+from base.spreadsheets import xlsx_response
+from households import access, cards, importing, selectors, services
 from households.filters import HouseholdFilter
 from households.forms import (
     CardSelectionForm,
@@ -16,10 +19,6 @@ from households.forms import (
     RosterUploadForm,
 )
 from households.models import HouseholdStatus, RosterUpload
-from liaison import access
-from liaison.audit import log_access
-from liaison.models import AccessLog
-from liaison.spreadsheets import xlsx_response
 
 PAGE_SIZE = 50
 
@@ -53,7 +52,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     household = access.household_for(request.user, pk)
-    context = selectors.household_page(household, request.user)
+    context = selectors.household_page(household)
     context.update(
         household=household,
         can_manage=access.can_manage_rosters(request.user),
@@ -85,25 +84,6 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Saved."))
         return redirect("households:detail", pk=household.pk)
     return render(request, "households/form.html", {"form": form, "household": household})
-
-
-@login_required
-@require_POST
-def household_retire(request: HttpRequest, pk: int) -> HttpResponse:
-    household = access.household_for(request.user, pk)
-    access.require(access.can_manage_rosters(request.user))
-    form = HouseholdRetireForm(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            messages.error(request, errors[0])
-        return redirect("households:detail", pk=household.pk)
-    try:
-        services.household_retire(household=household, by=request.user, **form.cleaned_data)
-    except services.RegistryError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, _("The household has left the roster; its link has ended."))
-    return redirect("households:detail", pk=household.pk)
 
 
 @login_required
@@ -169,57 +149,56 @@ def household_export(request: HttpRequest) -> HttpResponse:
     return xlsx_response("households.xlsx", "农户", EXPORT_HEADERS, rows)
 
 
-# --- Roster import (households and members share these views) ------------------------------
+# --- Roster import: the household and member rosters share these views ---------------------
+# Each URL passes its roster (households.importing.HOUSEHOLDS, members.importing.MEMBERS).
 
 
 @login_required
 @require_safe
-def import_template(request: HttpRequest, kind: str) -> HttpResponse:
+def import_template(request: HttpRequest, roster: importing.Roster) -> HttpResponse:
     access.require(access.can_manage_rosters(request.user))
-    headers = [column.header for column in importing.columns_for(kind)]
-    example = importing.TEMPLATE_EXAMPLES[kind]
     return xlsx_response(
-        f"{kind}-template.xlsx", str(importing.KIND_LABELS[kind]), headers, [example]
+        f"{roster.kind}-template.xlsx", str(roster.label), roster.headers, [roster.example]
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def import_upload(request: HttpRequest, kind: str) -> HttpResponse:
+def import_upload(request: HttpRequest, roster: importing.Roster) -> HttpResponse:
     access.require(access.can_manage_rosters(request.user))
     form = RosterUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = RosterUpload.objects.create(
-            kind=kind,
+            kind=roster.kind,
             uploaded_by=request.user,
             filename=form.cleaned_data["file"].name[:200],
             content=form.cleaned_data["content"],
         )
-        return redirect(f"{kind}:import-preview", pk=upload.pk)
+        return redirect(f"{roster.kind}:import-preview", pk=upload.pk)
     return render(
         request,
         "households/import_upload.html",
-        {"form": form, "kind": kind, "kind_label": importing.KIND_LABELS[kind]},
+        {"form": form, "kind": roster.kind, "kind_label": roster.label},
     )
 
 
-def _upload_for(request: HttpRequest, kind: str, pk: int) -> RosterUpload:
+def _upload_for(request: HttpRequest, roster: importing.Roster, pk: int) -> RosterUpload:
     access.require(access.can_manage_rosters(request.user))
     # An upload is its uploader's own: nobody else previews or applies it.
     return access.get_or_404(
-        RosterUpload.objects.filter(uploaded_by=request.user, kind=kind), pk=pk
+        RosterUpload.objects.filter(uploaded_by=request.user, kind=roster.kind), pk=pk
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def import_preview(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
-    upload = _upload_for(request, kind, pk)
+def import_preview(request: HttpRequest, roster: importing.Roster, pk: int) -> HttpResponse:
+    upload = _upload_for(request, roster, pk)
     headers, rows = importing.read_upload(upload)
     if request.method == "POST" and upload.applied_at is None:
         try:
             plan = importing.upload_apply(
-                upload=upload, headers=headers, rows=rows, request=request
+                roster=roster, upload=upload, headers=headers, rows=rows, request=request
             )
         except importing.ImportRejected as error:
             messages.error(request, str(error))
@@ -230,12 +209,12 @@ def import_preview(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
                 _("Imported: %(create)d added, %(update)d updated, %(unchanged)d unchanged.")
                 % counts,
             )
-            return redirect(f"{kind}:list")
-    plan = importing.plan_import(kind, headers, rows, request.user)
+            return redirect(f"{roster.kind}:list")
+    plan = importing.plan_import(roster, headers, rows, request.user)
     return render(
         request,
         "households/import_preview.html",
-        {"upload": upload, "plan": plan, "kind": kind, "kind_label": importing.KIND_LABELS[kind]},
+        {"upload": upload, "plan": plan, "kind": roster.kind, "kind_label": roster.label},
     )
 
 

@@ -3,10 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class LiaisonConfig(AppConfig):
+    """The top floor: settings, the URL root, the home page, dashboards and reports."""
+
     name = "liaison"
     verbose_name = _("Liaison")
-
-    def ready(self):
-        from liaison import aggregates, figures  # noqa: F401 -- registers SQLite's MEDIAN
-
-        figures.connect()

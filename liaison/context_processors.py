@@ -1,6 +1,6 @@
 from django.conf import settings
 
-from liaison import access
+from households import access
 
 
 def site(request):

@@ -11,6 +11,8 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
+from base.aggregates import Median, ReplySeconds, subquery_count
+from base.dates import add_months, month_start
 from casebook.models import (
     OPEN_STATUSES,
     Meeting,
@@ -22,8 +24,6 @@ from casebook.models import (
     overdue_q,
 )
 from households.models import Household, HouseholdStatus, Village
-from liaison.aggregates import Median, ReplySeconds, subquery_count
-from liaison.dates import add_months, month_start
 from liaison.models import DEFAULT_TARGET, VillageTarget
 from members.models import Assignment, PartyMember
 

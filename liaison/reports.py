@@ -5,9 +5,9 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from base.spreadsheets import xlsx_workbook_response
 from households.models import Village
 from liaison import dashboard
-from liaison.spreadsheets import xlsx_workbook_response
 
 VILLAGE_HEADERS = [
     "村", "农户数", "党员数", "已联户", "联户覆盖率(%)", "本月已走访户数", "走访率(%)",

@@ -2,10 +2,10 @@
 
 from dataclasses import dataclass
 
+from base.dates import month_start, next_month_start
+from casebook import access
 from casebook.models import OPEN_STATUSES
 from households.models import HouseholdStatus
-from liaison import access
-from liaison.dates import month_start, next_month_start
 
 
 @dataclass(frozen=True)

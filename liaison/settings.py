@@ -9,7 +9,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from liaison.env import env_bool, env_int, env_list, env_str
+from base.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -39,10 +39,14 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_filters",
     "axes",
-    "liaison",
+    # The product, in its layers from the ground up (a package imports only downward):
+    "base",
     "households",
     "members",
     "casebook",
+    "liaison",
+    # Developer tooling (demo seed, benchmark, soak): nothing above imports it.
+    "devtools",
 ]
 
 MIDDLEWARE = [
@@ -184,7 +188,7 @@ STORAGES = {
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
-FORM_RENDERER = "liaison.renderers.FormRenderer"
+FORM_RENDERER = "base.renderers.FormRenderer"
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not DEBUG)
@@ -199,9 +203,6 @@ if env_bool("SECURE_PROXY_SSL_HEADER", default=False):
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-
-# Extra views for `manage.py bench` only (never in production).
-BENCHMARK_VIEWS = env_bool("BENCHMARK_VIEWS", default=False)
 
 # --- Site -----------------------------------------------------------------------------------
 SITE_TOWNSHIP_NAME = env_str("SITE_TOWNSHIP_NAME", "东山乡")

@@ -1,9 +1,8 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from households import public
+from casebook import public
 from liaison import views
 
 urlpatterns = [
@@ -28,7 +27,3 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
-
-if settings.BENCHMARK_VIEWS:
-    # Only for `manage.py bench`: the trivial view that every page is compared with.
-    urlpatterns.append(path("bench/trivial/", views.bench_trivial, name="bench-trivial"))

@@ -8,9 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from liaison import access, charts, figures, reports, selectors
-from liaison.audit import log_access
-from liaison.models import AccessLog
+from base.audit import log_access
+from base.models import AccessLog
+from households import access
+from liaison import charts, figures, reports, selectors
 
 
 def _month(request: HttpRequest) -> datetime.date:
@@ -133,10 +134,3 @@ def healthz(request: HttpRequest) -> HttpResponse:
     except DatabaseError:
         return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
     return HttpResponse("ok\n", content_type="text/plain")
-
-
-@login_required
-@require_safe
-def bench_trivial(request: HttpRequest) -> HttpResponse:
-    """The benchmark's floor: a logged-in page rendering a small template (BENCHMARK_VIEWS)."""
-    return render(request, "liaison/bench_trivial.html", {"user": request.user})

@@ -1,10 +1,13 @@
 from django.contrib import admin
 
+from base.admin import TouchesVillages
+from households.admin import HouseholdAdmin
+from households.models import Household
 from members.models import Assignment, PartyMember
 
 
 @admin.register(PartyMember)
-class PartyMemberAdmin(admin.ModelAdmin):
+class PartyMemberAdmin(TouchesVillages, admin.ModelAdmin):
     list_display = ["name", "village", "group", "gender", "phone", "capacity", "is_active", "user"]
     list_filter = ["village", "is_active", "gender"]
     list_select_related = ["village", "group", "user"]
@@ -17,7 +20,7 @@ class PartyMemberAdmin(admin.ModelAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(admin.ModelAdmin):
+class AssignmentAdmin(TouchesVillages, admin.ModelAdmin):
     list_display = ["household", "member", "started_on", "ended_on", "assigned_by"]
     list_filter = ["household__village", "ended_on"]
     list_select_related = ["household", "member", "assigned_by"]
@@ -30,3 +33,33 @@ class AssignmentAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def villages_of(self, obj) -> list[int | None]:
+        return [obj.household.village_id]
+
+
+class AssignmentInline(admin.TabularInline):
+    """A household's links, read-only: they are made on the assignment board."""
+
+    model = Assignment
+    fk_name = "household"
+    extra = 0
+    fields = ["member", "started_on", "ended_on", "assigned_by", "note", "end_reason"]
+    readonly_fields = fields
+    can_delete = False
+    ordering = ["-started_on"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("member", "assigned_by")
+
+
+# The registry's household admin, with the links of this floor shown beneath each household.
+admin.site.unregister(Household)
+
+
+@admin.register(Household)
+class HouseholdWithLinksAdmin(HouseholdAdmin):
+    inlines = [*HouseholdAdmin.inlines, AssignmentInline]

@@ -1,9 +1,9 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from base.filters import FilterBar, ModelChoiceFilter
 from households.models import Village
-from liaison import access
-from liaison.filters import FilterBar, ModelChoiceFilter
+from members import access
 from members.models import PartyMember
 from members.selectors import member_search_q
 

@@ -2,12 +2,12 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from base.forms import ModelChoiceField, RetireForm
+from base.normalize import normalize_phone, normalize_text
+from base.widgets import DateInput
 from households.forms import GroupChoiceField
 from households.models import VillageGroup
-from liaison import access
-from liaison.forms import ModelChoiceField, RetireForm
-from liaison.normalize import normalize_phone, normalize_text
-from liaison.widgets import DateInput
+from members import access
 from members.models import PartyMember
 
 

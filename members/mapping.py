@@ -14,6 +14,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
+from base.cache import cached
 from households.models import Household, HouseholdStatus, Village
 from households.selectors import open_assignment
 from members.models import PartyMember
@@ -122,6 +123,16 @@ class DrawnMap:
             height=village_map.height,
             missing=village_map.missing,
         )
+
+
+def drawn_map(village: Village, *, highlight: PartyMember | None = None) -> DrawnMap:
+    """The village's map as drawn, cached per village and highlight until the village changes."""
+    return cached(
+        "map",
+        [village.pk],
+        highlight.pk if highlight else "",
+        compute=lambda: DrawnMap.of(village_map(village, highlight=highlight)),
+    )
 
 
 def village_map(village: Village, *, highlight: PartyMember | None = None) -> VillageMap:

@@ -5,14 +5,14 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from households.models import Household, Village, VillageGroup
-from liaison.pinyin import search_key
-from liaison.validators import (
+from base.pinyin import search_key
+from base.validators import (
     coordinate_constraints,
     latitude_field,
     longitude_field,
     phone_validator,
 )
+from households.models import Household, Village, VillageGroup
 
 
 class Gender(models.TextChoices):

@@ -2,11 +2,11 @@
 
 from django.db.models import OuterRef, Q, QuerySet
 
-from casebook.models import OPEN_STATUSES, Request, Visit
+from base.aggregates import subquery_count
+from base.dates import month_start, next_month_start
+from base.normalize import normalize_text
+from households.models import Household
 from households.selectors import households_annotated
-from liaison.aggregates import subquery_count
-from liaison.dates import month_start, next_month_start
-from liaison.normalize import normalize_text
 from members.models import Assignment, PartyMember
 
 
@@ -17,21 +17,35 @@ def member_load():
     )
 
 
+def members_with_load(village) -> QuerySet[PartyMember]:
+    """The village's active members with their load (open links), for choosing one."""
+    return (
+        PartyMember.objects.filter(village=village, is_active=True)
+        .annotate(load=member_load())
+        .order_by("name", "pk")
+    )
+
+
 def members_annotated(members: QuerySet[PartyMember]) -> QuerySet[PartyMember]:
-    """Members with their load, visits this month and open requests of their households."""
+    """Members with their load, visits this month and open requests of their households.
+
+    The notebook and the requests live a floor up (casebook): read through the relations'
+    names, as a ForeignKey("app.Model") does.
+    """
+    visit = PartyMember._meta.get_field("visits").related_model
+    request = Household._meta.get_field("requests").related_model
     start = month_start()
     return members.select_related("village", "group").annotate(
         load=member_load(),
         visits_now=subquery_count(
-            Visit.objects.filter(
+            visit.objects.filter(
                 member_id=OuterRef("pk"),
                 visited_on__gte=start,
                 visited_on__lt=next_month_start(start),
             )
         ),
         open_requests=subquery_count(
-            Request.objects.filter(
-                status__in=OPEN_STATUSES,
+            request.objects.open().filter(
                 household__assignments__member_id=OuterRef("pk"),
                 household__assignments__ended_on__isnull=True,
             )

@@ -8,12 +8,10 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casebook.models import OPEN_STATUSES, Request
-from casebook.services import request_assign, role_user
-from households.models import Household
-from liaison.models import RoleKind
+from base import cache
+from households.models import Household, HouseholdStatus
+from households.services import RETIRED_STATUSES
 from members.models import Assignment, PartyMember
-from members.proposal import propose
 
 ANY_MEMBER = object()  # assignment_assign: no expectation about the current link
 
@@ -26,7 +24,11 @@ class MembersError(Exception):
 def member_save(*, member: PartyMember, by) -> PartyMember:
     """Create or update a member after validating every field."""
     member.full_clean()
+    left = None
+    if not member._state.adding:
+        left = PartyMember.objects.filter(pk=member.pk).values_list("village_id", flat=True).get()
     member.save()
+    cache.touch([member.village_id, left])
     return member
 
 
@@ -46,8 +48,44 @@ def assignments_end(
         assignment.save(update_fields=["ended_on", "end_reason", "ended_by"])
         ended.append(assignment.household_id)
     # The printed cards name the member: they are out of date now.
-    Household.objects.filter(pk__in=ended).update(card_version=F("card_version") + 1)
+    households = Household.objects.filter(pk__in=ended)
+    households.update(card_version=F("card_version") + 1)
+    cache.touch(households.values_list("village_id", flat=True).distinct())
     return len(ended)
+
+
+@transaction.atomic
+def household_retire(
+    *, household: Household, status: str, on: datetime.date, reason: str, by
+) -> Household:
+    """Retire a household (moved out, merged, inactive): never deleted, its link ended.
+
+    Its open assignment ends on the same day with the reason, so the member's load drops and
+    the history shows why.
+    """
+    if status not in RETIRED_STATUSES:
+        raise MembersError(_("Choose moved out, merged or inactive."))
+    if not reason.strip():
+        raise MembersError(_("Give a reason for retiring."))
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    if household.status != HouseholdStatus.ACTIVE:
+        raise MembersError(_("This household is already retired."))
+    household.status = status
+    household.retired_on = on
+    household.retired_reason = reason.strip()
+    try:
+        household.full_clean()
+    except ValidationError as error:
+        raise MembersError("; ".join(error.messages)) from error
+    household.save()
+    cache.touch([household.village_id])
+    assignments_end(
+        assignments=household.assignments.filter(ended_on__isnull=True),
+        on=on,
+        reason=_("Household retired: %(reason)s") % {"reason": household.retired_reason},
+        by=by,
+    )
+    return household
 
 
 @transaction.atomic
@@ -69,6 +107,7 @@ def member_retire(
     except ValidationError as error:
         raise MembersError("; ".join(error.messages)) from error
     member.save()
+    cache.touch([member.village_id])
     assignments_end(
         assignments=member.assignments.all(),
         on=on,
@@ -148,6 +187,7 @@ def assignment_assign(
             _("Someone else has just linked this household. Reload the board to see it.")
         ) from error
     Household.objects.filter(pk=household.pk).update(card_version=F("card_version") + 1)
+    cache.touch([household.village_id])
     return link
 
 
@@ -190,65 +230,3 @@ def proposal_apply(*, village, pairs: list[tuple[int, int]], by) -> int:
             note=_("Automatic proposal"),
         )
     return len(pairs)
-
-
-@transaction.atomic
-def member_handover(
-    *, member: PartyMember, by, reason: str, to_member: PartyMember | None = None
-) -> dict:
-    """Move everything a member holds: their households (to one member, or by the automatic
-    proposal) and the open requests they own; the cards become stale. One transaction."""
-    if not reason.strip():
-        raise MembersError(_("Give a reason for the handover."))
-    households = list(
-        Household.objects.filter(assignments__member=member, assignments__ended_on__isnull=True)
-    )
-    assignments_end(
-        assignments=member.assignments.all(),
-        on=timezone.localdate(),
-        reason=_("Handover: %(reason)s") % {"reason": reason.strip()},
-        by=by,
-    )
-    if to_member is not None:
-        if to_member.pk == member.pk:
-            raise MembersError(_("Choose another member to hand over to."))
-        for household in households:
-            assignment_assign(
-                household=household,
-                member=to_member,
-                by=by,
-                note=_("Handover from %(member)s") % {"member": member},
-            )
-        new_owner_for = {h.pk: to_member.user for h in households}
-    else:
-        PartyMember.objects.filter(pk=member.pk).update(is_active=False)  # out of the proposal
-        try:
-            proposal = propose(member.village)
-        finally:
-            PartyMember.objects.filter(pk=member.pk).update(is_active=member.is_active)
-        chosen = [c for c in proposal.changes if c.household.pk in {h.pk for h in households}]
-        for change in chosen:
-            assignment_assign(
-                household=change.household,
-                member=change.new_member,
-                by=by,
-                note=_("Handover from %(member)s") % {"member": member},
-            )
-        new_owner_for = {c.household.pk: c.new_member.user for c in chosen}
-    moved_requests = 0
-    if member.user_id:
-        for request in Request.objects.filter(owner_id=member.user_id, status__in=OPEN_STATUSES):
-            new_owner = new_owner_for.get(request.household_id) or role_user(
-                RoleKind.SECRETARY, village=member.village
-            )
-            if new_owner is None or new_owner.pk == member.user_id:
-                continue
-            request_assign(
-                request=request,
-                owner=new_owner,
-                by=by,
-                expected_version=None,
-                text=_("Handover from %(member)s") % {"member": member},
-            )
-            moved_requests += 1
-    return {"households": len(households), "requests": moved_requests}

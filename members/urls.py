@@ -2,6 +2,7 @@ from django.urls import path
 
 from households import views as roster_views
 from members import views
+from members.importing import MEMBERS
 
 app_name = "members"
 
@@ -9,15 +10,16 @@ urlpatterns = [
     path("", views.member_list, name="list"),
     path("new/", views.member_create, name="create"),
     path("export.xlsx", views.member_export, name="export"),
-    path("import/", roster_views.import_upload, {"kind": "members"}, name="import"),
+    # The registry's import views, with the member roster's columns.
+    path("import/", roster_views.import_upload, {"roster": MEMBERS}, name="import"),
     path(
         "import/template.xlsx",
         roster_views.import_template,
-        {"kind": "members"},
+        {"roster": MEMBERS},
         name="import-template",
     ),
     path(
-        "import/<int:pk>/", roster_views.import_preview, {"kind": "members"}, name="import-preview"
+        "import/<int:pk>/", roster_views.import_preview, {"roster": MEMBERS}, name="import-preview"
     ),
     path("<int:pk>/", views.member_detail, name="detail"),
     path("<int:pk>/edit/", views.member_edit, name="edit"),
@@ -30,5 +32,6 @@ urlpatterns += [
     path("board/<int:village_pk>/assign/", views.board_assign, name="board-assign"),
     path("board/<int:village_pk>/proposal/", views.proposal, name="proposal"),
     path("link/<int:pk>/", views.household_link, name="household-link"),
-    path("<int:pk>/handover/", views.handover, name="handover"),
+    # Retiring a household ends its link: a change of this floor, asked from the household page.
+    path("link/<int:pk>/retire/", views.household_retire, name="household-retire"),
 ]

@@ -7,14 +7,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from liaison import access, figures
-from liaison.audit import log_access
-from liaison.models import AccessLog
-from liaison.spreadsheets import xlsx_response
-from members import selectors, services
+from base.audit import log_access
+from base.models import AccessLog
+from base.spreadsheets import xlsx_response
+from households.forms import HouseholdRetireForm
+from members import access, mapping, selectors, services
 from members.filters import MemberFilter
-from members.forms import AssignForm, EndLinkForm, HandoverForm, MemberRetireForm, PartyMemberForm
-from members.models import PartyMember
+from members.forms import AssignForm, EndLinkForm, MemberRetireForm, PartyMemberForm
 from members.proposal import ProposalInfeasible, propose
 
 PAGE_SIZE = 50
@@ -57,7 +56,7 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "history": history.order_by("-ended_on")[:50],
             "can_manage": access.can_manage_rosters(request.user),
             "retire_form": MemberRetireForm(),
-            "map": figures.village_map(member.village, highlight=member),
+            "map": mapping.drawn_map(member.village, highlight=member),
             "can_board": access.can_manage_village(request.user, member.village_id),
         },
     )
@@ -86,6 +85,26 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Saved."))
         return redirect("members:detail", pk=member.pk)
     return render(request, "members/form.html", {"form": form, "member": member})
+
+
+@login_required
+@require_POST
+def household_retire(request: HttpRequest, pk: int) -> HttpResponse:
+    """Take a household off the roster (moved out, merged…); its link ends with it."""
+    household = access.household_for(request.user, pk)
+    access.require(access.can_manage_rosters(request.user))
+    form = HouseholdRetireForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, errors[0])
+        return redirect("households:detail", pk=household.pk)
+    try:
+        services.household_retire(household=household, by=request.user, **form.cleaned_data)
+    except services.MembersError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The household has left the roster; its link has ended."))
+    return redirect("households:detail", pk=household.pk)
 
 
 @login_required
@@ -156,15 +175,6 @@ def _board_village(request: HttpRequest, village_pk: int):
     return village
 
 
-def _members_with_load(village):
-    """The village's active members with their load (open links), for choosing one."""
-    return (
-        PartyMember.objects.filter(village=village, is_active=True)
-        .annotate(load=selectors.member_load())
-        .order_by("name", "pk")
-    )
-
-
 @login_required
 @require_safe
 def board_index(request: HttpRequest) -> HttpResponse:
@@ -177,7 +187,7 @@ def board_index(request: HttpRequest) -> HttpResponse:
 @require_safe
 def board(request: HttpRequest, village_pk: int) -> HttpResponse:
     village = _board_village(request, village_pk)
-    members = list(_members_with_load(village))
+    members = list(selectors.members_with_load(village))
     households = selectors.board_households(village, group=request.GET.get("group"))
     page = Paginator(households, 50).get_page(request.GET.get("page"))
     return render(
@@ -190,7 +200,7 @@ def board(request: HttpRequest, village_pk: int) -> HttpResponse:
             "members": members,
             "unassigned": list(selectors.board_unassigned(village)),
             "page": page,
-            "map": figures.village_map(village),
+            "map": mapping.drawn_map(village),
         },
     )
 
@@ -199,7 +209,7 @@ def board(request: HttpRequest, village_pk: int) -> HttpResponse:
 @require_POST
 def board_assign(request: HttpRequest, village_pk: int) -> HttpResponse:
     village = _board_village(request, village_pk)
-    form = AssignForm(request.POST, members=_members_with_load(village))
+    form = AssignForm(request.POST, members=selectors.members_with_load(village))
     household = None
     if form.is_valid():
         household = access.get_or_404(
@@ -237,7 +247,7 @@ def household_link(request: HttpRequest, pk: int) -> HttpResponse:
     """Change or end one household's link, with its history in view."""
     household = access.household_for(request.user, pk)
     access.require(access.can_manage_village(request.user, household.village_id))
-    members = _members_with_load(household.village)
+    members = selectors.members_with_load(household.village)
     current = household.assignments.filter(ended_on__isnull=True).first()
     end_form = EndLinkForm(request.POST if request.POST.get("action") == "end" else None)
     if end_form.is_bound and end_form.is_valid():
@@ -301,34 +311,3 @@ def proposal(request: HttpRequest, village_pk: int) -> HttpResponse:
         "members/proposal.html",
         {"village": village, "proposal": result, "keep": keep},
     )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def handover(request: HttpRequest, pk: int) -> HttpResponse:
-    """Move a member's households and open requests to others in one step."""
-    member = access.member_for(request.user, pk)
-    access.require(access.can_manage_village(request.user, member.village_id))
-    others = _members_with_load(member.village).exclude(pk=member.pk)
-    form = HandoverForm(request.POST or None, members=others)
-    if request.method == "POST" and form.is_valid():
-        try:
-            moved = services.member_handover(
-                member=member,
-                to_member=form.cleaned_data["to_member"],
-                reason=form.cleaned_data["reason"],
-                by=request.user,
-            )
-        except (services.MembersError, ProposalInfeasible) as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(
-                request,
-                _(
-                    "Handed over %(households)d households and %(requests)d open requests; "
-                    "their cards need reprinting."
-                )
-                % moved,
-            )
-            return redirect("members:detail", pk=member.pk)
-    return render(request, "members/handover.html", {"member": member, "form": form})

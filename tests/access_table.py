@@ -105,7 +105,7 @@ def _roster_rows(app: str, obj_in: str, obj_out: str) -> list[Row]:
             kwargs_out=pk(obj_out),
         ),
         Row(
-            f"{app}:retire",
+            "members:household-retire" if app == "households" else f"{app}:retire",
             get=POST_ONLY,
             post=ROSTER_POST_A,
             kwargs=pk(obj_in),
@@ -250,7 +250,7 @@ TABLE: list[Row] = [
         kwargs_out=lambda w: {"pk": w.household_x.pk},
     ),
     Row(
-        "members:handover",
+        "casebook:member-handover",
         get=VILLAGE_A_STAFF,
         post=VILLAGE_A_STAFF,
         kwargs=lambda w: {"pk": w.member_a.pk},

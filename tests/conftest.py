@@ -3,7 +3,7 @@ import importlib
 import pytest
 from django.apps import apps
 
-from liaison.models import RoleKind
+from households.models import RoleKind
 from tests.factories import (
     AssignmentFactory,
     HouseholdFactory,

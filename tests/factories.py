@@ -6,6 +6,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from base.models import AccessLog
 from casebook.models import (
     Duty,
     Meeting,
@@ -17,8 +18,7 @@ from casebook.models import (
     RequestSource,
     Visit,
 )
-from households.models import Household, Township, Village, VillageGroup
-from liaison.models import AccessLog, Role, RoleKind
+from households.models import Household, Role, RoleKind, Township, Village, VillageGroup
 from members.models import Assignment, Gender, PartyMember
 
 

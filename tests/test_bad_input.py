@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
+from base.spreadsheets import SpreadsheetError, read_table
 from casebook.models import Request, Visit
-from households.importing import HOUSEHOLD_COLUMNS, plan_households
+from households.importing import HOUSEHOLDS, plan_import
 from households.models import Household, RosterUpload
-from liaison.spreadsheets import SpreadsheetError, read_table
 
 pytestmark = pytest.mark.django_db
 
@@ -45,9 +45,9 @@ def test_read_table_either_reads_or_refuses(data, name):
 @FUZZ
 @given(rows=st.lists(st.lists(huge, min_size=0, max_size=14), max_size=4))
 def test_planning_classifies_every_row_whatever_it_holds(world, rows):
-    headers = [c.header for c in HOUSEHOLD_COLUMNS]
+    headers = HOUSEHOLDS.headers
     rows = [(row + [""] * len(headers))[: len(headers)] for row in rows]
-    plan = plan_households(headers, rows, world.staff)
+    plan = plan_import(HOUSEHOLDS, headers, rows, world.staff)
     assert len(plan.rows) == len(rows)
     assert all(row.action in ("create", "update", "unchanged", "reject") for row in plan.rows)
 
@@ -135,7 +135,7 @@ def test_oversized_upload_is_refused_with_a_message(client, world):
 
 
 def test_formulas_and_wrong_types_in_a_sheet_are_data_not_code(client, world):
-    headers = [c.header for c in HOUSEHOLD_COLUMNS][:5]
+    headers = HOUSEHOLDS.headers[:5]
     content = _xlsx([headers, ["白牙合村", "=1+1", '=HYPERLINK("http://x")', 12345, 13812345678.0]])
     client.force_login(world.staff)
     response = client.post(

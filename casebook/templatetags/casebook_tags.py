@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from liaison.templatetags.liaison_tags import date_labels, pk_address, user_label
+from base.templatetags.base_tags import date_labels, pk_address, user_label
 
 register = template.Library()
 

@@ -3,7 +3,7 @@
 import django.core.validators
 import django.db.models.deletion
 import households.models
-import liaison.validators
+import base.validators
 import re
 from django.db import migrations, models
 
@@ -35,8 +35,8 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=50, verbose_name='name')),
                 ('code', models.SlugField(max_length=20, unique=True, verbose_name='code')),
-                ('latitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, validators=[liaison.validators.validate_latitude], verbose_name='latitude')),
-                ('longitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, validators=[liaison.validators.validate_longitude], verbose_name='longitude')),
+                ('latitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, validators=[base.validators.validate_latitude], verbose_name='latitude')),
+                ('longitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, validators=[base.validators.validate_longitude], verbose_name='longitude')),
                 ('township', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='villages', to='households.township', verbose_name='township')),
             ],
             options={
@@ -69,8 +69,8 @@ class Migration(migrations.Migration):
                 ('phone', models.CharField(blank=True, max_length=20, validators=[django.core.validators.RegexValidator(re.compile('^(1[3-9]\\d{9}|0\\d{2,3}-?\\d{7,8})$'), 'Enter an 11-digit mobile number or a landline with area code, e.g. 0972-8321234.', code='invalid_phone')], verbose_name='phone')),
                 ('door_no', models.CharField(blank=True, max_length=20, verbose_name='door number')),
                 ('address', models.CharField(blank=True, max_length=200, verbose_name='address')),
-                ('latitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, validators=[liaison.validators.validate_latitude], verbose_name='latitude')),
-                ('longitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, validators=[liaison.validators.validate_longitude], verbose_name='longitude')),
+                ('latitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, validators=[base.validators.validate_latitude], verbose_name='latitude')),
+                ('longitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, validators=[base.validators.validate_longitude], verbose_name='longitude')),
                 ('size', models.PositiveSmallIntegerField(default=1, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(30)], verbose_name='household size')),
                 ('is_low_income', models.BooleanField(default=False, verbose_name='low income')),
                 ('is_elderly_alone', models.BooleanField(default=False, verbose_name='elderly living alone')),

@@ -12,8 +12,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from liaison.templatetags.liaison_tags import date_labels, pk_address
-from liaison.validators import mask_phone
+from base.templatetags.base_tags import date_labels, pk_address
+from base.validators import mask_phone
 
 register = template.Library()
 

@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import liaison.validators
+import base.validators
 import re
 from django.conf import settings
 from django.db import migrations, models
@@ -28,8 +28,8 @@ class Migration(migrations.Migration):
                 ('phone', models.CharField(max_length=20, validators=[django.core.validators.RegexValidator(re.compile('^(1[3-9]\\d{9}|0\\d{2,3}-?\\d{7,8})$'), 'Enter an 11-digit mobile number or a landline with area code, e.g. 0972-8321234.', code='invalid_phone')], verbose_name='phone')),
                 ('joined_party_on', models.DateField(blank=True, null=True, verbose_name='joined the party on')),
                 ('capacity', models.PositiveSmallIntegerField(default=8, help_text='How many households this member can be linked to.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(30)], verbose_name='capacity')),
-                ('latitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, validators=[liaison.validators.validate_latitude], verbose_name='latitude')),
-                ('longitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, validators=[liaison.validators.validate_longitude], verbose_name='longitude')),
+                ('latitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, validators=[base.validators.validate_latitude], verbose_name='latitude')),
+                ('longitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, validators=[base.validators.validate_longitude], verbose_name='longitude')),
                 ('is_active', models.BooleanField(default=True, verbose_name='active')),
                 ('retired_on', models.DateField(blank=True, null=True, verbose_name='retired on')),
                 ('retired_reason', models.CharField(blank=True, max_length=200, verbose_name='reason for retiring')),

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from liaison.models import RoleKind
+from households.models import RoleKind
 from members.models import Assignment
 from tests.browser.conftest import log_in, screenshot
 from tests.factories import (

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from casebook.models import Request
-from liaison.models import RoleKind
+from households.models import RoleKind
 from tests.browser.conftest import PHONE, log_in, screenshot
 from tests.factories import (
     AssignmentFactory,

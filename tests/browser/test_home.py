@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from liaison.models import RoleKind
+from households.models import RoleKind
 from tests.browser.conftest import PHONE, log_in, screenshot
 from tests.factories import (
     AssignmentFactory,

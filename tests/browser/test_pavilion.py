@@ -4,7 +4,7 @@ decisions, and the requests' timelines show the meeting."""
 import pytest
 from playwright.sync_api import expect
 
-from liaison.models import RoleKind
+from households.models import RoleKind
 from tests.browser.conftest import log_in, screenshot
 from tests.factories import (
     HouseholdFactory,

@@ -3,8 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from households.models import Household
-from liaison.models import RoleKind
+from households.models import Household, RoleKind
 from tests.browser.conftest import PHONE, log_in, screenshot
 from tests.factories import (
     AssignmentFactory,

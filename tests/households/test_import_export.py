@@ -8,15 +8,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from households.importing import HOUSEHOLD_COLUMNS, MEMBER_COLUMNS
+from base.models import AccessLog
+from households.importing import HOUSEHOLDS
 from households.models import Household, RosterUpload
-from liaison.models import AccessLog
+from members.importing import MEMBERS
 from members.models import PartyMember
 from tests.factories import HouseholdFactory, VillageGroupFactory
 
 pytestmark = pytest.mark.django_db
 
-HEADERS = [c.header for c in HOUSEHOLD_COLUMNS]
+HEADERS = HOUSEHOLDS.headers
 FIXTURES = __import__("pathlib").Path(__file__).parent / "fixtures"
 
 
@@ -174,7 +175,7 @@ def test_member_import_and_template(staff, world):
     template = staff.get(reverse("members:import-template"))
     sheet = load_workbook(io.BytesIO(b"".join(template.streaming_content))).active
     headers = [c.value for c in next(sheet.iter_rows(max_row=1))]
-    assert headers == [c.header for c in MEMBER_COLUMNS]
+    assert headers == MEMBERS.headers
     values = ["白牙合村", "七社", "马兰", "女", "13611112222", "2001-07-01", "6", "", ""]
     url, preview = upload(
         staff, xlsx_file(headers, [values, ["东山村", "", "赵六", "男", "13611113333"]]), "members"

@@ -191,7 +191,7 @@ def test_full_width_phone_is_normalised_on_edit(staff_client, world):
 def test_retiring_a_household_ends_its_link_in_one_step(staff_client, world):
     day = timezone.localdate()
     response = staff_client.post(
-        reverse("households:retire", args=[world.household_a.pk]),
+        reverse("members:household-retire", args=[world.household_a.pk]),
         {"status": "moved_out", "on": day.isoformat(), "reason": "全家迁往西宁"},
     )
     assert response.status_code == 302
@@ -206,7 +206,7 @@ def test_retiring_a_household_ends_its_link_in_one_step(staff_client, world):
 
 def test_retiring_without_reason_changes_nothing(staff_client, world):
     staff_client.post(
-        reverse("households:retire", args=[world.household_a.pk]),
+        reverse("members:household-retire", args=[world.household_a.pk]),
         {"status": "moved_out", "on": datetime.date.today().isoformat(), "reason": " "},
     )
     world.household_a.refresh_from_db()

@@ -11,7 +11,8 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from casebook.models import Meeting
-from liaison import access, dashboard
+from households import access
+from liaison import dashboard
 from liaison.models import VillageTarget
 from tests.factories import (
     AssignmentFactory,

@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from casebook.models import Meeting, Pavilion, Request, RequestEvent, RequestStatus, Visit
+from devtools import demo
 from households.models import Household, Village
-from liaison import demo
 from members.models import Assignment, PartyMember
 
 
@@ -183,9 +183,9 @@ def test_fresh_proposal_on_the_demo_keeps_every_rule(seeded, db):
 
 def test_benchmark_machinery_runs_on_the_demo(seeded, db, settings):
     """The benchmark's page timings, tasks and report, at a tiny size so that they cannot rot."""
-    from liaison.management.commands import bench
+    from devtools.management.commands import bench
 
-    settings.ROOT_URLCONF = "tests.bench_urls"
+    settings.ROOT_URLCONF = "devtools.urls"
     ids = bench.sample_ids()
     pages = bench.measure_pages(ids, requests=1)
     assert set(pages) == {name for name, _user, _path in bench.PAGES}

@@ -10,11 +10,12 @@ from django.utils import timezone
 from casebook import services as casebook
 from casebook.models import RequestCategory
 from households import services as registry
-from households.importing import HOUSEHOLD_COLUMNS, import_apply
+from households.importing import HOUSEHOLDS, import_apply
 from households.models import Household, Village
 from liaison import figures
 from liaison.models import VillageTarget
 from members import services as members
+from tests.admin_forms import admin_post
 from tests.factories import (
     HouseholdFactory,
     MeetingFactory,
@@ -81,7 +82,7 @@ def test_links_households_and_members_change_the_figures(world):
     assert row(world.village_a).covered == 1
     members.assignment_assign(household=world.household_a, member=world.member_a, by=world.staff)
     assert row(world.village_a).covered == 2
-    registry.household_retire(
+    members.household_retire(
         household=world.household_a2,
         status="moved_out",
         on=timezone.localdate(),
@@ -99,28 +100,43 @@ def test_a_household_moving_village_changes_both(world):
     household = Household.objects.get(pk=world.household_a2.pk)
     household.village = other
     household.group = other.groups.create(name="一社", number=1)
-    household.save()
+    registry.household_save(household=household, by=world.staff)
     assert (row(world.village_a).households, row(other).households) == (1, 1)
 
 
-def test_meetings_targets_names_and_imports_change_the_figures(world):
+def test_admin_edits_change_the_figures(client, world):
+    """The admin goes around the services; its saves still mark the villages."""
+    client.force_login(world.admin)
+    other = VillageFactory(township=world.township)
+    group = other.groups.create(name="一社", number=1)
+    assert (row(world.village_a).households, row(other).households) == (2, 0)
+    url = reverse("admin:households_household_change", args=[world.household_a2.pk])
+    assert admin_post(client, url, village=other.pk, group=group.pk).status_code == 302
+    assert (row(world.village_a).households, row(other).households) == (1, 1)
+    assert Household.objects.get(pk=world.household_a2.pk).last_visited_on is None
+
+
+def test_meetings_targets_names_and_imports_change_the_figures(client, world):
+    client.force_login(world.admin)
     assert row(world.village_a).meetings == 0
-    MeetingFactory(pavilion__village=world.village_a, status="held")
+    meeting = MeetingFactory(pavilion__village=world.village_a, status="planned")
+    casebook.meeting_close(meeting=meeting, by=world.staff, outcomes={})
     assert row(world.village_a).meetings == 1
     priority = HouseholdFactory(village=world.village_a, is_low_income=True)
     members.assignment_assign(household=priority, member=world.member_a, by=world.staff)
     assert row(world.village_a).priority_visited_enough == 0
-    VillageTarget.objects.create(village=world.village_a, visits_per_priority_household=0)
+    targets = reverse("admin:liaison_villagetarget_add")
+    admin_post(client, targets, village=world.village_a.pk, visits_per_priority_household=0)
+    assert VillageTarget.objects.get(village=world.village_a).visits_per_priority_household == 0
     assert row(world.village_a).priority_visited_enough == 1
-    Village.objects.filter(pk=world.village_a.pk).get().save()  # admin edits the village
+    village_page = reverse("admin:households_village_change", args=[world.village_a.pk])
+    assert admin_post(client, village_page, name="白牙合新村").status_code == 302
     village = Village.objects.get(pk=world.village_a.pk)
-    village.name = "白牙合新村"
-    village.save()
     assert row(world.village_a).village.name == "白牙合新村"
-    headers = [c.header for c in HOUSEHOLD_COLUMNS]
+    headers = HOUSEHOLDS.headers
     group = world.village_a.groups.first()
     line = [village.name, group.name, "99-001", "新户", "", "", "", "2", "否", "否", "否", "否"]
-    import_apply(kind="households", headers=headers, rows=[line + ["", ""]], user=world.staff)
+    import_apply(roster=HOUSEHOLDS, headers=headers, rows=[line + ["", ""]], user=world.staff)
     assert row(world.village_a).households == 4
 
 

@@ -5,8 +5,8 @@ from django import forms
 from django.forms.renderers import DjangoTemplates
 from django.test import RequestFactory
 
+from base.renderers import FormRenderer
 from households.filters import HouseholdFilter
-from liaison.renderers import FormRenderer
 
 
 class Choices(forms.Form):

@@ -4,9 +4,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
 
-from liaison import access
-from liaison.models import AccessLog
-from liaison.validators import mask_phone
+from base.models import AccessLog
+from base.validators import mask_phone
+from casebook import access
 from tests.factories import AccessLogFactory, PartyMemberFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -66,19 +66,17 @@ def test_phone_numbers_are_masked(phone, masked):
 def test_access_log_is_readable_but_never_editable_in_admin(client, world):
     entry = AccessLogFactory(user=world.staff, record_count=3066)
     client.force_login(world.admin)
-    assert client.get(reverse("admin:liaison_accesslog_changelist")).status_code == 200
-    change = client.get(reverse("admin:liaison_accesslog_change", args=[entry.pk]))
+    assert client.get(reverse("admin:base_accesslog_changelist")).status_code == 200
+    change = client.get(reverse("admin:base_accesslog_change", args=[entry.pk]))
     assert change.status_code == 200
     assert 'name="record_count"' not in change.content.decode()
-    assert (
-        client.post(reverse("admin:liaison_accesslog_delete", args=[entry.pk])).status_code == 403
-    )
-    assert client.get(reverse("admin:liaison_accesslog_add")).status_code == 403
+    assert client.post(reverse("admin:base_accesslog_delete", args=[entry.pk])).status_code == 403
+    assert client.get(reverse("admin:base_accesslog_add")).status_code == 403
     assert AccessLog.objects.get(pk=entry.pk).record_count == 3066
 
 
 def test_member_who_is_also_secretary_sees_the_whole_village(world):
-    from liaison.models import Role, RoleKind
+    from households.models import Role, RoleKind
 
     Role.objects.create(user=world.member_user, kind=RoleKind.SECRETARY, village=world.village_a)
     user = User.objects.get(pk=world.member_user.pk)  # a fresh user: scope is read per request

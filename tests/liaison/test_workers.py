@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from liaison import loadtest
+from devtools import loadtest
 
 pytestmark = pytest.mark.slow
 

@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
+from casebook import services as casebook_services
 from members import services
 from members.models import Assignment
 from members.proposal import BALANCE_METRES_PER_SLOT, ProposalInfeasible, propose
@@ -228,7 +229,7 @@ def test_handover_to_a_member_moves_households_and_requests(world):
     done = RequestFactory(household=world.household_a, owner=world.member_user, status="closed")
     world.member_a2.user = world.secretary_b  # any login will do for the new owner
     world.member_a2.save()
-    moved = services.member_handover(
+    moved = casebook_services.member_handover(
         member=world.member_a, to_member=world.member_a2, by=world.staff, reason="外出务工"
     )
     assert moved == {"households": 1, "requests": 1}
@@ -243,7 +244,9 @@ def test_handover_to_a_member_moves_households_and_requests(world):
 
 
 def test_handover_by_proposal_picks_nearby_members(world):
-    moved = services.member_handover(member=world.member_a, by=world.staff, reason="生病住院")
+    moved = casebook_services.member_handover(
+        member=world.member_a, by=world.staff, reason="生病住院"
+    )
     assert moved["households"] == 1
     link = Assignment.objects.get(household=world.household_a, ended_on__isnull=True)
     assert link.member == world.member_a2  # the only other member of the village
@@ -255,7 +258,7 @@ def test_handover_is_all_or_nothing(world):
     world.member_a2.capacity = 1  # already full: the handover cannot place the household
     world.member_a2.save()
     with pytest.raises(services.MembersError):
-        services.member_handover(
+        casebook_services.member_handover(
             member=world.member_a, to_member=world.member_a2, by=world.staff, reason="x"
         )
     assert (

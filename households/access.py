@@ -1,22 +1,24 @@
-"""The one place that answers "what may this user see, and what may they change".
+"""Who may see and change what: the user's scope, and the registry's scoped querysets.
 
-Every view takes its querysets from here. An object outside the user's scope is answered
-with Http404, so that nobody learns that it exists.
+Every view takes its querysets from the access module of its feature (this one for
+villages and households, members.access for members and links, casebook.access for the
+notebook, requests and meetings); all of them start from `scope_for()` below. An object
+outside the user's scope is answered with Http404, so that nobody learns that it exists.
 
-Scopes (DESIGN.md): a superuser sees everything; township staff see every village of their
-township; a village secretary sees their village; a party member sees the households linked
-to them by an open assignment, and their own entries. Roles add up.
+Scopes: a superuser sees everything; township staff see every village of their township;
+a village secretary sees their village; a party member sees the households linked to them
+by an open assignment, and their own entries. Roles add up (a member in one village may be
+the secretary of another).
 """
 
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from casebook.models import Meeting, Pavilion, Request, RequestEvent, Visit
-from households.models import Household, Village, VillageGroup
-from liaison.models import Role, RoleKind
-from members.models import Assignment, PartyMember
+from households.models import Household, Role, RoleKind, Village, VillageGroup
+from households.selectors import open_links
 
 NOTHING = Q(pk__in=[])
 
@@ -55,6 +57,10 @@ class Scope:
             return NOTHING
         return Q(**{f"{village_path}_id__in": sorted(self.staff_village_ids)})
 
+    def manages(self, village_id: int | None) -> bool:
+        """Requests, meetings and links of this village are the user's to change."""
+        return self.is_admin or village_id in self.staff_village_ids
+
 
 ANONYMOUS = Scope()
 
@@ -77,9 +83,12 @@ def scope_for(user) -> Scope:
                 townships.add(township_id)
             else:
                 villages.add(village_id)
+        # The member's record lives a floor up (members.PartyMember): read through the
+        # login's relation by name.
         member = (
-            PartyMember.objects.filter(user=user, is_active=True)
-            .values_list("id", "village_id")
+            get_user_model()
+            .objects.filter(pk=user.pk, party_member__is_active=True)
+            .values_list("party_member__id", "party_member__village_id")
             .first()
         )
         staff_villages = set(villages)
@@ -98,33 +107,26 @@ def scope_for(user) -> Scope:
     return scope
 
 
-def _linked_to_member(member_id: int, household_path: str = "") -> Q:
-    """Households (reached by `household_path`) with an open assignment to the member."""
-    household_ref = OuterRef(f"{household_path}_id" if household_path else "pk")
-    open_link = Assignment.objects.filter(
-        household_id=household_ref,
-        member_id=member_id,
-        ended_on__isnull=True,
-    )
-    return Q(Exists(open_link))
-
-
-def _filter(qs: QuerySet, scope: Scope, q: Q) -> QuerySet:
+def restrict(qs: QuerySet, scope: Scope, q: Q) -> QuerySet:
+    """The rows of `qs` that `q` lets this scope see (everything for an admin)."""
     if scope.is_admin:
         return qs
     return qs.filter(q)
+
+
+def linked_to_member(member_id: int, household_path: str = "") -> Q:
+    """Households (reached by `household_path`) with an open assignment to the member."""
+    household_ref = OuterRef(f"{household_path}_id" if household_path else "pk")
+    return Q(Exists(open_links().filter(household_id=household_ref, member_id=member_id)))
 
 
 # --- Querysets ------------------------------------------------------------------------------
 
 
 def _managed_village_q(scope: Scope) -> Q:
-    q = NOTHING
-    if scope.township_ids:
-        q |= Q(township_id__in=scope.township_ids)
-    if scope.village_ids:
-        q |= Q(id__in=scope.village_ids)
-    return q
+    if not scope.staff_village_ids:
+        return NOTHING
+    return Q(id__in=sorted(scope.staff_village_ids))
 
 
 def villages(user) -> QuerySet[Village]:
@@ -133,13 +135,13 @@ def villages(user) -> QuerySet[Village]:
     q = _managed_village_q(scope)
     if scope.member_village_id:
         q |= Q(id=scope.member_village_id)
-    return _filter(Village.objects.select_related("township"), scope, q)
+    return restrict(Village.objects.select_related("township"), scope, q)
 
 
 def managed_villages(user) -> QuerySet[Village]:
     """Villages whose rosters, requests and meetings the user may change (staff level)."""
     scope = scope_for(user)
-    return _filter(Village.objects.select_related("township"), scope, _managed_village_q(scope))
+    return restrict(Village.objects.select_related("township"), scope, _managed_village_q(scope))
 
 
 def groups(user) -> QuerySet[VillageGroup]:
@@ -150,57 +152,8 @@ def households(user) -> QuerySet[Household]:
     scope = scope_for(user)
     q = scope.village_q("village")
     if scope.member_id:
-        q |= _linked_to_member(scope.member_id)
-    return _filter(Household.objects.all(), scope, q)
-
-
-def members(user) -> QuerySet[PartyMember]:
-    scope = scope_for(user)
-    q = scope.village_q("village")
-    if scope.member_id:
-        q |= Q(id=scope.member_id)
-    return _filter(PartyMember.objects.all(), scope, q)
-
-
-def assignments(user) -> QuerySet[Assignment]:
-    scope = scope_for(user)
-    q = scope.village_q("household__village")
-    if scope.member_id:
-        q |= Q(member_id=scope.member_id)
-    return _filter(Assignment.objects.all(), scope, q)
-
-
-def visits(user) -> QuerySet[Visit]:
-    scope = scope_for(user)
-    q = scope.village_q("household__village")
-    if scope.member_id:
-        q |= Q(member_id=scope.member_id) | _linked_to_member(scope.member_id, "household")
-    return _filter(Visit.objects.all(), scope, q)
-
-
-def requests(user) -> QuerySet[Request]:
-    scope = scope_for(user)
-    q = scope.village_q("village")
-    if scope.member_id:
-        q |= Q(owner_id=user.pk) | _linked_to_member(scope.member_id, "household")
-    return _filter(Request.objects.all(), scope, q)
-
-
-def request_events(user) -> QuerySet[RequestEvent]:
-    return RequestEvent.objects.filter(request__in=requests(user))
-
-
-def pavilions(user) -> QuerySet[Pavilion]:
-    return Pavilion.objects.filter(village__in=villages(user))
-
-
-def meetings(user) -> QuerySet[Meeting]:
-    scope = scope_for(user)
-    q = scope.village_q("village")
-    if scope.member_id:
-        q |= Q(convener_id=scope.member_id) | Q(attendee_members__id=scope.member_id)
-        return _filter(Meeting.objects.all(), scope, q).distinct()
-    return _filter(Meeting.objects.all(), scope, q)
+        q |= linked_to_member(scope.member_id)
+    return restrict(Household.objects.all(), scope, q)
 
 
 # --- One object or 404 ----------------------------------------------------------------------
@@ -210,22 +163,12 @@ def get_or_404(queryset: QuerySet, **lookup):
     """The object if the scoped queryset holds it; Http404 otherwise, GET or POST alike."""
     try:
         return queryset.get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
+    except (queryset.model.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404 from None
 
 
 def household_for(user, pk) -> Household:
     return get_or_404(households(user).select_related("village__township", "group"), pk=pk)
-
-
-def member_for(user, pk) -> PartyMember:
-    return get_or_404(members(user).select_related("village__township", "group", "user"), pk=pk)
-
-
-def request_for(user, pk) -> Request:
-    return get_or_404(
-        requests(user).select_related("household", "village", "category", "owner"), pk=pk
-    )
 
 
 def village_for(user, pk) -> Village:
@@ -242,27 +185,7 @@ def can_manage_rosters(user) -> bool:
 
 def can_manage_village(user, village_id: int) -> bool:
     """Requests, meetings and assignments of a village: its secretary, township staff, admins."""
-    scope = scope_for(user)
-    if scope.is_admin:
-        return True
-    if village_id in scope.village_ids:
-        return True
-    if scope.township_ids:
-        return Village.objects.filter(pk=village_id, township_id__in=scope.township_ids).exists()
-    return False
-
-
-MEMBER_REQUEST_ACTIONS = frozenset({"accept", "note", "escalate", "reply", "reopen"})
-
-
-def can_act_on_request(user, request, action: str) -> bool:
-    """Staff of the village act on any of its requests; a member on their households' requests.
-
-    The request must already come from requests(user): a member sees only their own.
-    """
-    if can_manage_village(user, request.village_id):
-        return True
-    return scope_for(user).is_member and action in MEMBER_REQUEST_ACTIONS
+    return scope_for(user).manages(village_id)
 
 
 def require(condition: bool) -> None:

@@ -24,8 +24,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from casebook.models import Request, RequestCategory, RequestEvent, Visit
+from devtools import loadtest
 from households.models import Household
-from liaison import loadtest
 from members.models import PartyMember
 
 

@@ -14,13 +14,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from base import ratelimit
+from base.audit import client_ip
 from casebook import services as casebook
+from casebook.forms import CardRequestForm
 from casebook.models import RequestSource
-from households.forms import CardCodeForm, CardRequestForm
+from households.forms import CardCodeForm
 from households.models import Household, HouseholdStatus
 from households.selectors import open_assignment
-from liaison import ratelimit
-from liaison.audit import client_ip
 
 
 def _limited(request: HttpRequest) -> HttpResponse:

@@ -42,7 +42,7 @@ PAGES = [
     ("member page", "township", "/members/{member}/"),
     ("assignment board", "township", "/members/board/{village}/"),
     ("township dashboard", "township", "/dashboard/"),
-    # Dashboards are cached until a village changes (liaison/figures.py): these two touch
+    # Dashboards are cached until a village changes (base/cache.py): these two touch
     # the villages before every request, so they measure the figures computed afresh.
     ("township dashboard, after a write", "township", "/dashboard/"),
     ("village dashboard", "sec", "/dashboard/villages/{village}/"),
@@ -106,7 +106,7 @@ class Command(BaseCommand):
         env = {
             **os.environ,
             "DEBUG": "0",
-            "BENCHMARK_VIEWS": "1",
+            "DJANGO_SETTINGS_MODULE": "devtools.settings",  # the trivial view too
             "ALLOWED_HOSTS": "localhost,127.0.0.1",
             "SECURE_COOKIES": "0",
             "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(40),
@@ -151,7 +151,7 @@ def measure_pages(ids: dict, requests: int) -> dict:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from liaison import figures
+    from base import cache
 
     clients, pages = {}, {}
     for name, user, path in PAGES:
@@ -174,7 +174,7 @@ def measure_pages(ids: dict, requests: int) -> dict:
         times, count = [], 0
         for _ in range(requests):
             if after_a_write:  # outside the timing: a write elsewhere changed the villages
-                figures.touch(ids["township_villages"])
+                cache.touch(ids["township_villages"])
             with CaptureQueriesContext(connection) as queries:
                 started = time.perf_counter()
                 consume(call())
@@ -205,8 +205,7 @@ def sample_ids() -> dict:
     from django.contrib.auth.models import User
 
     from casebook.models import Request
-    from households.models import Household, Village
-    from liaison.models import Role
+    from households.models import Household, Role, Village
     from members.models import PartyMember
 
     village = Village.objects.filter(code="baiyahe").first() or Village.objects.first()
@@ -234,7 +233,7 @@ def tasks(ids, *, import_rows: int = 10_000) -> dict:
     from django.db.models import Count
     from django.test import Client
 
-    from households.importing import HOUSEHOLD_COLUMNS, import_apply, plan_households
+    from households.importing import HOUSEHOLDS, import_apply, plan_import
     from households.models import Household, Village
     from members.proposal import propose
 
@@ -250,7 +249,7 @@ def tasks(ids, *, import_rows: int = 10_000) -> dict:
         propose(v, keep_existing=False)
     result["proposal_township_s"] = round(time.perf_counter() - started, 3)
 
-    headers = [c.header for c in HOUSEHOLD_COLUMNS]
+    headers = HOUSEHOLDS.headers
     group = village.groups.first()
     rows = [
         [village.name, group.name, f"99-{i:05d}", "测试户主", f"138{i:08d}", "", "", "3",
@@ -259,8 +258,8 @@ def tasks(ids, *, import_rows: int = 10_000) -> dict:
     ]  # fmt: skip
     user = ids["users"]["township"]
     started = time.perf_counter()
-    plan = plan_households(headers, rows, user)  # the preview
-    import_apply(kind="households", headers=headers, rows=rows, user=user)  # the confirmation
+    plan = plan_import(HOUSEHOLDS, headers, rows, user)  # the preview
+    import_apply(roster=HOUSEHOLDS, headers=headers, rows=rows, user=user)  # the confirmation
     result[f"import_{import_rows}_rows_s"] = round(time.perf_counter() - started, 2)
     result["import_rows_created"] = plan.counts["create"]
 
@@ -281,14 +280,14 @@ def tasks(ids, *, import_rows: int = 10_000) -> dict:
 
 def load(ids, seconds: float, clients: int) -> dict:
     """Requests per second on loopback with gunicorn (2 workers) and `clients` threads."""
-    from liaison import loadtest
+    from devtools import loadtest
 
     env = {
         **os.environ,
         "DEBUG": "0",
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_COOKIES": "0",
-        "BENCHMARK_VIEWS": "1",
+        "DJANGO_SETTINGS_MODULE": "devtools.settings",  # the trivial view too
     }
     env.setdefault("SECRET_KEY", secrets.token_urlsafe(40))
     subprocess.run(

@@ -7,7 +7,7 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import formats
 from django.utils.http import urlencode
 
-from liaison.validators import mask_phone as _mask_phone
+from base.validators import mask_phone as _mask_phone
 
 register = template.Library()
 

@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from liaison import demo
+from devtools import demo
 
 
 class Command(BaseCommand):

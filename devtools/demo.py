@@ -22,6 +22,9 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
 
+from base import cache
+from base.dates import add_months, month_start
+from base.pinyin import search_key
 from casebook.models import (
     OPEN_STATUSES,
     Duty,
@@ -41,12 +44,15 @@ from casebook.models import (
     Visit,
     VisitChannel,
 )
-from casebook.signals import refresh_last_visits
-from households.models import Household, Township, Village, VillageGroup, new_card_token
-from liaison import figures
-from liaison.dates import add_months, month_start
-from liaison.models import Role, RoleKind
-from liaison.pinyin import search_key
+from households.models import (
+    Household,
+    Role,
+    RoleKind,
+    Township,
+    Village,
+    VillageGroup,
+    new_card_token,
+)
 from members.models import Assignment, Gender, PartyMember
 
 TOWNSHIP_CODE = "dongshan"
@@ -333,10 +339,9 @@ class _VillageBuilder:
         self._create_visits()
         self._create_requests()
         self._create_meetings()
-        # Bulk inserts send no signals: set each household's last visit in one UPDATE, and
-        # mark the village's cached figures as changed.
-        refresh_last_visits(Household.objects.filter(village=self.village))
-        figures.touch([self.village.pk])
+        # A bulk writer marks the village's cached figures as changed (households' last
+        # visits follow the notebook by themselves: a database trigger keeps them).
+        cache.touch([self.village.pk])
 
     def _user(self, username: str, first_name: str):
         User = get_user_model()

@@ -1,8 +1,8 @@
-"""The project's URLs plus the benchmark's trivial view (as BENCHMARK_VIEWS=1 gives)."""
+"""The project's URLs plus the trivial view that the benchmark compares every page with."""
 
 from django.urls import path
 
-from liaison import views
+from devtools import views
 from liaison.urls import urlpatterns as project
 
 urlpatterns = [*project, path("bench/trivial/", views.bench_trivial, name="bench-trivial")]

@@ -2,8 +2,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from liaison.normalize import normalize_text
-from liaison.widgets import DateInput
+from base.normalize import normalize_text
+from base.widgets import DateInput
 
 
 class RetireForm(forms.Form):

@@ -3,7 +3,7 @@
 import django_filters
 from django import forms
 
-from liaison.forms import ModelChoiceField
+from base.forms import ModelChoiceField
 
 
 class ModelChoiceFilter(django_filters.ModelChoiceFilter):

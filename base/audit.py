@@ -2,7 +2,7 @@
 
 from django.http import HttpRequest
 
-from liaison.models import AccessLog
+from base.models import AccessLog
 
 
 def client_ip(request: HttpRequest) -> str | None:

@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from liaison.models import RateCounter
+from base.models import RateCounter
 
 
 def _key(key: str) -> str:

@@ -1,0 +1,51 @@
+from django.contrib import admin
+
+from base import cache
+from base.models import AccessLog
+
+
+class ReadOnlyAdmin:
+    """A ModelAdmin mixin for records that are written by the system and never edited:
+    readable in the admin, never added, changed or deleted there."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class TouchesVillages:
+    """A ModelAdmin mixin: an edit in the admin goes around the services, so it marks the
+    villages whose cached figures it may change (the object's village before and after)."""
+
+    def villages_of(self, obj) -> list[int | None]:
+        return [obj.village_id]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        cache.touch([*self.villages_of(obj), form.initial.get("village")])
+
+    def delete_model(self, request, obj):
+        villages = self.villages_of(obj)
+        super().delete_model(request, obj)
+        cache.touch(villages)
+
+    def delete_queryset(self, request, queryset):
+        villages = [pk for obj in queryset for pk in self.villages_of(obj)]
+        super().delete_queryset(request, queryset)
+        cache.touch(villages)
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """Who exported or printed personal data: readable, never editable."""
+
+    list_display = ["at", "user", "action", "description", "record_count", "ip_address"]
+    list_filter = ["action"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "description"]
+    date_hierarchy = "at"

@@ -1,0 +1,84 @@
+"""The notebook, requests, pavilions and meetings the user may see and act on.
+
+The scope and the querysets of the floors below (households.access, members.access) are
+handed on here so that a casebook view reads every queryset it needs from one module.
+"""
+
+from django.db.models import Q, QuerySet
+
+from casebook.models import Meeting, Pavilion, Request, RequestEvent, Visit
+from members.access import (  # noqa: F401 -- handed on to the casebook views
+    ANONYMOUS,
+    NOTHING,
+    Scope,
+    assignments,
+    can_manage_rosters,
+    can_manage_village,
+    get_or_404,
+    groups,
+    household_for,
+    households,
+    linked_to_member,
+    managed_villages,
+    member_for,
+    members,
+    open_links,
+    require,
+    restrict,
+    scope_for,
+    village_for,
+    villages,
+)
+
+
+def visits(user) -> QuerySet[Visit]:
+    scope = scope_for(user)
+    q = scope.village_q("household__village")
+    if scope.member_id:
+        q |= Q(member_id=scope.member_id) | linked_to_member(scope.member_id, "household")
+    return restrict(Visit.objects.all(), scope, q)
+
+
+def requests(user) -> QuerySet[Request]:
+    scope = scope_for(user)
+    q = scope.village_q("village")
+    if scope.member_id:
+        q |= Q(owner_id=user.pk) | linked_to_member(scope.member_id, "household")
+    return restrict(Request.objects.all(), scope, q)
+
+
+def request_events(user) -> QuerySet[RequestEvent]:
+    return RequestEvent.objects.filter(request__in=requests(user))
+
+
+def pavilions(user) -> QuerySet[Pavilion]:
+    return Pavilion.objects.filter(village__in=villages(user))
+
+
+def meetings(user) -> QuerySet[Meeting]:
+    scope = scope_for(user)
+    q = scope.village_q("village")
+    if scope.member_id:
+        q |= Q(convener_id=scope.member_id) | Q(attendee_members__id=scope.member_id)
+        return restrict(Meeting.objects.all(), scope, q).distinct()
+    return restrict(Meeting.objects.all(), scope, q)
+
+
+def request_for(user, pk) -> Request:
+    return get_or_404(
+        requests(user).select_related("household", "village", "category", "owner"), pk=pk
+    )
+
+
+MEMBER_REQUEST_ACTIONS = frozenset({"accept", "note", "escalate", "reply", "reopen"})
+
+
+def can_act_on_request(user, request, action: str) -> bool:
+    """Staff of the village act on any of its requests; a member on their households' requests.
+
+    The request must already come from requests(user): a member sees only their own.
+    """
+    scope = scope_for(user)
+    if scope.manages(request.village_id):
+        return True
+    return scope.is_member and action in MEMBER_REQUEST_ACTIONS

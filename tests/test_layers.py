@@ -1,0 +1,62 @@
+"""The house stands in floors: a package imports only from its own floor or below.
+
+README, "How the code is laid out". Developer tooling (devtools) stands apart: it may use
+the product, and nothing in the product imports it.
+"""
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FLOORS = ["base", "households", "members", "casebook", "liaison"]  # bottom to top
+APART = "devtools"
+
+# Imports that may run up a floor, each with the reason in a comment at the import.
+# At most two; none is needed today.
+ALLOWED_UPWARD: set[tuple[str, str]] = set()
+
+
+def _imports(package: str, root: Path = ROOT):
+    """(file, line, imported top-level package) for every import in the package's files."""
+    for path in sorted((root / package).rglob("*.py")):
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                yield path.relative_to(root), node.lineno, node.module.split(".")[0]
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    yield path.relative_to(root), node.lineno, alias.name.split(".")[0]
+
+
+def test_every_package_imports_only_from_its_floor_or_below():
+    upward = []
+    for floor, package in enumerate(FLOORS):
+        for path, line, target in _imports(package):
+            if target in FLOORS and FLOORS.index(target) > floor:
+                if (str(path), target) not in ALLOWED_UPWARD:
+                    upward.append(f"{path}:{line} imports {target} (a floor up)")
+    assert upward == [], "\n".join(upward)
+    assert len(ALLOWED_UPWARD) <= 2
+
+
+def test_nothing_in_the_product_imports_the_developer_tooling():
+    found = [
+        f"{path}:{line}"
+        for package in FLOORS
+        for path, line, target in _imports(package)
+        if target == APART
+    ]
+    assert found == []
+
+
+def test_the_floors_are_the_installed_apps_in_order():
+    from django.conf import settings
+
+    ours = [app for app in settings.INSTALLED_APPS if app in {*FLOORS, APART}]
+    assert ours == [*FLOORS, APART]
+
+
+def test_the_walk_finds_an_import_inside_a_function(tmp_path):
+    (tmp_path / "households").mkdir()
+    (tmp_path / "households" / "x.py").write_text("def f():\n    from casebook import services\n")
+    assert [target for _p, _l, target in _imports("households", tmp_path)] == ["casebook"]
