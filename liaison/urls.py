@@ -5,6 +5,8 @@ from django.urls import include, path
 from casebook import public
 from liaison import views
 
+handler400 = "liaison.views.bad_request"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
