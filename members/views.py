@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from base.audit import log_access
 from base.models import AccessLog
 from base.query import FlagField, IdField, parse_query, require_valid_filter
+from base.redirects import safe_next
 from base.spreadsheets import xlsx_response
 from households.forms import HouseholdRetireForm
 from members import access, mapping, selectors, services
@@ -248,7 +249,7 @@ def board_assign(request: HttpRequest, village_pk: int) -> HttpResponse:
             messages.error(request, errors[0])
     if request.headers.get("HX-Request"):
         return render(request, "members/_board_flash.html", {"household": household})
-    return redirect(request.POST.get("next") or reverse("members:board", args=[village.pk]))
+    return redirect(safe_next(request, reverse("members:board", args=[village.pk])))
 
 
 @login_required
