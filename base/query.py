@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 MAX_ID = 2**63 - 1  # the largest primary key any table holds (bigint)
-MIN_YEAR, MAX_YEAR = 2000, 2100  # months the dashboards and reports may show
+MIN_YEAR, MAX_YEAR = 1900, 2100  # months the dashboards and reports may show
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$", re.ASCII)
 _DIGITS = re.compile(r"^\d{1,19}$", re.ASCII)
 

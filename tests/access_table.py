@@ -146,6 +146,12 @@ TABLE: list[Row] = [
     ),
     Row("login", get="200 302 302 302 302 302 302", post="200 302 302 302 302 302 302"),
     Row("logout", get="405 405 405 405 405 405 405", post="302 302 302 302 302 302 302"),
+    # One's own account (liaison.accounts). With no authenticator yet, the code page sends
+    # to the set-up; the recovery codes, once shown, send home.
+    Row("account-password", get=EVERYONE_IN, post=EVERYONE_IN),
+    Row("account-two-factor", get=EVERYONE_302, post=EVERYONE_302),
+    Row("account-two-factor-setup", get=EVERYONE_IN, post=EVERYONE_IN),
+    Row("account-recovery-codes", get=EVERYONE_302, post=NOT_ALLOWED),
     *_roster_rows("households", "household_a", "household_x"),
     Row(
         "households:reinstate",

@@ -65,12 +65,35 @@ def _set_language(world):
     return reverse("set_language"), None, {"language": "en"}
 
 
+def _password(world):
+    new = "Qinghai-Huzhu-7"
+    return (
+        reverse("account-password"),
+        world.member_user,
+        {
+            "old_password": "pass-word-123",
+            "new_password1": new,
+            "new_password2": new,
+        },
+    )
+
+
+def _two_factor(world):
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    device = StaticDevice.objects.create(user=world.staff, name="codes", confirmed=True)
+    device.token_set.create(token="abcdefgh23")
+    return reverse("account-two-factor"), world.staff, {"token": "abcdefgh23"}
+
+
 # Every view that reads `next` (see test_every_view_that_reads_next_is_listed_here).
 VIEWS = {
     "members:board-assign": _board_assign,
     "login": _login,
     "logout": _logout,
     "set_language": _set_language,
+    "account-password": _password,
+    "account-two-factor": _two_factor,
 }
 
 
