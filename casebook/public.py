@@ -138,7 +138,11 @@ def card_lookup(request: HttpRequest) -> HttpResponse:
     """For people who type the code printed under the QR code instead of scanning it."""
     form = CardCodeForm(request.POST or None)
     if request.method == "POST":
-        if not ratelimit.hit(f"card-code:{client_ip(request)}", limit=10, seconds=60):
+        if not ratelimit.hit(
+            f"card-code:{client_ip(request)}",
+            limit=settings.CARD_CODE_PER_IP_PER_MINUTE,
+            seconds=60,
+        ):
             return _limited(request)
         if form.is_valid():
             household = (

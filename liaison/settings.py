@@ -138,6 +138,8 @@ else:
 CARD_SUBMIT_PER_TOKEN_PER_HOUR = env_int("CARD_SUBMIT_PER_TOKEN_PER_HOUR", 5)
 CARD_SUBMIT_PER_IP_PER_HOUR = env_int("CARD_SUBMIT_PER_IP_PER_HOUR", 20)
 CARD_VIEWS_PER_IP_PER_MINUTE = env_int("CARD_VIEWS_PER_IP_PER_MINUTE", 60)
+# Typed card codes per address: 10 a minute keeps guessing a 50-bit code hopeless.
+CARD_CODE_PER_IP_PER_MINUTE = env_int("CARD_CODE_PER_IP_PER_MINUTE", 10)
 # The address printed in QR codes (e.g. https://liaison.example.org); default: the request's.
 PUBLIC_BASE_URL = (env_str("PUBLIC_BASE_URL") or "").rstrip("/")
 
