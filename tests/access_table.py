@@ -313,3 +313,58 @@ TABLE: list[Row] = [
 # URL names that are not ours to test here: Django admin has its own permission system
 # (tests/liaison/test_access.py checks that only superusers get in), set_language is public.
 EXEMPT_PREFIXES = ("admin:", "set_language")
+
+
+# --- A login with roles in two villages -------------------------------------------------
+# `dual` (tests/conftest.py) is the secretary of village A and a party member in village B,
+# linked there to one household (dual_household). Village A is theirs to manage; in
+# village B they see their own household as its member and manage nothing. A rule that
+# let any secretary manage any village they can see fails these rows.
+
+
+@dataclass(frozen=True)
+class DualRow:
+    name: str
+    kwargs: Callable
+    get: int
+    post: int
+
+
+def _pk(attr):
+    return lambda w: {"pk": getattr(w, attr).pk}
+
+
+def _village(attr):
+    return lambda w: {"village_pk": getattr(w, attr).pk}
+
+
+def _request_action(household, action):
+    def make(w):
+        from tests.factories import RequestFactory
+
+        return {"pk": RequestFactory(household=getattr(w, household)).pk, "action": action}
+
+    return make
+
+
+DUAL_TABLE: list[DualRow] = [
+    DualRow("households:detail", _pk("household_a"), 200, 405),
+    DualRow("households:detail", _pk("dual_household"), 200, 405),
+    DualRow("households:detail", _pk("household_b"), 404, 405),
+    DualRow("members:household-link", _pk("household_a"), 200, 200),
+    DualRow("members:household-link", _pk("dual_household"), 404, 404),
+    DualRow("members:board", _village("village_a"), 200, 405),
+    DualRow("members:board", _village("village_b"), 404, 405),
+    DualRow("members:board-assign", _village("village_b"), 405, 404),
+    DualRow("members:proposal", _village("village_b"), 404, 404),
+    DualRow("dashboard-village", _pk("village_a"), 200, 405),
+    DualRow("dashboard-village", _pk("village_b"), 404, 405),
+    DualRow("casebook:member-handover", _pk("member_a"), 200, 200),
+    DualRow("casebook:member-handover", _pk("dual_member"), 404, 404),
+    DualRow("casebook:request-action", _request_action("household_a", "close"), 405, 302),
+    DualRow("casebook:request-action", _request_action("dual_household", "accept"), 405, 302),
+    DualRow("casebook:request-action", _request_action("dual_household", "close"), 405, 404),
+    DualRow("casebook:request-action", _request_action("household_b", "accept"), 405, 404),
+    DualRow("members:detail", _pk("dual_member"), 200, 405),
+    DualRow("members:edit", _pk("dual_member"), 404, 404),
+]

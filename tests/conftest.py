@@ -105,6 +105,18 @@ def world(db):
 
 
 @pytest.fixture
+def dual(world):
+    """`world` plus a login with roles in two villages: secretary of village A, party member
+    in village B linked to one household there (tests/access_table.py, DUAL_TABLE)."""
+    world.dual = UserFactory(username="dual")
+    RoleFactory(user=world.dual, village=world.village_a)
+    world.dual_member = PartyMemberFactory(village=world.village_b, name="韩德明", user=world.dual)
+    world.dual_household = HouseholdFactory(village=world.village_b, head_name="吕桂英")
+    AssignmentFactory(household=world.dual_household, member=world.dual_member)
+    return world
+
+
+@pytest.fixture
 def reference_data(transactional_db):
     """The rows data migrations seed (duties, categories, reply templates).
 
