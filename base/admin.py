@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from base import cache
-from base.models import AccessLog
+from base.models import AccessLog, AuditEvent
 
 
 class ReadOnlyAdmin:
@@ -49,3 +49,14 @@ class AccessLogAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_select_related = ["user"]
     search_fields = ["user__username", "description"]
     date_hierarchy = "at"
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """Log-ins, passwords, second factors, roles and links: readable, never editable."""
+
+    list_display = ["at", "username", "action", "target", "detail", "ip_address"]
+    list_filter = ["action"]
+    search_fields = ["username", "target", "detail", "ip_address"]
+    date_hierarchy = "at"
+    list_per_page = 100

@@ -9,4 +9,6 @@ class BaseConfig(AppConfig):
     verbose_name = _("Records")
 
     def ready(self):
-        from base import aggregates  # noqa: F401 -- registers SQLite's MEDIAN
+        from base import aggregates, audit  # noqa: F401 -- aggregates registers SQLite's MEDIAN
+
+        audit.connect_signals()

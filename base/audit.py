@@ -1,8 +1,19 @@
-"""The personal-data access log: every export and every printed card sheet is written here."""
+"""The records a government system keeps: who took personal data out (AccessLog), and who
+logged in, failed, was locked out, changed a password, a second factor, a role or a link
+(AuditEvent). Features call `record()`; this module knows no feature.
 
+The client's address is taken from the request when there is one, else from the request
+being served (AuditMiddleware keeps it for the services, which get no request).
+"""
+
+import contextvars
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.http import HttpRequest
 
-from base.models import AccessLog
+from base.models import AccessLog, AuditEvent
+
+_current_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("audit_ip", default=None)
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -21,3 +32,79 @@ def log_access(
         record_count=record_count,
         ip_address=client_ip(request),
     )
+
+
+def _clean(text, limit: int) -> str:
+    # Whatever was typed into a log-in form: no NUL (PostgreSQL refuses it), bounded.
+    return str(text or "").replace("\x00", "")[:limit]
+
+
+def record(
+    action: str,
+    *,
+    user=None,
+    username: str = "",
+    target: str = "",
+    detail: str = "",
+    request: HttpRequest | None = None,
+) -> AuditEvent:
+    """Write one audit event. `user` is who acted (None for a failed log-in: `username`)."""
+    if user is not None and not getattr(user, "is_authenticated", False):
+        user = None
+    ip = client_ip(request) if request is not None else _current_ip.get()
+    return AuditEvent.objects.create(
+        user=user,
+        username=_clean(username or (user.get_username() if user else ""), 150),
+        action=action,
+        target=_clean(target, 200),
+        detail=_clean(detail, 500),
+        ip_address=ip,
+    )
+
+
+class AuditMiddleware:
+    """Keeps the client's address for audit records written by services during the request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _current_ip.set(client_ip(request))
+        try:
+            return self.get_response(request)
+        finally:
+            _current_ip.reset(token)
+
+
+# --- Log-ins, read from Django's and django-axes' signals (connected in BaseConfig.ready) ---
+
+
+def on_logged_in(sender, request, user, **kwargs):
+    record(AuditEvent.Action.LOGIN, user=user, request=request)
+
+
+def on_logged_out(sender, request, user, **kwargs):
+    if user is not None:
+        record(AuditEvent.Action.LOGOUT, user=user, request=request)
+
+
+def on_login_failed(sender, credentials, request=None, **kwargs):
+    action = (
+        AuditEvent.Action.OTP_FAILED
+        if credentials.get("second_factor")
+        else AuditEvent.Action.LOGIN_FAILED
+    )
+    record(action, username=credentials.get("username", ""), request=request)
+
+
+def on_locked_out(sender, request, username, ip_address, **kwargs):
+    record(AuditEvent.Action.LOCKED_OUT, username=username or "", request=request)
+
+
+def connect_signals() -> None:
+    from axes.signals import user_locked_out
+
+    user_logged_in.connect(on_logged_in, dispatch_uid="base.audit.logged_in")
+    user_logged_out.connect(on_logged_out, dispatch_uid="base.audit.logged_out")
+    user_login_failed.connect(on_login_failed, dispatch_uid="base.audit.login_failed")
+    user_locked_out.connect(on_locked_out, dispatch_uid="base.audit.locked_out")

@@ -4,10 +4,17 @@ import django_filters
 from django import forms
 
 from base.forms import ModelChoiceField
+from base.query import MonthField
 
 
 class ModelChoiceFilter(django_filters.ModelChoiceFilter):
     field_class = ModelChoiceField
+
+
+class MonthFilter(django_filters.Filter):
+    """?name=2026-11 as the first of that month; a malformed month fails the form."""
+
+    field_class = MonthField
 
 
 class FilterBar:

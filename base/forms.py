@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from base.normalize import normalize_text
+from base.query import parse_id
 from base.widgets import DateInput
 
 
@@ -40,3 +41,16 @@ class ModelChoiceField(forms.ModelChoiceField):
 
 class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
     iterator = QuerySetChoiceIterator
+
+    def _check_values(self, value):
+        # Django checks each id alone, then reads them all with `pk__in`, which SQLite
+        # cannot even bind for an id beyond 64 bits: refuse such an id first.
+        if self.to_field_name is None and isinstance(value, list | tuple):
+            for pk in value:
+                if parse_id(pk) is None:
+                    raise forms.ValidationError(
+                        self.error_messages["invalid_pk_value"],
+                        code="invalid_pk_value",
+                        params={"pk": pk},
+                    )
+        return super()._check_values(value)

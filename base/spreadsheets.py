@@ -6,7 +6,9 @@ crafted file is refused with a clear message instead of filling the memory.
 
 Exports: written row by row with openpyxl's write-only mode into a temporary file that is
 streamed to the client, so memory does not grow with the roster. Text that a spreadsheet
-would run as a formula (=, +, -, @ first) is prefixed with an apostrophe.
+would run as a formula (=, +, -, @ first) is prefixed with an apostrophe, and so is text
+that starts with an apostrophe itself; reading a file takes exactly one such apostrophe
+off again, so export → import gives back every value as it was.
 """
 
 import csv
@@ -24,6 +26,8 @@ MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 MAX_ROWS = 50_000
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+ESCAPE = "'"
+ESCAPED_PREFIXES = (*FORMULA_PREFIXES, ESCAPE)
 
 
 class SpreadsheetError(Exception):
@@ -57,7 +61,7 @@ def read_table(uploaded) -> tuple[list[str], list[list[str]]]:
         rows = _read_csv(data)
     else:
         raise SpreadsheetError(_("Upload an .xlsx or .csv file."))
-    rows = [[_cell_text(c).strip() for c in row] for row in rows]
+    rows = [[unescape_cell(_cell_text(c).strip()) for c in row] for row in rows]
     rows = [row for row in rows if any(row)]
     if len(rows) < 2:
         raise SpreadsheetError(_("The file has no rows."))
@@ -115,10 +119,21 @@ def _read_csv(data: bytes) -> list[list[str]]:
 
 
 def safe_cell(value):
-    """A value fit for a cell: text that a spreadsheet would run as a formula is defused."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
+    """A value fit for a cell: text that a spreadsheet would run as a formula is defused.
+
+    Text starting with the apostrophe itself gets one more, so that `unescape_cell` can
+    tell the two apart and give back exactly what was exported.
+    """
+    if isinstance(value, str) and value.startswith(ESCAPED_PREFIXES):
+        return ESCAPE + value
     return value
+
+
+def unescape_cell(text: str) -> str:
+    """The inverse of `safe_cell`: one apostrophe off text that `safe_cell` escaped."""
+    if text.startswith(ESCAPE) and text[1:].startswith(ESCAPED_PREFIXES):
+        return text[1:]
+    return text
 
 
 def xlsx_response(

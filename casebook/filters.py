@@ -5,7 +5,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from base.filters import FilterBar, ModelChoiceFilter
+from base.dates import next_month_start
+from base.filters import FilterBar, ModelChoiceFilter, MonthFilter
 from casebook import access
 from casebook.models import Request, RequestCategory, RequestSource, RequestStatus, overdue_q
 from households.models import Village
@@ -31,8 +32,10 @@ class RequestFilter(FilterBar, django_filters.FilterSet):
     village = ModelChoiceFilter(
         label=_("Village"), queryset=Village.objects.none(), empty_label=_("All villages")
     )
-    replied = django_filters.CharFilter(
-        label=_("Replied in (month)"), method="filter_replied", widget=forms.HiddenInput
+    replied = MonthFilter(
+        label=_("Replied in (month)"),
+        method="filter_replied",
+        widget=forms.HiddenInput,
     )
     mine = django_filters.BooleanFilter(
         label=_("Owned by me"), method="filter_mine", widget=forms.CheckboxInput()
@@ -61,11 +64,10 @@ class RequestFilter(FilterBar, django_filters.FilterSet):
         return queryset.filter(owner=self.user) if value else queryset
 
     def filter_replied(self, queryset, name, value):
-        """?replied=2026-11: replied in that month (Asia/Shanghai)."""
-        try:
-            year, month = (int(part) for part in value.split("-"))
-            start = timezone.make_aware(datetime.datetime(year, month, 1))
-        except ValueError:
-            return queryset.none()
-        end = timezone.make_aware(datetime.datetime(year + month // 12, month % 12 + 1, 1))
+        """?replied=2026-11: replied in that month (Asia/Shanghai); a malformed month is
+        refused by its field (MonthField) and shown under the filters."""
+        start = timezone.make_aware(datetime.datetime.combine(value, datetime.time()))
+        end = timezone.make_aware(
+            datetime.datetime.combine(next_month_start(value), datetime.time())
+        )
         return queryset.filter(replied_at__gte=start, replied_at__lt=end)

@@ -225,6 +225,10 @@ class MeetingForm(forms.ModelForm):
             "parties": forms.SelectMultiple(attrs={"size": 6, "class": "picker"}),
             "requests": forms.CheckboxSelectMultiple,
         }
+        field_classes = dict.fromkeys(
+            ("attendee_members", "attendee_households", "parties", "requests"),
+            ModelMultipleChoiceField,
+        )
 
     def __init__(self, *args, village, **kwargs):
         super().__init__(*args, **kwargs)

@@ -5,6 +5,8 @@ An unknown and a replaced token get the same answer, so nobody learns which toke
 Views are rate-limited per address, submissions also per card.
 """
 
+import re
+
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import Subquery
@@ -28,7 +30,12 @@ def _limited(request: HttpRequest) -> HttpResponse:
     return render(request, "households/card_limited.html", status=429)
 
 
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$", re.ASCII)  # token_urlsafe's alphabet
+
+
 def _household(token: str) -> Household | None:
+    if not TOKEN_RE.match(token):  # a NUL or stray byte never reaches the database
+        return None
     link = open_assignment()
     return (
         Household.objects.filter(card_token=token, status=HouseholdStatus.ACTIVE)
@@ -131,7 +138,11 @@ def card_lookup(request: HttpRequest) -> HttpResponse:
     """For people who type the code printed under the QR code instead of scanning it."""
     form = CardCodeForm(request.POST or None)
     if request.method == "POST":
-        if not ratelimit.hit(f"card-code:{client_ip(request)}", limit=10, seconds=60):
+        if not ratelimit.hit(
+            f"card-code:{client_ip(request)}",
+            limit=settings.CARD_CODE_PER_IP_PER_MINUTE,
+            seconds=60,
+        ):
             return _limited(request)
         if form.is_valid():
             household = (

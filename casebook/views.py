@@ -1,6 +1,7 @@
 from datetime import timedelta
 from itertools import groupby
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from base.dates import next_month_start
+from base.query import FlagField, IdField, parse_query, require_valid_filter
 from casebook import access, selectors, services
 from casebook.filters import RequestFilter
 from casebook.forms import (
@@ -41,6 +43,13 @@ def _active_households(user):
     return access.households(user).filter(status=HouseholdStatus.ACTIVE)
 
 
+class VillageQuery(forms.Form):
+    """?village=<id> (default: the first the user manages), ?mine=1 (a member's own)."""
+
+    village = IdField()
+    mine = FlagField()
+
+
 @login_required
 @require_safe
 def due(request: HttpRequest) -> HttpResponse:
@@ -49,9 +58,8 @@ def due(request: HttpRequest) -> HttpResponse:
     access.require(scope.is_member or scope.is_staff_level)
     households = access.households(request.user)
     village = None
-    if scope.is_staff_level and request.GET.get("mine") != "1":
-        villages = access.managed_villages(request.user)
-        village = villages.filter(pk=request.GET.get("village") or 0).first() or villages.first()
+    if scope.is_staff_level and not parse_query(request, VillageQuery)["mine"]:
+        village = _default_village(request)
         households = households.filter(village=village)
     else:
         households = households.filter(
@@ -186,6 +194,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         queryset=selectors.inbox(access.requests(request.user)),
         user=request.user,
     )
+    require_valid_filter(filterset, names=("replied",))  # hidden: its error would not show
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "casebook/inbox.html", {"filter": filterset, "page": page})
 
@@ -302,7 +311,8 @@ def request_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 def _default_village(request: HttpRequest):
     villages = access.managed_villages(request.user)
-    return villages.filter(pk=request.GET.get("village") or 0).first() or villages.first()
+    chosen = parse_query(request, VillageQuery)["village"]
+    return villages.filter(pk=chosen or 0).first() or villages.first()
 
 
 @login_required

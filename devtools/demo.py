@@ -20,10 +20,12 @@ import numpy as np
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from base import cache
 from base.dates import add_months, month_start
+from base.models import AccountState
 from base.pinyin import search_key
 from casebook.models import (
     OPEN_STATUSES,
@@ -251,12 +253,32 @@ def seed_demo(
                 say(f"{township.name} {name}: {n_households} households, {n_members} members")
             households += sum(household_counts)
             members += sum(member_counts)
+        _mark_demo_logins()
     if connection.vendor == "postgresql":
         # A bulk load leaves the planner's statistics empty until autovacuum comes round;
         # without them it guesses "1 row" and picks nested loops over whole tables.
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
     return DemoResult(created=True, households=households, members=members, users=demo_users())
+
+
+def _mark_demo_logins() -> None:
+    """Demo logins share the public demo password and are never asked to change it or to
+    set up a second factor, so that `make run` opens straight onto the demo (README).
+    A login created any other way must choose its own password at its first log-in."""
+    users = get_user_model().objects.filter(
+        Q(username__in=["admin", "township"])
+        | Q(username__startswith="sec-")
+        | Q(username__startswith="m-")
+    )
+    AccountState.objects.bulk_create(
+        [
+            AccountState(user_id=pk, is_demo=True, password_changed_at=timezone.now())
+            for pk in users.values_list("pk", flat=True)
+        ],
+        batch_size=1000,
+        ignore_conflicts=True,
+    )
 
 
 def _create_staff_users(township: Township, hashed_password: str) -> dict:

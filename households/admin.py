@@ -1,6 +1,8 @@
 from django.contrib import admin
 
+from base import audit
 from base.admin import TouchesVillages
+from base.models import AuditEvent
 from households import services
 from households.models import Household, Role, Township, Village, VillageGroup
 
@@ -79,3 +81,25 @@ class RoleAdmin(admin.ModelAdmin):
     list_select_related = ["user", "township", "village"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]
     autocomplete_fields = ["user", "township", "village"]
+
+    # A role decides whose personal data a login sees: every change is an audit record.
+    def save_model(self, request, obj, form, change):
+        before = str(Role.objects.get(pk=obj.pk)) if change else ""
+        super().save_model(request, obj, form, change)
+        action = AuditEvent.Action.ROLE_CHANGED if change else AuditEvent.Action.ROLE_ADDED
+        audit.record(action, user=request.user, target=str(obj), detail=before, request=request)
+
+    def delete_model(self, request, obj):
+        target = str(obj)
+        super().delete_model(request, obj)
+        audit.record(
+            AuditEvent.Action.ROLE_REMOVED, user=request.user, target=target, request=request
+        )
+
+    def delete_queryset(self, request, queryset):
+        targets = [str(role) for role in queryset.select_related("user", "township", "village")]
+        super().delete_queryset(request, queryset)
+        for target in targets:
+            audit.record(
+                AuditEvent.Action.ROLE_REMOVED, user=request.user, target=target, request=request
+            )

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from base.filters import FilterBar, ModelChoiceFilter
 from base.normalize import normalize_text
+from base.query import parse_id
 from households import access
 from households.models import Household, HouseholdStatus, Village, VillageGroup
 
@@ -82,8 +83,8 @@ class HouseholdFilter(FilterBar, django_filters.FilterSet):
         villages = access.villages(user)
         self.filters["village"].queryset = villages
         groups = VillageGroup.objects.filter(village__in=villages).select_related("village")
-        village_id = self.data.get("village")
-        if village_id and str(village_id).isdigit():
+        village_id = parse_id(self.data.get("village"))
+        if village_id:
             groups = groups.filter(village_id=village_id)
         self.filters["group"].queryset = groups
         self.filters["group"].field.label_from_instance = lambda g: f"{g.village.name} {g.name}"

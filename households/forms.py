@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from base.forms import ModelChoiceField, RetireForm
 from base.normalize import normalize_phone, normalize_text
+from base.query import parse_id
 from base.spreadsheets import SpreadsheetError, read_table
 from households import access
 from households.models import Household, VillageGroup
@@ -107,10 +108,10 @@ class CardSelectionForm(forms.Form):
 
     def clean_households(self):
         raw = self.cleaned_data.get("households") or ""
-        try:
-            return [int(part) for part in raw.split(",") if part.strip()]
-        except ValueError:
-            raise forms.ValidationError(_("Choose households from the list.")) from None
+        ids = [parse_id(part) for part in raw.split(",") if part.strip()]
+        if None in ids:
+            raise forms.ValidationError(_("Choose households from the list."))
+        return ids
 
     def select(self, households):
         """Narrow the user's households to this selection."""

@@ -283,6 +283,7 @@ def plan_import(roster: Roster, headers: list[str], rows: list[list[str]], user)
         for obj in roster.model.objects.filter(village_id__in=places.village_ids)
     }
     seen: dict[tuple, int] = {}
+    group_header = next(c.header for c in columns if c.field == "group")
     plain_fields = [c.field for c in columns if c.field not in ("village", "group")]
     for line, row in enumerate(rows, start=2):
         values, errors = _parse_row(columns, index, row)
@@ -315,7 +316,7 @@ def plan_import(roster: Roster, headers: list[str], rows: list[list[str]], user)
         else:
             changes = _apply_values(obj, values, plain_fields)
             # A file without the group column leaves an optional group as it is.
-            if "group" in index and obj.group_id != (group.pk if group else None):
+            if group_header in index and obj.group_id != (group.pk if group else None):
                 obj.group = group
                 changes.append("group")
             action = UPDATE if changes else UNCHANGED

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from base.audit import log_access
 from base.models import AccessLog
+from base.query import require_valid_filter
 from base.spreadsheets import xlsx_response
 from households import access, cards, importing, selectors, services
 from households.filters import HouseholdFilter
@@ -115,7 +116,9 @@ def _yes_no(value: bool) -> str:
 def household_export(request: HttpRequest) -> HttpResponse:
     """The filtered list as .xlsx with the import template's columns first (round trip)."""
     access.require(access.can_manage_rosters(request.user))
-    queryset = _filtered_households(request).qs
+    filterset = _filtered_households(request)
+    require_valid_filter(filterset)
+    queryset = filterset.qs
     count = queryset.count()
     log_access(
         request,

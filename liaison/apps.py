@@ -7,3 +7,6 @@ class LiaisonConfig(AppConfig):
 
     name = "liaison"
     verbose_name = _("Liaison")
+
+    def ready(self):
+        from liaison import accounts  # noqa: F401 -- reads the password state at log-in

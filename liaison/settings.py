@@ -39,6 +39,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_filters",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     # The product, in its layers from the ground up (a package imports only downward):
     "base",
     "households",
@@ -57,6 +60,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The client's address for audit records; then a pending account step (second factor,
+    # own password) comes before any page.
+    "base.audit.AuditMiddleware",
+    "liaison.middleware.AccountStepMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # AxesMiddleware must come last: it turns a lockout into the Chinese lockout page.
@@ -131,6 +138,8 @@ else:
 CARD_SUBMIT_PER_TOKEN_PER_HOUR = env_int("CARD_SUBMIT_PER_TOKEN_PER_HOUR", 5)
 CARD_SUBMIT_PER_IP_PER_HOUR = env_int("CARD_SUBMIT_PER_IP_PER_HOUR", 20)
 CARD_VIEWS_PER_IP_PER_MINUTE = env_int("CARD_VIEWS_PER_IP_PER_MINUTE", 60)
+# Typed card codes per address: 10 a minute keeps guessing a 50-bit code hopeless.
+CARD_CODE_PER_IP_PER_MINUTE = env_int("CARD_CODE_PER_IP_PER_MINUTE", 10)
 # The address printed in QR codes (e.g. https://liaison.example.org); default: the request's.
 PUBLIC_BASE_URL = (env_str("PUBLIC_BASE_URL") or "").rstrip("/")
 
@@ -144,7 +153,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # GB/T 22239-2019 level 2: three of upper, lower, digits, symbols (base/passwords.py).
+    {"NAME": "base.passwords.ComplexityValidator"},
 ]
+# A password older than this must be changed at the next log-in (0: no limit).
+PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 180)
+# Superusers and township staff always pass a second factor (TOTP); secretaries when on.
+TWO_FACTOR_FOR_SECRETARIES = env_bool("TWO_FACTOR_FOR_SECRETARIES", default=False)
+OTP_TOTP_ISSUER = "四邻联动"
+# Audit records and the access log are kept this many days, then `prune_audit` removes
+# them. The Cybersecurity Law (art. 21) asks network logs to be kept six months at least.
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 180)
+if AUDIT_RETENTION_DAYS < 180:
+    raise ImproperlyConfigured(
+        "AUDIT_RETENTION_DAYS must be at least 180: network logs are kept six months by law."
+    )
+if PASSWORD_MAX_AGE_DAYS < 0:
+    raise ImproperlyConfigured("PASSWORD_MAX_AGE_DAYS must be 0 (off) or a number of days.")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

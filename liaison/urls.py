@@ -3,7 +3,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from casebook import public
-from liaison import views
+from liaison import account_views, views
+
+handler400 = "liaison.views.bad_request"
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -21,6 +23,18 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", account_views.password_change, name="account-password"),
+    path("accounts/two-factor/", account_views.two_factor, name="account-two-factor"),
+    path(
+        "accounts/two-factor/setup/",
+        account_views.two_factor_setup,
+        name="account-two-factor-setup",
+    ),
+    path(
+        "accounts/two-factor/codes/",
+        account_views.recovery_codes,
+        name="account-recovery-codes",
+    ),
     path("households/", include("households.urls")),
     path("members/", include("members.urls")),
     path("casebook/", include("casebook.urls")),

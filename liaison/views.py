@@ -1,27 +1,36 @@
-import datetime
-
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_safe
 
 from base.audit import log_access
 from base.models import AccessLog
+from base.query import BadQuery, IdField, MonthField, parse_query
 from households import access
 from liaison import charts, figures, reports, selectors
 
 
-def _month(request: HttpRequest) -> datetime.date:
-    """?month=2026-11, else this month (Asia/Shanghai)."""
-    raw = request.GET.get("month") or ""
-    try:
-        year, month = (int(part) for part in raw.split("-"))
-        return datetime.date(year, month, 1)
-    except ValueError:
-        return timezone.localdate().replace(day=1)
+class DashboardQuery(forms.Form):
+    """?month=2026-11 (else this month, Asia/Shanghai), ?village=<id>, ?format=xlsx."""
+
+    month = MonthField()
+    village = IdField()
+    format = forms.ChoiceField(choices=[("", ""), ("xlsx", "xlsx")], required=False)
+
+    def clean_month(self):
+        return self.cleaned_data["month"] or timezone.localdate().replace(day=1)
+
+
+@requires_csrf_token
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """400, saying which parameter was malformed when a view said so (base.query.BadQuery)."""
+    message = str(exception) if isinstance(exception, BadQuery) else ""
+    return render(request, "400.html", {"message": message}, status=400)
 
 
 @login_required
@@ -44,7 +53,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_safe
 def township_dashboard(request: HttpRequest) -> HttpResponse:
     access.require(access.scope_for(request.user).is_staff_level)
-    month = _month(request)
+    month = parse_query(request, DashboardQuery)["month"]
     villages = access.managed_villages(request.user)
     return render(
         request,
@@ -58,7 +67,7 @@ def township_dashboard(request: HttpRequest) -> HttpResponse:
 def village_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     village = access.village_for(request.user, pk)
     access.require(access.can_manage_village(request.user, village.pk))
-    month = _month(request)
+    month = parse_query(request, DashboardQuery)["month"]
     return render(
         request,
         "liaison/dashboard_village.html",
@@ -70,11 +79,12 @@ def village_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def trends(request: HttpRequest) -> HttpResponse:
     access.require(access.scope_for(request.user).is_staff_level)
+    query = parse_query(request, DashboardQuery)
     villages = access.managed_villages(request.user)
-    village = villages.filter(pk=request.GET.get("village") or 0).first()
+    village = villages.filter(pk=query["village"] or 0).first()
     if village:
         villages = villages.filter(pk=village.pk)
-    data = figures.trends(villages, _month(request))
+    data = figures.trends(villages, query["month"])
     labels = [f"{m.month}月" for m in data.months]
     return render(
         request,
@@ -107,13 +117,14 @@ def trends(request: HttpRequest) -> HttpResponse:
 def monthly_report(request: HttpRequest) -> HttpResponse:
     """The month's report for the township or one village: .xlsx or a print view."""
     access.require(access.scope_for(request.user).is_staff_level)
-    month = _month(request)
+    query = parse_query(request, DashboardQuery)
+    month = query["month"]
     villages = access.managed_villages(request.user)
-    village = villages.filter(pk=request.GET.get("village") or 0).first()
+    village = villages.filter(pk=query["village"] or 0).first()
     if village:
         villages = villages.filter(pk=village.pk)
     report = figures.monthly_report(villages, month, village=village)
-    if request.GET.get("format") == "xlsx":
+    if query["format"] == "xlsx":
         log_access(
             request,
             action=AccessLog.Action.EXPORT_REPORT,

@@ -81,6 +81,6 @@ def board_unassigned(village) -> QuerySet:
 def board_households(village, *, group=None) -> QuerySet:
     """Every active household of the village with its member, by group and number."""
     households = village.households.filter(status="active")
-    if group and str(group).isdigit():
+    if group:
         households = households.filter(group_id=group)
     return households_annotated(households).order_by("group__number", "number")

@@ -8,7 +8,8 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from base import cache
+from base import audit, cache
+from base.models import AuditEvent
 from households.models import Household, HouseholdStatus
 from households.services import RETIRED_STATUSES
 from members.models import Assignment, PartyMember
@@ -188,6 +189,12 @@ def assignment_assign(
         ) from error
     Household.objects.filter(pk=household.pk).update(card_version=F("card_version") + 1)
     cache.touch([household.village_id])
+    audit.record(
+        AuditEvent.Action.LINK_CHANGED,
+        user=by,
+        target=str(household),
+        detail=_("Linked to %(member)s") % {"member": member},
+    )
     return link
 
 
@@ -196,6 +203,12 @@ def assignment_end(*, household: Household, by, reason: str) -> int:
     """End a household's link with a reason (it then shows as unassigned)."""
     if not reason.strip():
         raise MembersError(_("Give a reason for ending the link."))
+    audit.record(
+        AuditEvent.Action.LINK_CHANGED,
+        user=by,
+        target=str(household),
+        detail=_("Link ended: %(reason)s") % {"reason": reason.strip()},
+    )
     return assignments_end(
         assignments=household.assignments.all(),
         on=timezone.localdate(),

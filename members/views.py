@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -9,6 +10,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from base.audit import log_access
 from base.models import AccessLog
+from base.query import FlagField, IdField, parse_query, require_valid_filter
+from base.redirects import safe_next
 from base.spreadsheets import xlsx_response
 from households.forms import HouseholdRetireForm
 from members import access, mapping, selectors, services
@@ -138,7 +141,9 @@ EXPORT_HEADERS = [
 @require_safe
 def member_export(request: HttpRequest) -> HttpResponse:
     access.require(access.can_manage_rosters(request.user))
-    queryset = _filtered_members(request).qs
+    filterset = _filtered_members(request)
+    require_valid_filter(filterset)
+    queryset = filterset.qs
     log_access(
         request,
         action=AccessLog.Action.EXPORT_MEMBERS,
@@ -169,6 +174,11 @@ def member_export(request: HttpRequest) -> HttpResponse:
 # --- The assignment board -------------------------------------------------------------------
 
 
+class BoardQuery(forms.Form):
+    group = IdField()  # ?group=<id>: one group's households
+    fresh = FlagField()  # ?fresh=1: a proposal from scratch, not keeping today's links
+
+
 def _board_village(request: HttpRequest, village_pk: int):
     village = access.village_for(request.user, village_pk)
     access.require(access.can_manage_village(request.user, village.pk))
@@ -187,8 +197,9 @@ def board_index(request: HttpRequest) -> HttpResponse:
 @require_safe
 def board(request: HttpRequest, village_pk: int) -> HttpResponse:
     village = _board_village(request, village_pk)
+    query = parse_query(request, BoardQuery)
     members = list(selectors.members_with_load(village))
-    households = selectors.board_households(village, group=request.GET.get("group"))
+    households = selectors.board_households(village, group=query["group"])
     page = Paginator(households, 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -238,7 +249,7 @@ def board_assign(request: HttpRequest, village_pk: int) -> HttpResponse:
             messages.error(request, errors[0])
     if request.headers.get("HX-Request"):
         return render(request, "members/_board_flash.html", {"household": household})
-    return redirect(request.POST.get("next") or reverse("members:board", args=[village.pk]))
+    return redirect(safe_next(request, reverse("members:board", args=[village.pk])))
 
 
 @login_required
@@ -301,7 +312,7 @@ def proposal(request: HttpRequest, village_pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("%(n)d links applied.") % {"n": len(pairs)})
                 return redirect("members:board", village_pk=village.pk)
-    keep = request.GET.get("fresh") != "1"
+    keep = not parse_query(request, BoardQuery)["fresh"]
     try:
         result = propose(village, keep_existing=keep)
     except ProposalInfeasible as error:

@@ -20,6 +20,19 @@ from dataclasses import dataclass
 ROLES = ("anon", "staff", "other", "sec_a", "sec_b", "member", "admin")
 
 
+def user_for(world, role: str):
+    """The `world` fixture's user for a role of ROLES (None: not logged in)."""
+    return {
+        "anon": None,
+        "staff": world.staff,
+        "other": world.other_staff,
+        "sec_a": world.secretary_a,
+        "sec_b": world.secretary_b,
+        "member": world.member_user,
+        "admin": world.admin,
+    }[role]
+
+
 def codes(spec: str) -> dict[str, int]:
     values = [int(v) for v in spec.split()]
     assert len(values) == len(ROLES), spec
@@ -133,6 +146,12 @@ TABLE: list[Row] = [
     ),
     Row("login", get="200 302 302 302 302 302 302", post="200 302 302 302 302 302 302"),
     Row("logout", get="405 405 405 405 405 405 405", post="302 302 302 302 302 302 302"),
+    # One's own account (liaison.accounts). With no authenticator yet, the code page sends
+    # to the set-up; the recovery codes, once shown, send home.
+    Row("account-password", get=EVERYONE_IN, post=EVERYONE_IN),
+    Row("account-two-factor", get=EVERYONE_302, post=EVERYONE_302),
+    Row("account-two-factor-setup", get=EVERYONE_IN, post=EVERYONE_IN),
+    Row("account-recovery-codes", get=EVERYONE_302, post=NOT_ALLOWED),
     *_roster_rows("households", "household_a", "household_x"),
     Row(
         "households:reinstate",
@@ -294,3 +313,58 @@ TABLE: list[Row] = [
 # URL names that are not ours to test here: Django admin has its own permission system
 # (tests/liaison/test_access.py checks that only superusers get in), set_language is public.
 EXEMPT_PREFIXES = ("admin:", "set_language")
+
+
+# --- A login with roles in two villages -------------------------------------------------
+# `dual` (tests/conftest.py) is the secretary of village A and a party member in village B,
+# linked there to one household (dual_household). Village A is theirs to manage; in
+# village B they see their own household as its member and manage nothing. A rule that
+# let any secretary manage any village they can see fails these rows.
+
+
+@dataclass(frozen=True)
+class DualRow:
+    name: str
+    kwargs: Callable
+    get: int
+    post: int
+
+
+def _pk(attr):
+    return lambda w: {"pk": getattr(w, attr).pk}
+
+
+def _village(attr):
+    return lambda w: {"village_pk": getattr(w, attr).pk}
+
+
+def _request_action(household, action):
+    def make(w):
+        from tests.factories import RequestFactory
+
+        return {"pk": RequestFactory(household=getattr(w, household)).pk, "action": action}
+
+    return make
+
+
+DUAL_TABLE: list[DualRow] = [
+    DualRow("households:detail", _pk("household_a"), 200, 405),
+    DualRow("households:detail", _pk("dual_household"), 200, 405),
+    DualRow("households:detail", _pk("household_b"), 404, 405),
+    DualRow("members:household-link", _pk("household_a"), 200, 200),
+    DualRow("members:household-link", _pk("dual_household"), 404, 404),
+    DualRow("members:board", _village("village_a"), 200, 405),
+    DualRow("members:board", _village("village_b"), 404, 405),
+    DualRow("members:board-assign", _village("village_b"), 405, 404),
+    DualRow("members:proposal", _village("village_b"), 404, 404),
+    DualRow("dashboard-village", _pk("village_a"), 200, 405),
+    DualRow("dashboard-village", _pk("village_b"), 404, 405),
+    DualRow("casebook:member-handover", _pk("member_a"), 200, 200),
+    DualRow("casebook:member-handover", _pk("dual_member"), 404, 404),
+    DualRow("casebook:request-action", _request_action("household_a", "close"), 405, 302),
+    DualRow("casebook:request-action", _request_action("dual_household", "accept"), 405, 302),
+    DualRow("casebook:request-action", _request_action("dual_household", "close"), 405, 404),
+    DualRow("casebook:request-action", _request_action("household_b", "accept"), 405, 404),
+    DualRow("members:detail", _pk("dual_member"), 200, 405),
+    DualRow("members:edit", _pk("dual_member"), 404, 404),
+]

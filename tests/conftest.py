@@ -2,8 +2,10 @@ import importlib
 
 import pytest
 from django.apps import apps
+from django.test import Client
 
 from households.models import RoleKind
+from liaison.accounts import VERIFIED_SESSION_KEY
 from tests.factories import (
     AssignmentFactory,
     HouseholdFactory,
@@ -17,6 +19,31 @@ from tests.factories import (
     VillageFactory,
     VisitFactory,
 )
+
+
+class VerifiedClient(Client):
+    """A test client whose force_login has also passed the second factor.
+
+    Staff logins must pass a TOTP code after their password (liaison.accounts); the
+    middleware reads that from the session, as the two-factor page leaves it. Tests of
+    the two-factor step itself use `plain_client`, which logs in without it.
+    """
+
+    def force_login(self, user, backend=None):
+        super().force_login(user, backend)
+        session = self.session
+        session[VERIFIED_SESSION_KEY] = "tests.conftest"
+        session.save()
+
+
+@pytest.fixture
+def client():
+    return VerifiedClient()
+
+
+@pytest.fixture
+def plain_client():
+    return Client()
 
 
 @pytest.fixture
@@ -75,6 +102,18 @@ def world(db):
     w.meeting_a = meeting_a
     w.meeting_x = lambda: MeetingFactory(pavilion=w.pavilion_x(), status="planned")
     return w
+
+
+@pytest.fixture
+def dual(world):
+    """`world` plus a login with roles in two villages: secretary of village A, party member
+    in village B linked to one household there (tests/access_table.py, DUAL_TABLE)."""
+    world.dual = UserFactory(username="dual")
+    RoleFactory(user=world.dual, village=world.village_a)
+    world.dual_member = PartyMemberFactory(village=world.village_b, name="韩德明", user=world.dual)
+    world.dual_household = HouseholdFactory(village=world.village_b, head_name="吕桂英")
+    AssignmentFactory(household=world.dual_household, member=world.dual_member)
+    return world
 
 
 @pytest.fixture

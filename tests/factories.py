@@ -6,7 +6,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from base.models import AccessLog
+from base.models import AccessLog, AccountState
 from casebook.models import (
     Duty,
     Meeting,
@@ -31,6 +31,15 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     first_name = factory.Faker("name", locale="zh_CN")
     password = factory.django.Password("pass-word-123")
+
+    @factory.post_generation
+    def account_state(obj, create, extracted, **kwargs):
+        """A user who chose their own password today (pass account_state=False for none:
+        a login an administrator just created)."""
+        if create and extracted is not False:
+            AccountState.objects.get_or_create(
+                user=obj, defaults={"password_changed_at": timezone.now(), **kwargs}
+            )
 
 
 class TownshipFactory(factory.django.DjangoModelFactory):

@@ -102,11 +102,12 @@ def test_tokens_are_long_random_and_not_the_id(world):
 def test_card_page_shows_the_member_and_only_this_households_requests(client, world):
     own = RequestFactory(household=world.household_a, description="我家的诉求")
     RequestFactory(household=world.household_a2, description="邻居家的诉求")
-    page = client.get(reverse("card", args=[world.household_a.card_token])).content.decode()
+    response = client.get(reverse("card", args=[world.household_a.card_token]))
+    page = response.content.decode()
     assert world.member_a.name in page and f'href="tel:{world.member_a.phone}"' in page
     assert "我家的诉求" in page and "邻居家的诉求" not in page
     assert world.household_a2.head_name not in page and world.member_a2.name not in page
-    assert own.pk
+    assert [r.pk for r in response.context["requests"]] == [own.pk]
 
 
 def test_villager_raises_a_request_that_lands_in_the_inbox(client, world):
@@ -140,7 +141,8 @@ def test_bad_card_submission_is_refused_clearly(client, world):
         {"category": category().pk, "description": "x" * 501, "contact_phone": "123"},
     )
     text = response.content.decode()
-    assert "最多为 500 个字符" in text or "500" in text
+    # The message itself, not the form's maxlength="500" attribute.
+    assert "不超过 500 字符" in response.context["form"].errors["description"][0]
     assert "请输入11位手机号码" in text
     assert not Request.objects.exists()
 

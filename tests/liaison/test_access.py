@@ -4,7 +4,7 @@ import pytest
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.access_table import EXEMPT_PREFIXES, ROLES, TABLE, Row, codes
+from tests.access_table import DUAL_TABLE, EXEMPT_PREFIXES, ROLES, TABLE, DualRow, Row, codes
 
 pytestmark = pytest.mark.django_db
 
@@ -92,3 +92,16 @@ def test_only_login_and_the_card_pages_are_open_to_anonymous_visitors():
     }
     # /healthz answers "ok" for the proxy and shows nothing else.
     assert open_to_anonymous == {"login", "card", "card-lookup", "healthz"}
+
+
+@pytest.mark.parametrize("row", DUAL_TABLE, ids=[f"{r.name}-{i}" for i, r in enumerate(DUAL_TABLE)])
+def test_a_login_with_roles_in_two_villages(row: DualRow, dual, client):
+    """Secretary of village A, member in village B: manages A only, sees B's own household."""
+    client.force_login(dual.dual)
+    url = reverse(row.name, kwargs=row.kwargs(dual))
+    got = []
+    for method in ("get", "post"):
+        with transaction.atomic():
+            got.append(getattr(client, method)(url).status_code)
+            transaction.set_rollback(True)
+    assert got == [row.get, row.post], url

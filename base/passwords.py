@@ -1,0 +1,37 @@
+"""The password rule of the product (GB/T 22239-2019 level 2: complexity and periodic change).
+
+At least 8 characters (Django's MinimumLengthValidator) with at
+least three of four kinds: upper-case letters, lower-case letters, digits, symbols. With
+Django's other validators a password is also not close to the login or the name, not a
+common password and not all digits.
+"""
+
+import string
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+KINDS = (
+    lambda c: c in string.ascii_uppercase,
+    lambda c: c in string.ascii_lowercase,
+    lambda c: c in string.digits,
+    lambda c: not c.isalnum() or not c.isascii(),
+)
+
+
+class ComplexityValidator:
+    """Three of the four kinds of character, so a password is not just a word and a year."""
+
+    def __init__(self, min_kinds: int = 3):
+        self.min_kinds = min_kinds
+
+    def validate(self, password, user=None):
+        kinds = sum(1 for kind in KINDS if any(kind(c) for c in password))
+        if kinds < self.min_kinds:
+            raise ValidationError(self.get_help_text(), code="password_too_simple")
+
+    def get_help_text(self):
+        return _(
+            "Use at least three of these four: capital letters, small letters, digits, "
+            "symbols (such as ! # - _)."
+        )

@@ -1,0 +1,230 @@
+"""Accounts to level 2 of GB/T 22239-2019: a password of one's own, changed in time, and a
+second factor (TOTP, django-otp) for the logins that see a whole township.
+
+Who is asked:
+- everyone but demo logins changes a password an administrator set (a new login, or a
+  temporary password) at the next log-in, and a password older than PASSWORD_MAX_AGE_DAYS
+  (0: never);
+- superusers and township staff (and village secretaries when TWO_FACTOR_FOR_SECRETARIES
+  is on) pass a TOTP code, or a one-time recovery code, after their password; on their
+  first log-in they set up the authenticator app. Party members are never asked.
+
+What a session has passed is kept in it (set at log-in and by the two-factor step), so
+the check on every request costs no query. A changed password ends the other sessions
+(Django's session hash); a reset second factor takes effect at the next log-in.
+"""
+
+import secrets
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from base import audit
+from base.models import AccountState, AuditEvent
+from households import access
+
+# {"change": reason or "", "expires": epoch, "demo"}
+PASSWORD_SESSION_KEY = "liaison_password"  # noqa: S105 -- a session key, not a password
+VERIFIED_SESSION_KEY = "liaison_second_factor"  # the device that passed, once it has
+RECOVERY_CODES_SESSION_KEY = "liaison_recovery_codes"  # shown once after set-up
+RECOVERY_CODE_COUNT = 10
+
+NEW, TEMPORARY, EXPIRED = "new", "temporary", "expired"
+
+
+# --- What the user must still do ----------------------------------------------------------
+
+
+def password_state(user) -> dict:
+    """Whether the user's password must change now, and when it will have to."""
+    state = AccountState.objects.filter(user=user).first()
+    if state is None:
+        return {"change": NEW, "expires": None, "demo": False}
+    if state.is_demo:
+        return {"change": "", "expires": None, "demo": True}
+    if state.must_change_password:
+        return {"change": TEMPORARY, "expires": None, "demo": False}
+    expires = None
+    days = settings.PASSWORD_MAX_AGE_DAYS
+    if days and state.password_changed_at:
+        expires = state.password_changed_at.timestamp() + days * 86400
+    return {"change": "", "expires": expires, "demo": False}
+
+
+def _session_password_state(request: HttpRequest) -> dict:
+    state = request.session.get(PASSWORD_SESSION_KEY)
+    if state is None:  # a session from before this check existed
+        state = request.session[PASSWORD_SESSION_KEY] = password_state(request.user)
+    return state
+
+
+def password_change_reason(request: HttpRequest) -> str:
+    """NEW, TEMPORARY, EXPIRED, or "" when the password may stay."""
+    state = _session_password_state(request)
+    if state["change"]:
+        return state["change"]
+    if state["expires"] is not None and time.time() >= state["expires"]:
+        return EXPIRED
+    return ""
+
+
+def needs_second_factor(user, *, demo: bool = False) -> bool:
+    """Superusers and township staff; secretaries when the setting says so; never demo logins."""
+    if demo:
+        return False
+    scope = access.scope_for(user)
+    if scope.is_admin or scope.township_ids:
+        return True
+    return bool(settings.TWO_FACTOR_FOR_SECRETARIES and scope.village_ids)
+
+
+def has_second_factor(user) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def pending_step(request: HttpRequest) -> str | None:
+    """The step the logged-in user must take before anything else, if any.
+
+    "verify" (the second factor, before anything else when the user has one), "password"
+    (a new, temporary or expired password), "setup" (first set-up of the authenticator).
+    """
+    user = request.user
+    state = _session_password_state(request)
+    unverified = needs_second_factor(user, demo=state["demo"]) and not request.session.get(
+        VERIFIED_SESSION_KEY
+    )
+    if unverified and has_second_factor(user):
+        return "verify"
+    if password_change_reason(request):
+        return "password"
+    if unverified:
+        return "setup"
+    return None
+
+
+def on_logged_in(sender, request, user, **kwargs):
+    """At log-in, read once whether the password must change (kept in the session)."""
+    if request is not None and hasattr(request, "session"):
+        request.session[PASSWORD_SESSION_KEY] = password_state(user)
+
+
+user_logged_in.connect(on_logged_in, dispatch_uid="liaison.accounts.logged_in")
+
+
+# --- Changes ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def password_changed(*, request: HttpRequest, user) -> None:
+    """The user chose a new password: the clock restarts, the session is told."""
+    AccountState.objects.update_or_create(
+        user=user,
+        defaults={"password_changed_at": timezone.now(), "must_change_password": False},
+    )
+    request.session[PASSWORD_SESSION_KEY] = password_state(user)
+    audit.record(AuditEvent.Action.PASSWORD_CHANGED, user=user, request=request)
+
+
+@transaction.atomic
+def temporary_password_set(*, request: HttpRequest, user) -> None:
+    """An administrator set the password: the user must change it at the next log-in."""
+    AccountState.objects.update_or_create(
+        user=user,
+        defaults={
+            "password_changed_at": timezone.now(),
+            "must_change_password": True,
+            "is_demo": False,
+        },
+    )
+    audit.record(
+        AuditEvent.Action.PASSWORD_SET, user=request.user, target=user.username, request=request
+    )
+
+
+def setup_device(user) -> TOTPDevice:
+    """The authenticator being set up: one unconfirmed TOTP device, made once."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+    return device or TOTPDevice.objects.create(
+        user=user, name=_("Authenticator app"), confirmed=False
+    )
+
+
+def mark_verified(request: HttpRequest, device) -> None:
+    """The session has passed the second factor with this device (a new session key)."""
+    request.session.cycle_key()
+    request.session[VERIFIED_SESSION_KEY] = device.persistent_id
+
+
+@transaction.atomic
+def setup_confirm(*, request: HttpRequest, device: TOTPDevice, token: str) -> list[str] | None:
+    """Confirm the app with its first code; then make fresh recovery codes (None: wrong code)."""
+    device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+    if not device.verify_token(token):
+        return None
+    user = device.user
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    recovery = StaticDevice.objects.create(user=user, name=_("Recovery codes"), confirmed=True)
+    codes = [_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create([StaticToken(device=recovery, token=c) for c in codes])
+    mark_verified(request, device)
+    audit.record(AuditEvent.Action.OTP_ENROLLED, user=user, request=request)
+    return codes
+
+
+def _recovery_code() -> str:
+    alphabet = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/o, 1/l/i: read off paper
+    return "".join(secrets.choice(alphabet) for _ in range(10))
+
+
+@dataclass
+class Verified:
+    device: object
+    recovery_codes_left: int | None  # set when a recovery code was used
+
+
+def verify(*, request: HttpRequest, token: str) -> Verified | None:
+    """The code of the user's app, or one of their recovery codes (used up)."""
+    from django_otp import verify_token
+
+    user = request.user
+    token = "".join(token.split()).lower()
+    for device in [
+        *TOTPDevice.objects.filter(user=user, confirmed=True),
+        *StaticDevice.objects.filter(user=user, confirmed=True),
+    ]:
+        if verify_token(user, device.persistent_id, token) is None:
+            continue
+        mark_verified(request, device)
+        if isinstance(device, StaticDevice):
+            left = device.token_set.count()
+            audit.record(
+                AuditEvent.Action.OTP_RECOVERY_USED,
+                user=user,
+                detail=_("%(n)d recovery codes left") % {"n": left},
+                request=request,
+            )
+            return Verified(device, left)
+        audit.record(AuditEvent.Action.OTP_VERIFIED, user=user, request=request)
+        return Verified(device, None)
+    return None
+
+
+@transaction.atomic
+def second_factor_reset(*, request: HttpRequest, user) -> None:
+    """An administrator resets a lost phone: the user sets up the app again at next log-in."""
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    audit.record(
+        AuditEvent.Action.OTP_RESET, user=request.user, target=user.username, request=request
+    )

@@ -1,0 +1,53 @@
+"""Before anything else, a logged-in user takes the step their account still needs."""
+
+from urllib.parse import urlencode
+
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from liaison import accounts
+
+STEP_URLS = {
+    "verify": "account-two-factor",
+    "password": "account-password",
+    "setup": "account-two-factor-setup",
+}
+# Pages a user may open before the step: the steps themselves, logging out, the language,
+# and what needs no account at all.
+OPEN = {
+    *STEP_URLS.values(),
+    "account-recovery-codes",
+    "login",
+    "logout",
+    "admin:logout",
+    "set_language",
+    "healthz",
+    "card",
+    "card-lookup",
+    "card-confirm",
+}
+
+
+class AccountStepMiddleware:
+    """Sends a user with a pending step (second factor, new password, set-up) to its page.
+
+    Place after AuthenticationMiddleware. Reads the session only (liaison.accounts).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        match = request.resolver_match
+        if match is None or match.view_name in OPEN or not request.user.is_authenticated:
+            return None
+        step = accounts.pending_step(request)
+        if step is None:
+            return None
+        url = reverse(STEP_URLS[step])
+        if request.method == "GET":
+            url += "?" + urlencode({"next": request.get_full_path()})
+        return redirect(url)
