@@ -125,6 +125,7 @@ class Proposal:
     loads_after: dict[int, int] = field(default_factory=dict)
     members: dict[int, PartyMember] = field(default_factory=dict)
     households: list[Household] = field(default_factory=list)
+    assigned: dict[int, int] = field(default_factory=dict)  # household → member, after
     move_price: float = MOVE_PRICE_METRES
     priority_weight: float = PRIORITY_WEIGHT
     cost: float = 0.0  # the model's value of the plan (metres)
@@ -326,6 +327,7 @@ def propose(
             proposal.priority_before.append(old_distance)
             proposal.priority_after.append(float(new_distance[i]))
         new_member = members[assigned[i]]
+        proposal.assigned[h.pk] = new_member.pk
         if old_member is None or old_member.pk != new_member.pk:
             proposal.changes.append(
                 Change(
@@ -334,7 +336,7 @@ def propose(
                     new_member,
                     old_distance,
                     float(new_distance[i]),
-                    needed=current[i] < 0,
+                    needed=bool(current[i] < 0),
                 )
             )
     proposal.cost = objective(
