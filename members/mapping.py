@@ -28,11 +28,13 @@ from households.models import Household, HouseholdStatus, Village
 from households.selectors import open_assignment
 from members.models import PartyMember
 
-WIDTH, PAD = 800, 28
-MIN_HEIGHT, MAX_HEIGHT = 380, 900
+# A narrow drawing: at a card's width (~420 px) or a phone's scroll box (560 px) the names
+# read at 11–15 px.
+WIDTH, PAD = 600, 24
+MIN_HEIGHT, MAX_HEIGHT = 300, 700
 PALETTE = ["#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#9c755f", "#edc948", "#ff9da7"]
 UNASSIGNED = "#d62728"
-LABEL_HEIGHT, LABEL_CHAR = 15.0, 14.0  # viewBox units of a member's name (CSS: 14px, bold)
+LABEL_HEIGHT, LABEL_CHAR = 16.0, 15.0  # viewBox units of a member's name (CSS: 15px, bold)
 
 
 @dataclass
@@ -189,7 +191,7 @@ def draw(
         parts.append(
             f'<g class="map-area{_on(m.pk, highlight)}" data-m="{m.pk}" data-label="{label}" '
             f'opacity="0.2"><path d="{_hull_path(points)}" fill="{colour[m.pk]}" '
-            f'stroke="{colour[m.pk]}" stroke-width="22" stroke-linejoin="round" '
+            f'stroke="{colour[m.pk]}" stroke-width="18" stroke-linejoin="round" '
             f'stroke-linecap="round"><title>{label}</title></path></g>'
         )
     for s in placed:
@@ -222,6 +224,7 @@ def draw(
             f'<g class="{classes}"{data}>{ring}<circle cx="{x}" cy="{y}" r="{r}" fill="{fill}" '
             f'stroke="#fff" stroke-width="1"><title>{title}</title></circle></g>'
         )
+    parts.extend(_arrows(moves, spot_xy, home_xy, names))  # under the homes, which take taps
     member_word = escape(gettext("Member"))
     for m in located:
         x, y = home_xy[m.pk]
@@ -231,7 +234,6 @@ def draw(
             f'data-m="{m.pk}"><title>{member_word} '
             f"{escape(_member_label(m.name, loads[m.pk]))}</title></rect>"
         )
-    parts.extend(_arrows(moves, spot_xy, home_xy, names))
     parts.extend(_labels(homes, owned, home_xy, names, loads, highlight, height))
     # Coordinates are numbers and colours come from PALETTE; every text is escaped above.
     return DrawnMap(
@@ -321,6 +323,9 @@ def _arrows(moves, spot_xy, home_xy, names) -> list[str]:
         x2, y2 = home_xy[target]
         # Bend to the right of the direction of travel, so a swap's two arrows stay apart.
         mx, my = (x1 + x2) / 2 + (y2 - y1) * 0.18, (y1 + y2) / 2 - (x2 - x1) * 0.18
+        # Stop short of the home's square so that the arrowhead shows.
+        back = max(np.hypot(x2 - mx, y2 - my), 1e-6)
+        x2, y2 = round(x2 - (x2 - mx) * 9 / back, 1), round(y2 - (y2 - my) * 9 / back, 1)
         groups = " ".join(str(g) for g in sorted({m.group for m in bundle}))
         text = ngettext(
             "%(n)d household moves to %(member)s",
