@@ -100,7 +100,7 @@ def test_ticks_survive_a_refused_submission_and_the_map_answers_a_tap(phone_page
     screenshot(page, "proposal-refused-phone")
 
     # Tap a member's area: they come forward and are named under the map.
-    page.locator('figure.village-map .map-member[data-m="%d"]' % members["右秀兰"].pk).tap()
+    page.locator(f'figure.village-map .map-member[data-m="{members["右秀兰"].pk}"]').tap()
     expect(page.locator("[data-map-caption]")).to_contain_text("右秀兰")
     expect(page.locator("figure.village-map svg.has-focus")).to_have_count(1)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
