@@ -129,6 +129,7 @@ class Proposal:
     move_price: float = MOVE_PRICE_METRES
     priority_weight: float = PRIORITY_WEIGHT
     cost: float = 0.0  # the model's value of the plan (metres)
+    cost_before: float | None = None  # the same of today's links, when every one is valid
 
     @property
     def load_range_before(self) -> tuple[int, int]:
@@ -342,6 +343,10 @@ def propose(
     proposal.cost = objective(
         weight * new_distance, loads_after, moves=proposal.moves, move_price=move_price
     )
+    if (current >= 0).all():
+        proposal.cost_before = objective(
+            weight * distance[rows, current], np.bincount(current, minlength=len(members))
+        )
     proposal.groups = _groups(
         proposal, weight={h.pk: w for h, w in zip(households, weight, strict=True)}
     )
