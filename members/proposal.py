@@ -130,6 +130,7 @@ class Proposal:
     priority_weight: float = PRIORITY_WEIGHT
     cost: float = 0.0  # the model's value of the plan (metres)
     cost_before: float | None = None  # the same of today's links, when every one is valid
+    _sorted_loads: list | None = field(default=None, repr=False)
 
     @property
     def load_range_before(self) -> tuple[int, int]:
@@ -140,6 +141,15 @@ class Proposal:
     def load_range_after(self) -> tuple[int, int]:
         values = list(self.loads_after.values()) or [0]
         return min(values), max(values)
+
+    def untouched_range(self, members) -> tuple[int | None, int | None]:
+        """The smallest and largest load today among the members not in `members`."""
+        if self._sorted_loads is None:
+            self._sorted_loads = sorted((load, pk) for pk, load in self.loads_before.items())
+        skip = set(members)
+        low = next((load for load, pk in self._sorted_loads if pk not in skip), None)
+        high = next((load for load, pk in reversed(self._sorted_loads) if pk not in skip), None)
+        return low, high
 
     @property
     def moves(self) -> int:
@@ -486,8 +496,11 @@ def _improving_pairs(total, edges, assigned, room, used) -> np.ndarray | None:
     if potential is None:  # rounding made a cycle look negative: use the full graph
         return np.broadcast_to((room > 0)[None, :], (n, m)).copy() & ~edges
     reduced = delta + potential[assigned][:, None] - potential[None, :m]
-    missing = (reduced < -0.5) & ~edges & (room > 0)[None, :]
-    return missing if missing.any() else None
+    outside = ~edges & (room > 0)[None, :]
+    if not ((reduced < -0.5) & outside).any():
+        return None
+    # Not optimal yet: bring in the pairs that are nearly worth it too, which spares rounds.
+    return (reduced < BALANCE_CM) & outside
 
 
 def _shortest_from_everywhere(arcs: np.ndarray) -> np.ndarray | None:
@@ -577,23 +590,29 @@ def _groups(proposal: Proposal, *, weight: dict[int, float]) -> list[Group]:
 
 def _group(changes: list[Change], proposal: Proposal, weight: dict[int, float]) -> Group:
     changes = sorted(changes, key=lambda c: c.household.pk)
-    loads = dict(proposal.loads_before)
+    net = defaultdict(int)  # the group's change of load, member by member
     for c in changes:
-        loads[c.new_member.pk] += 1
+        net[c.new_member.pk] += 1
         if not c.needed:
-            loads[c.old_member.pk] -= 1
+            net[c.old_member.pk] -= 1
+    before = proposal.loads_before
     linked = [c for c in changes if not c.needed]
     walk_before = sum(c.old_distance for c in linked)
     walk_after = sum(c.new_distance for c in linked)
-    balance_before = objective([], proposal.loads_before.values())
-    balance_after = objective([], loads.values())
+    balance = sum(
+        BALANCE_METRES_PER_SLOT
+        * ((before[m] + d) * (before[m] + d - 1) - before[m] * (before[m] - 1))
+        / 2
+        for m, d in net.items()
+    )
     gain = (
         sum(weight[c.household.pk] * (c.old_distance - c.new_distance) for c in linked)
         - proposal.move_price * len(linked)
-        + balance_before
-        - balance_after
+        - balance
     )
-    values = list(loads.values()) or [0]
+    touched = [before[m] + d for m, d in net.items()]
+    untouched = proposal.untouched_range(net.keys())
+    values = touched + [v for v in untouched if v is not None]
     return Group(
         changes=changes,
         gain=gain,
