@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 from django.db import transaction
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from scipy.optimize import linear_sum_assignment
 
 from households.models import Household
@@ -497,3 +499,30 @@ def test_infeasible_proposal_page_explains_instead_of_failing(client, world):
     response = client.get(reverse("members:proposal", args=[world.village_b.pk]))
     assert response.status_code == 200
     assert "请提高部分党员的联户上限或新增党员" in response.content.decode()
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    groups=st.lists(
+        st.one_of(
+            st.text(max_size=40), st.from_regex(r"\d{1,12}-\d{1,3}-\d{1,12}", fullmatch=True)
+        ),
+        max_size=4,
+    ),
+    price=st.text(max_size=12),
+    weight=st.text(max_size=12),
+)
+def test_any_post_to_the_proposal_answers_without_a_server_error(
+    client, world, groups, price, weight
+):
+    client.force_login(world.staff)
+    before = open_links(world.village_a)
+    response = client.post(
+        reverse("members:proposal", args=[world.village_a.pk]),
+        {"group": groups, "move_price": price, "priority_weight": weight},
+    )
+    assert response.status_code in (200, 302)
+    if response.status_code == 200:
+        assert open_links(world.village_a) == before
