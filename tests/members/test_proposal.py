@@ -1,11 +1,12 @@
 """The automatic proposal: its exact optimum, its prices, its groups, and applying them."""
 
 import itertools
+import threading
 from decimal import Decimal
 
 import numpy as np
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -526,3 +527,42 @@ def test_any_post_to_the_proposal_answers_without_a_server_error(
     assert response.status_code in (200, 302)
     if response.status_code == 200:
         assert open_links(world.village_a) == before
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="two connections at once need PostgreSQL"
+)
+def test_two_staff_applying_the_same_groups_at_once(reference_data, chain_village, world):
+    """In opposite orders, so that rows locked as they come would deadlock: one applies, the
+    other is refused, every member stays within capacity."""
+    proposal = propose(chain_village, move_price=100)
+    moves = [
+        [
+            (c.household.pk, c.old_member.pk if c.old_member else None, c.new_member.pk)
+            for c in g.changes
+        ]
+        for g in proposal.groups
+    ]
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def submit(groups):
+        try:
+            barrier.wait()
+            services.proposal_apply_groups(village=chain_village, groups=groups, by=world.staff)
+            outcomes.append("ok")
+        except services.GroupsRefused as error:
+            outcomes.append(("refused", len(error.refused)))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit, args=(m,)) for m in (moves, moves[::-1])]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes, key=str) == [("refused", 3), "ok"]
+    assert open_links(chain_village) == proposal.assigned
+    for member in proposal.members.values():
+        assert member.assignments.filter(ended_on__isnull=True).count() <= member.capacity
