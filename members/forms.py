@@ -131,8 +131,11 @@ class ProposalSettingsForm(forms.Form):
     )
 
     def values(self) -> tuple[float, float]:
-        """(move price, priority weight): the form's when valid, else the defaults."""
-        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        """(move price, priority weight): each the form's when valid, else its default."""
+        data = {}
+        if self.is_bound:
+            self.is_valid()  # cleaned_data then holds the fields that are valid
+            data = self.cleaned_data
         price = data.get("move_price")
         weight = data.get("priority_weight")
         return (

@@ -294,34 +294,45 @@ def proposal(request: HttpRequest, village_pk: int) -> HttpResponse:
     """The automatic proposal in independent groups; staff tick groups and apply them."""
     village = _board_village(request, village_pk)
     settings = ProposalSettingsForm(request.POST if request.method == "POST" else request.GET)
-    settings.is_valid()
-    move_price, priority_weight = settings.values()
-    url = reverse("members:proposal", args=[village.pk])
     ticked, refused = set(), {}
     if request.method == "POST":
-        form = ProposalApplyForm(request.POST)
-        ticked = form.keys()
-        if not form.is_valid():
-            messages.error(request, form.errors["group"][0])
-        else:
-            try:
-                moved = services.proposal_apply_groups(
-                    village=village, groups=form.cleaned_data["group"], by=request.user
-                )
-            except services.GroupsRefused as error:
-                refused = _name_refused(request, village, form.cleaned_data["group"], error)
-                ticked -= set(refused)
-            else:
-                messages.success(
-                    request,
-                    _(
-                        "%(groups)d groups applied: %(moved)d households have a new member and "
-                        "%(moved)d cards need reprinting."
-                    )
-                    % {"groups": len(form.cleaned_data["group"]), "moved": moved},
-                )
-                query = settings.query()
-                return redirect(f"{url}?{query}" if query else url)
+        applied, ticked, refused = _apply_ticked(request, village)
+        if applied:
+            url, query = reverse("members:proposal", args=[village.pk]), settings.query()
+            return redirect(f"{url}?{query}" if query else url)
+    return render(
+        request,
+        "members/proposal.html",
+        _proposal_context(request, village, settings, ticked, refused),
+    )
+
+
+def _apply_ticked(request, village) -> tuple[bool, set[str], dict[str, str]]:
+    """Apply the ticked groups: (applied, the ticks to show again, {refused group: reason})."""
+    form = ProposalApplyForm(request.POST)
+    ticked = form.keys()
+    if not form.is_valid():
+        messages.error(request, form.errors["group"][0])
+        return False, ticked, {}
+    groups = form.cleaned_data["group"]
+    try:
+        moved = services.proposal_apply_groups(village=village, groups=groups, by=request.user)
+    except services.GroupsRefused as error:
+        refused = _name_refused(request, village, groups, error)
+        return False, ticked - set(refused), refused
+    messages.success(
+        request,
+        _(
+            "%(groups)d groups applied: %(moved)d households have a new member and "
+            "%(moved)d cards need reprinting."
+        )
+        % {"groups": len(groups), "moved": moved},
+    )
+    return True, set(), {}
+
+
+def _proposal_context(request, village, settings, ticked, refused) -> dict:
+    move_price, priority_weight = settings.values()
     context = {
         "village": village,
         "settings": settings,
@@ -341,16 +352,18 @@ def proposal(request: HttpRequest, village_pk: int) -> HttpResponse:
         plan = propose(village, move_price=move_price, priority_weight=priority_weight)
     except ProposalInfeasible as error:
         context["problem"] = str(error)
-    else:
-        chosen = [g for g in plan.groups if g.key in ticked]
-        context["proposal"] = plan
-        context["map"] = mapping.proposal_map(plan)
-        context["ticked_count"] = {
+        return context
+    chosen = [g for g in plan.groups if g.key in ticked]
+    context.update(
+        proposal=plan,
+        map=mapping.proposal_map(plan),
+        ticked_count={
             "groups": len(chosen),
             "moves": sum(len(g.changes) for g in chosen),
             "cards": sum(g.cards for g in chosen),
-        }
-    return render(request, "members/proposal.html", context)
+        },
+    )
+    return context
 
 
 def _name_refused(request, village, groups, error) -> dict[str, str]:
