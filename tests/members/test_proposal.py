@@ -566,3 +566,29 @@ def test_two_staff_applying_the_same_groups_at_once(reference_data, chain_villag
     assert open_links(chain_village) == proposal.assigned
     for member in proposal.members.values():
         assert member.assignments.filter(ended_on__isnull=True).count() <= member.capacity
+
+
+def test_a_member_over_capacity_by_decision_is_brought_back_in_one_group(world):
+    """A member linked beyond capacity (a recorded exception) who also takes a household gives
+    up enough in the same group, so the group applies alone."""
+    village = VillageFactory(latitude=Decimal(str(LAT0)), longitude=Decimal("101.98"))
+    group = VillageGroupFactory(village=village)
+    full = PartyMemberFactory(village=village, capacity=2, **at(0, 0))
+    other = PartyMemberFactory(village=village, capacity=4, **at(2000, 0))
+    for x in (1950, 2050, 30):  # two of them sit beside the other member
+        household = HouseholdFactory(village=village, group=group, **at(x, 0))
+        services.assignment_assign(
+            household=household, member=full, by=world.staff, capacity_override=True, note="同院"
+        )
+    near = HouseholdFactory(village=village, group=group, **at(-40, 0))
+    AssignmentFactory(household=near, member=other)
+    proposal = propose(village, move_price=100)
+    assert proposal.loads_before[full.pk] == 3 and proposal.loads_after[full.pk] == 2
+    into_full = [g for g in proposal.groups if any(c.new_member == full for c in g.changes)]
+    assert len(into_full) == 1
+    for g in proposal.groups:
+        with transaction.atomic():
+            apply(village, [g], world.staff)
+            transaction.set_rollback(True)
+    apply(village, proposal.groups, world.staff)
+    assert open_links(village) == proposal.assigned
