@@ -107,6 +107,7 @@ def test_ticks_survive_a_refused_submission_and_the_map_answers_a_tap(phone_page
 
     page.get_by_role("button", name="采用勾选的调整组").click()
     expect(page.get_by_text("已采用 1 组调整")).to_be_visible()
-    assert Assignment.objects.get(household=households["孙六"], ended_on__isnull=True).member == (
-        members["西永福"]
+    assert (
+        Assignment.objects.get(household=households["孙六"], ended_on__isnull=True).member
+        == (members["西永福"])
     )
