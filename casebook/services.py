@@ -622,7 +622,7 @@ def member_handover(
     else:
         PartyMember.objects.filter(pk=member.pk).update(is_active=False)  # out of the proposal
         try:
-            proposal = propose(member.village)
+            proposal = propose(member.village, keep_existing=True)
         finally:
             PartyMember.objects.filter(pk=member.pk).update(is_active=member.is_active)
         chosen = [c for c in proposal.changes if c.household.pk in {h.pk for h in households}]

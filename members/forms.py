@@ -1,3 +1,6 @@
+import re
+from urllib.parse import urlencode
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +12,12 @@ from households.forms import GroupChoiceField
 from households.models import VillageGroup
 from members import access
 from members.models import PartyMember
+from members.proposal import (
+    MAX_MOVE_PRICE,
+    MAX_PRIORITY_WEIGHT,
+    MOVE_PRICE_METRES,
+    PRIORITY_WEIGHT,
+)
 
 
 class PartyMemberForm(forms.ModelForm):
@@ -99,3 +108,80 @@ class HandoverForm(forms.Form):
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["to_member"].queryset = members
+
+
+class ProposalSettingsForm(forms.Form):
+    """The proposal's two prices, adjustable on its page; bad values fall back to defaults."""
+
+    move_price = forms.IntegerField(
+        label=_("Price of a move (metres)"),
+        min_value=0,
+        max_value=int(MAX_MOVE_PRICE),
+        required=False,
+        widget=forms.NumberInput(attrs={"step": 50, "inputmode": "numeric"}),
+    )
+    priority_weight = forms.DecimalField(
+        label=_("Priority households' walk counts (times)"),
+        min_value=1,
+        max_value=int(MAX_PRIORITY_WEIGHT),
+        max_digits=4,
+        decimal_places=1,
+        required=False,
+        widget=forms.NumberInput(attrs={"step": "0.5", "inputmode": "decimal"}),
+    )
+
+    def values(self) -> tuple[float, float]:
+        """(move price, priority weight): each the form's when valid, else its default."""
+        data = {}
+        if self.is_bound:
+            self.is_valid()  # cleaned_data then holds the fields that are valid
+            data = self.cleaned_data
+        price = data.get("move_price")
+        weight = data.get("priority_weight")
+        return (
+            float(MOVE_PRICE_METRES if price is None else price),
+            float(PRIORITY_WEIGHT if weight is None else weight),
+        )
+
+    def query(self) -> str:
+        """The settings as a query string ('' for the defaults), to come back to the same plan."""
+        price, weight = self.values()
+        if (price, weight) == (MOVE_PRICE_METRES, PRIORITY_WEIGHT):
+            return ""
+        return urlencode({"move_price": f"{price:g}", "priority_weight": f"{weight:g}"})
+
+
+GROUP_KEY = re.compile(r"\d{1,9}-\d{1,9}-\d{1,9}(,\d{1,9}-\d{1,9}-\d{1,9}){0,399}")
+MAX_TICKED_MOVES = 2000
+
+
+class ProposalApplyForm(forms.Form):
+    """The groups staff ticked, each posted as `household-old member-new member,…`."""
+
+    group = forms.Field(widget=forms.MultipleHiddenInput, required=False)
+
+    def clean_group(self):
+        values = self.data.getlist("group") if hasattr(self.data, "getlist") else []
+        if not values:
+            raise forms.ValidationError(_("Tick the groups to apply."))
+        groups, seen = [], set()
+        for value in values:
+            if not isinstance(value, str) or not GROUP_KEY.fullmatch(value):
+                raise forms.ValidationError(_("The ticked groups could not be read; look again."))
+            group = []
+            for move in value.split(","):
+                household, old, new = (int(part) for part in move.split("-"))
+                if household in seen:
+                    raise forms.ValidationError(
+                        _("The ticked groups could not be read; look again.")
+                    )
+                seen.add(household)
+                group.append((household, old or None, new))
+            groups.append(group)
+        if len(seen) > MAX_TICKED_MOVES:
+            raise forms.ValidationError(_("Too many groups at once; apply them in parts."))
+        return groups
+
+    def keys(self) -> set[str]:
+        """What was ticked, as posted: the page shows these ticked again after an error."""
+        return {v for v in self.data.getlist("group") if isinstance(v, str)}

@@ -1,6 +1,6 @@
 """Reads for the member pages: one query per list whatever the page size."""
 
-from django.db.models import OuterRef, Q, QuerySet
+from django.db.models import F, OuterRef, Q, QuerySet
 
 from base.aggregates import subquery_count
 from base.dates import month_start, next_month_start
@@ -84,3 +84,20 @@ def board_households(village, *, group=None) -> QuerySet:
     if group:
         households = households.filter(group_id=group)
     return households_annotated(households).order_by("group__number", "number")
+
+
+def household_labels(households: QuerySet[Household], ids) -> dict[int, str]:
+    """`户主 (number)` for these households of the user's scope, to name them in a message."""
+    return {
+        pk: f"{name}（{number}）"
+        for pk, name, number in households.filter(pk__in=list(ids)).values_list(
+            "pk", "head_name", "number"
+        )
+    }
+
+
+def stale_cards(households: QuerySet[Household]) -> int:
+    """How many of these households' printed cards are out of date (or were never printed)."""
+    return households.filter(
+        Q(card_printed_version__isnull=True) | Q(card_printed_version__lt=F("card_version"))
+    ).count()

@@ -217,24 +217,61 @@ def assignment_end(*, household: Household, by, reason: str) -> int:
     )
 
 
+class GroupsRefused(MembersError):
+    """Some ticked groups cannot be applied; nothing was. `refused`: (index, reason) pairs."""
+
+    def __init__(self, refused: list[tuple[int, str]]):
+        super().__init__("; ".join(reason for _index, reason in refused))
+        self.refused = refused
+
+
 @transaction.atomic
-def proposal_apply(*, village, pairs: list[tuple[int, int]], by) -> int:
-    """Apply accepted proposal lines (household id, member id) all together, or none."""
-    households = Household.objects.in_bulk([h for h, _m in pairs])
-    members = PartyMember.objects.in_bulk([m for _h, m in pairs])
-    # End the links that change first, so that members freed by one line can take another.
+def proposal_apply(
+    *,
+    village,
+    pairs: list[tuple[int, int]],
+    by,
+    expected: dict[int, int | None] | None = None,
+) -> int:
+    """Apply one group of proposal moves (household id, member id): all of them, or none.
+
+    `expected` gives, per household, the member it had when the proposal was made (None:
+    none); a household whose link has changed since refuses the group, so staff never apply
+    a move worked out for another state. Rows are locked in id order (households, then
+    members), so two staff applying overlapping groups wait for each other instead of
+    deadlocking. The moved households' cards become stale (they name the member).
+    """
+    household_ids = sorted({h for h, _m in pairs})
+    if len(household_ids) != len(pairs):
+        raise MembersError(_("The proposal is out of date; run it again."))
+    households = Household.objects.select_for_update().order_by("pk").in_bulk(household_ids)
+    members = PartyMember.objects.select_for_update().order_by("pk").in_bulk({m for _h, m in pairs})
+    current = dict(
+        Assignment.objects.filter(
+            household_id__in=household_ids, ended_on__isnull=True
+        ).values_list("household_id", "member_id")
+    )
     for household_id, member_id in pairs:
         household = households.get(household_id)
         if household is None or household.village_id != village.pk or member_id not in members:
             raise MembersError(_("The proposal is out of date; run it again."))
-        current = household.assignments.filter(ended_on__isnull=True).first()
-        if current and current.member_id != member_id:
-            assignments_end(
-                assignments=Assignment.objects.filter(pk=current.pk),
-                on=timezone.localdate(),
-                reason=_("Automatic proposal"),
-                by=by,
+        if expected is not None and current.get(household_id) != expected.get(household_id):
+            raise MembersError(
+                _(
+                    "The link of %(household)s (%(number)s) has changed since the proposal was "
+                    "made; run the proposal again."
+                )
+                % {"household": household.head_name, "number": household.number}
             )
+    # End the links that change first, so that members freed by one line can take another.
+    changing = [h for h, m in pairs if current.get(h) is not None and current[h] != m]
+    if changing:
+        assignments_end(
+            assignments=Assignment.objects.filter(household_id__in=changing, ended_on__isnull=True),
+            on=timezone.localdate(),
+            reason=_("Automatic proposal"),
+            by=by,
+        )
     for household_id, member_id in pairs:
         assignment_assign(
             household=households[household_id],
@@ -243,3 +280,43 @@ def proposal_apply(*, village, pairs: list[tuple[int, int]], by) -> int:
             note=_("Automatic proposal"),
         )
     return len(pairs)
+
+
+@transaction.atomic
+def proposal_apply_groups(*, village, groups: list[list[tuple[int, int, int | None]]], by) -> int:
+    """Apply the groups staff ticked (each a list of (household, old member, new member)):
+    every one of them, or none.
+
+    Each group is applied alone (`proposal_apply`, its own savepoint) so that every refused
+    group is found and named with its reason; if any is refused nothing stays applied and
+    GroupsRefused lists them. Returns the number of households moved.
+    """
+    every = [move for group in groups for move in group]
+    # Lock every row the groups touch up front, in id order, before any group runs.
+    list(
+        Household.objects.select_for_update()
+        .filter(pk__in=[h for h, _o, _n in every])
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    list(
+        PartyMember.objects.select_for_update()
+        .filter(pk__in=[n for _h, _o, n in every])
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    refused = []
+    for index, group in enumerate(groups):
+        try:
+            with transaction.atomic():
+                proposal_apply(
+                    village=village,
+                    pairs=[(h, new) for h, _old, new in group],
+                    by=by,
+                    expected={h: old for h, old, _new in group},
+                )
+        except MembersError as error:
+            refused.append((index, str(error)))
+    if refused:
+        raise GroupsRefused(refused)
+    return len(every)

@@ -14,9 +14,17 @@ from base.query import FlagField, IdField, parse_query, require_valid_filter
 from base.redirects import safe_next
 from base.spreadsheets import xlsx_response
 from households.forms import HouseholdRetireForm
+from households.models import HouseholdStatus
 from members import access, mapping, selectors, services
 from members.filters import MemberFilter
-from members.forms import AssignForm, EndLinkForm, MemberRetireForm, PartyMemberForm
+from members.forms import (
+    AssignForm,
+    EndLinkForm,
+    MemberRetireForm,
+    PartyMemberForm,
+    ProposalApplyForm,
+    ProposalSettingsForm,
+)
 from members.proposal import ProposalInfeasible, propose
 
 PAGE_SIZE = 50
@@ -294,31 +302,103 @@ def household_link(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def proposal(request: HttpRequest, village_pk: int) -> HttpResponse:
-    """The automatic proposal as a diff; staff accept all or some lines, atomically."""
+    """The automatic proposal in independent groups; staff tick groups and apply them."""
     village = _board_village(request, village_pk)
+    settings = ProposalSettingsForm(request.POST if request.method == "POST" else request.GET)
+    ticked, refused = set(), {}
     if request.method == "POST":
-        pairs = []
-        for value in request.POST.getlist("accept"):
-            household_id, _sep, member_id = value.partition(":")
-            if household_id.isdigit() and member_id.isdigit():
-                pairs.append((int(household_id), int(member_id)))
-        if not pairs:
-            messages.error(request, _("Tick the lines to accept."))
-        else:
-            try:
-                services.proposal_apply(village=village, pairs=pairs, by=request.user)
-            except services.MembersError as error:
-                messages.error(request, str(error))
-            else:
-                messages.success(request, _("%(n)d links applied.") % {"n": len(pairs)})
-                return redirect("members:board", village_pk=village.pk)
-    keep = not parse_query(request, BoardQuery)["fresh"]
-    try:
-        result = propose(village, keep_existing=keep)
-    except ProposalInfeasible as error:
-        return render(request, "members/proposal.html", {"village": village, "problem": str(error)})
+        applied, ticked, refused = _apply_ticked(request, village)
+        if applied:
+            url, query = reverse("members:proposal", args=[village.pk]), settings.query()
+            return redirect(f"{url}?{query}" if query else url)
     return render(
         request,
         "members/proposal.html",
-        {"village": village, "proposal": result, "keep": keep},
+        _proposal_context(request, village, settings, ticked, refused),
     )
+
+
+def _apply_ticked(request, village) -> tuple[bool, set[str], dict[str, str]]:
+    """Apply the ticked groups: (applied, the ticks to show again, {refused group: reason})."""
+    form = ProposalApplyForm(request.POST)
+    ticked = form.keys()
+    if not form.is_valid():
+        messages.error(request, form.errors["group"][0])
+        return False, ticked, {}
+    groups = form.cleaned_data["group"]
+    try:
+        moved = services.proposal_apply_groups(village=village, groups=groups, by=request.user)
+    except services.GroupsRefused as error:
+        refused = _name_refused(request, village, groups, error)
+        return False, ticked - set(refused), refused
+    messages.success(
+        request,
+        _(
+            "%(groups)d groups applied: %(moved)d households have a new member and "
+            "%(moved)d cards need reprinting."
+        )
+        % {"groups": len(groups), "moved": moved},
+    )
+    return True, set(), {}
+
+
+def _proposal_context(request, village, settings, ticked, refused) -> dict:
+    move_price, priority_weight = settings.values()
+    context = {
+        "village": village,
+        "settings": settings,
+        "ticked": ticked,
+        "refused": refused,
+        "stale_cards": selectors.stale_cards(
+            access.households(request.user).filter(village=village, status=HouseholdStatus.ACTIVE)
+        ),
+        "can_print": access.can_manage_rosters(request.user),
+        # What the inputs show: what was typed (with its error), else the plan's values.
+        "price_value": settings.data.get("move_price") or f"{move_price:g}",
+        "weight_value": settings.data.get("priority_weight") or f"{priority_weight:g}",
+        "move_price": f"{move_price:g}",
+        "priority_weight": f"{priority_weight:g}",
+    }
+    try:
+        plan = propose(village, move_price=move_price, priority_weight=priority_weight)
+    except ProposalInfeasible as error:
+        context["problem"] = str(error)
+        return context
+    chosen = [g for g in plan.groups if g.key in ticked]
+    context.update(
+        proposal=plan,
+        map=mapping.proposal_map(plan),
+        ticked_count={
+            "groups": len(chosen),
+            "moves": sum(len(g.changes) for g in chosen),
+            "cards": sum(g.cards for g in chosen),
+        },
+    )
+    return context
+
+
+def _name_refused(request, village, groups, error) -> dict[str, str]:
+    """Say which ticked groups were refused, and why; {group key: reason} for the page."""
+    labels = selectors.household_labels(
+        access.households(request.user).filter(village=village),
+        [h for index, _reason in error.refused for h, _old, _new in groups[index]],
+    )
+    refused = {}
+    for index, reason in error.refused:
+        names = "、".join(labels.get(h, str(h)) for h, _old, _new in groups[index][:3])
+        if len(groups[index]) > 3:
+            names += _(" and %(n)d more") % {"n": len(groups[index]) - 3}
+        messages.error(
+            request,
+            _("The group of %(households)s was not applied: %(reason)s")
+            % {"households": names, "reason": reason},
+        )
+        refused[request.POST.getlist("group")[index]] = reason
+    messages.error(
+        request,
+        _(
+            "Nothing was applied. Your other ticks are kept and the refused groups are "
+            "unticked: look at the plan again and apply."
+        ),
+    )
+    return refused
