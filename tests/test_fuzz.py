@@ -235,6 +235,6 @@ def test_the_fuzz_reaches_the_parameters_the_views_read():
     assert {"month", "village", "page", "group", "household", "template", "q", "sort"} <= set(
         _query_names()
     )
-    assert {"next", "accept", "solved", "visited_on", "household", "description"} <= set(
+    assert {"next", "move_price", "solved", "visited_on", "household", "description"} <= set(
         _form_names()
     )
