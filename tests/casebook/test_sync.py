@@ -158,7 +158,8 @@ def test_sync_reads_a_bounded_number_of_queries(client, world, django_assert_max
     world.member_a.capacity = 30
     world.member_a.save()
     for _ in range(20):
-        AssignmentFactory(household=HouseholdFactory(village=world.village_a), member=world.member_a)
+        household = HouseholdFactory(village=world.village_a)
+        AssignmentFactory(household=household, member=world.member_a)
     client.post(reverse(SYNC), entry(world.household_a))  # warm the session
     with django_assert_max_num_queries(30):
         assert client.post(reverse(SYNC), entry(world.household_a)).status_code == 201
