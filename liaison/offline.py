@@ -42,7 +42,6 @@ SHELL = [
     "vendor/idb/idb.umd.js",
     "js/offline.js",
     "js/visit-form.js",
-    "icons/app-192.png",
 ]
 THEME_COLOR = "#b71c1c"
 

@@ -276,10 +276,11 @@
       .then(function () { return navigator.serviceWorker.ready; })
       .then(function (registration) {
         if (navigator.serviceWorker.controller) return;
-        // First visit: the worker was not yet in charge of this page. Ask it to keep this
-        // page and the visit form, so that both open without a signal from now on.
+        // First visit: the worker was not yet in charge of this page. Ask it to keep the
+        // visit form now, so that it opens without a signal from the start (the other
+        // daily pages are kept from the next time they are opened).
         var worker = registration.active;
-        if (worker) worker.postMessage({ type: "CACHE_URLS", payload: { urlsToCache: [location.href, text.formUrl] } });
+        if (worker) worker.postMessage({ type: "CACHE_URLS", payload: { urlsToCache: [text.formUrl] } });
       })
       .catch(function () {});
   }

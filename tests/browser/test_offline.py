@@ -51,24 +51,24 @@ def phone(browser, live_server):
 
 
 def open_online_once(page, live_server):
-    """Log in and let the service worker keep today's page and the visit form."""
+    """Log in: the service worker keeps the visit form at once, today's page when it is
+    opened again."""
     log_in(page, live_server, "guo", PASSWORD)
     expect(page.get_by_role("heading", name="今日工作")).to_be_visible()
-    until(
-        page,
-        """async () => {
-            if (!navigator.serviceWorker.controller) return false;
-            const keys = await (await caches.open("liaison-pages")).keys();
-            const kept = keys.map((r) => new URL(r.url).pathname);
-            return kept.includes("/") && kept.includes("/casebook/visits/new/");
-        }""",
-    )
+    kept = """async (path) => {
+        if (!navigator.serviceWorker.controller) return false;
+        const keys = await (await caches.open("liaison-pages")).keys();
+        return keys.some((r) => new URL(r.url).pathname === path);
+    }"""
+    until(page, kept, "/casebook/visits/new/")
+    page.goto(live_server.url + "/")
+    until(page, kept, "/")
 
 
-def until(page, script: str, seconds: float = 20) -> None:
+def until(page, script: str, arg=None, seconds: float = 20) -> None:
     """Poll an async script in the page until it answers true."""
     deadline = time.monotonic() + seconds
-    while not page.evaluate(script):
+    while not page.evaluate(script, arg):
         assert time.monotonic() < deadline, f"timed out waiting for: {script}"
         page.wait_for_timeout(200)
 
