@@ -234,7 +234,7 @@
       event.preventDefault();
       (async function () {
         try {
-          if (navigator.onLine) await Promise.race([sync(), new Promise(function (r) { setTimeout(r, 8000); })]);
+          if (navigator.onLine) await Promise.race([sync(), new Promise(function (r) { setTimeout(r, 5000); })]);
           var left = (await outbox.entries()).length;
           if (left && !window.confirm(text.msgLogout)) return;
           await outbox.clear();

@@ -218,7 +218,7 @@ def test_logout_empties_what_the_phone_keeps(phone, live_server, member_world):
     phone.on("dialog", lambda dialog: asked.append(dialog.message))
     phone.locator(".navbar-toggler").click()
     phone.get_by_role("button", name="退出").click()  # asks first; the dialog is accepted
-    expect(phone.locator("input[name=username]")).to_be_visible()
+    expect(phone.locator("input[name=username]")).to_be_visible(timeout=20_000)
     assert asked and "未上传" in asked[0]
     assert outbox_rows(phone) == []
     kept = phone.evaluate(

@@ -22,7 +22,8 @@ PASSWORD = "demo-pass-123"  # noqa: S105
 def daily_pages() -> dict[str | None, list[str]]:
     """Each role's daily pages, on the demo's objects (None: the villager, no login)."""
     village = Village.objects.get(name="白牙合村")
-    member = PartyMember.objects.get(user__username="m-1")
+    # The demo names member logins after their ids (m-1 on a fresh database).
+    member = PartyMember.objects.filter(village=village, user__isnull=False).earliest("id")
     household = Household.objects.filter(
         assignments__member=member, assignments__ended_on__isnull=True
     ).first()
@@ -53,7 +54,7 @@ def daily_pages() -> dict[str | None, list[str]]:
             *staff_pages,
         ],
         "sec-baiyahe": [reverse("home"), *staff_pages],
-        "m-1": [
+        member.user.username: [
             reverse("home"),
             reverse("casebook:due"),
             reverse("casebook:visit-new"),
