@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from casebook.forms import NOT_YOUR_HOUSEHOLD, VisitFieldsForm
 from casebook.models import Visit
 from members.models import Assignment
-from tests.browser.conftest import CHROMIUM_ARGS, PHONE, log_in, screenshot  # noqa: F401
+from tests.browser.conftest import PHONE, log_in, screenshot
 from tests.factories import (
     AssignmentFactory,
     HouseholdFactory,
@@ -258,12 +258,12 @@ def test_in_wechat_pages_work_online_and_a_hint_says_to_use_the_browser(
         log_in(page, live_server, "guo", PASSWORD)
         page.goto(f"{live_server.url}/casebook/visits/new/")
         expect(page.locator("[data-offline-hint]")).to_contain_text("请在手机浏览器中打开")
+        screenshot(page, "wechat-hint-phone")
         assert page.evaluate("navigator.serviceWorker.getRegistrations()") == []
         choose(page, "董文祥")
         page.fill("textarea[name=notes]", "微信里记录")
         page.click(".visit-form button[type=submit]")
         expect(page.locator(".alert.flash").first).to_contain_text("已记录")
         assert Visit.objects.get().notes == "微信里记录"
-        screenshot(page, "wechat-hint-phone")
     finally:
         context.close()
