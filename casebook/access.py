@@ -39,6 +39,14 @@ def visits(user) -> QuerySet[Visit]:
     return restrict(Visit.objects.all(), scope, q)
 
 
+def notebook_visits(user) -> QuerySet[Visit]:
+    """The entries a user answers for: a member's own; staff, their villages' entries."""
+    scope = scope_for(user)
+    if scope.is_member and not scope.is_staff_level:
+        return visits(user).filter(member_id=scope.member_id)
+    return visits(user)
+
+
 def requests(user) -> QuerySet[Request]:
     scope = scope_for(user)
     q = scope.village_q("village")

@@ -61,15 +61,32 @@ class VisitFieldsForm(forms.Form):
     hazard_found = forms.BooleanField(label=_("Safety hazard found"), required=False)
     follow_up = forms.BooleanField(label=_("Needs a follow-up"), required=False)
 
+    FUTURE = _("A visit cannot be dated in the future.")
+
     def clean_visited_on(self):
         day = self.cleaned_data["visited_on"]
         if day > timezone.localdate():
-            raise forms.ValidationError(_("A visit cannot be dated in the future."))
+            raise forms.ValidationError(self.FUTURE)
         return day
 
 
+NOT_YOUR_HOUSEHOLD = _(
+    "This household is not among yours (it may have moved to another member or left the "
+    "roster); the entry was not recorded."
+)
+
+
 class VisitForm(VisitFieldsForm):
-    household = HouseholdChoiceField(queryset=None, label=_("Household"))
+    household = HouseholdChoiceField(
+        queryset=None,
+        label=_("Household"),
+        error_messages={"invalid_choice": NOT_YOUR_HOUSEHOLD},
+    )
+    # Made by the phone (static/js/offline.js) so that a resent entry is recorded once.
+    client_id = forms.UUIDField(required=False, widget=forms.HiddenInput)
+
+    CHOOSE_CATEGORY = _("Choose the request's category.")
+    DESCRIBE = _("Describe the matter.")
     open_request = forms.BooleanField(
         label=_("Open a request from this visit"),
         required=False,
@@ -103,12 +120,29 @@ class VisitForm(VisitFieldsForm):
                 if data.get("hazard_found"):
                     data["request_category"] = RequestCategory.objects.get(code="hazard")
                 else:
-                    self.add_error("request_category", _("Choose the request's category."))
+                    self.add_error("request_category", self.CHOOSE_CATEGORY)
             description = (data.get("request_description") or "").strip() or data["notes"]
             if not description:
-                self.add_error("request_description", _("Describe the matter."))
+                self.add_error("request_description", self.DESCRIBE)
             data["request_description"] = description
         return data
+
+
+class VisitSyncForm(VisitForm):
+    """An entry from the phone's outbox: the same fields and checks, its id required."""
+
+    client_id = forms.UUIDField()
+
+    def refusal(self) -> str:
+        """Every error in one line, each after its field's label, for the phone to show."""
+        lines = []
+        for name, errors in self.errors.items():
+            label = self.fields[name].label if name in self.fields else ""
+            lines += [
+                _("%(field)s: %(error)s") % {"field": label, "error": error} if label else error
+                for error in errors
+            ]
+        return " ".join(str(line) for line in lines)
 
 
 class VisitCorrectionForm(VisitFieldsForm):
@@ -132,10 +166,23 @@ class RequestForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "tel"}),
     )
 
-    def __init__(self, *args, households, **kwargs):
+    # Raised from a notebook entry (the entry's own household).
+    visit = ModelChoiceField(queryset=None, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, households, visits, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["household"].queryset = households.select_related("group")
         self.fields["source"].initial = RequestSource.WALK_IN
+        self.fields["visit"].queryset = visits
+
+    def clean(self):
+        data = super().clean()
+        visit, household = data.get("visit"), data.get("household")
+        if visit and household and visit.household_id != household.pk:
+            self.add_error(
+                "household", _("A request raised from an entry concerns the entry's household.")
+            )
+        return data
 
     def clean_description(self):
         text = normalize_text(self.cleaned_data["description"])

@@ -112,6 +112,10 @@ class Visit(models.Model):
         related_name="+",
         verbose_name=_("corrected by"),
     )
+    # Made on the phone when the entry is written (offline too): the key that lets the
+    # phone send an entry again and again while the server records it exactly once
+    # (unique: the constraint below).
+    client_id = models.UUIDField(_("id made on the phone"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("visit")
@@ -122,6 +126,15 @@ class Visit(models.Model):
             models.Index(fields=["household", "visited_on"], name="visit_household_date"),
             models.Index(fields=["member", "visited_on"], name="visit_member_date"),
             models.Index(fields=["visited_on"], name="visit_date"),
+        ]
+        constraints = [
+            # A partial unique index: SQLite adds it without rebuilding the table (a rebuild
+            # would trip the last-visit triggers of migration 0006).
+            models.UniqueConstraint(
+                fields=["client_id"],
+                condition=Q(client_id__isnull=False),
+                name="visit_client_id_once",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -6,10 +6,12 @@ under a row lock), so that two people acting at once never overwrite each other.
 """
 
 import datetime
+import uuid
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -77,8 +79,13 @@ def visit_record(
     sanitation: str = "",
     hazard_found: bool = False,
     follow_up: bool = False,
+    client_id: uuid.UUID | None = None,
 ) -> Visit:
-    """Write a notebook entry by (or on behalf of) the member linked to the household."""
+    """Write a notebook entry by (or on behalf of) the member linked to the household.
+
+    `client_id` is the id the phone made for the entry (see visit_submit); the database's
+    unique index, not a query here, settles two sends of the same entry.
+    """
     if visited_on > timezone.localdate():
         raise CasebookError(_("A visit cannot be dated in the future."))
     if household.village_id != member.village_id:
@@ -93,8 +100,9 @@ def visit_record(
         hazard_found=hazard_found,
         follow_up=follow_up,
         recorded_by=by,
+        client_id=client_id,
     )
-    _full_clean(visit)
+    _full_clean(visit, exclude=["client_id"])
     visit.save()
     visit.duties.set(duties)
     visits_changed(household_ids=[visit.household_id])
@@ -145,9 +153,9 @@ def visit_correct(*, visit: Visit, by, is_staff_level: bool, **changes) -> Visit
 # --- Requests -------------------------------------------------------------------------------
 
 
-def _full_clean(obj) -> None:
+def _full_clean(obj, exclude=None) -> None:
     try:
-        obj.full_clean()
+        obj.full_clean(exclude=exclude)
     except ValidationError as error:
         raise CasebookError("; ".join(error.messages)) from error
 
@@ -197,6 +205,8 @@ def request_raise(
         raise CasebookError(_("Describe the matter."))
     if not household.is_active:
         raise CasebookError(_("This household is no longer on the roster."))
+    if visit is not None and visit.household_id != household.pk:
+        raise CasebookError(_("A request raised from an entry concerns the entry's household."))
     now = timezone.now()
     today = timezone.localdate(now)
     request = Request(
@@ -504,6 +514,51 @@ def visit_record_with_request(
             visit=entry,
         )
     return entry, request
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """What visit_submit did: the entry, the request it raised, and whether it was new."""
+
+    visit: Visit
+    request: Request | None
+    replayed: bool  # the entry had been recorded before under the same phone id
+
+
+@transaction.atomic
+def visit_submit(*, client_id: uuid.UUID | None, by, household: Household, **fields) -> Submitted:
+    """A notebook entry as the visit form or the phone's outbox sends it: recorded once.
+
+    The phone makes an id (a UUID) for every entry and sends it again until it hears back;
+    an entry already recorded under that id is answered again, never written twice (two
+    sends at once: the database's unique index lets one in, the other finds it). Only its
+    author may send an id again.
+    """
+    if client_id is not None:
+        found = _visit_sent_before(client_id, by)
+        if found:
+            return found
+    try:
+        with transaction.atomic():
+            visit, raised = visit_record_with_request(
+                household=household, by=by, client_id=client_id, **fields
+            )
+    except IntegrityError:
+        found = _visit_sent_before(client_id, by) if client_id is not None else None
+        if found is None:
+            raise
+        return found
+    return Submitted(visit=visit, request=raised, replayed=False)
+
+
+def _visit_sent_before(client_id: uuid.UUID, by) -> Submitted | None:
+    visit = Visit.objects.filter(client_id=client_id).select_related("household").first()
+    if visit is None:
+        return None
+    if visit.recorded_by_id != by.pk:
+        raise CasebookError(_("This entry was recorded by someone else; it was not saved again."))
+    raised = visit.requests.order_by("id").first()
+    return Submitted(visit=visit, request=raised, replayed=True)
 
 
 # --- The pavilion ---------------------------------------------------------------------------

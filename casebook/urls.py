@@ -8,6 +8,7 @@ urlpatterns = [
     path("due/", views.due, name="due"),
     path("notebook/", views.notebook, name="notebook"),
     path("visits/new/", views.visit_new, name="visit-new"),
+    path("visits/sync/", views.visit_sync, name="visit-sync"),
     path("visits/<int:pk>/edit/", views.visit_edit, name="visit-edit"),
     path("requests/", views.inbox, name="inbox"),
     path("requests/new/", views.request_new, name="request-new"),

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,9 +26,11 @@ from casebook.forms import (
     RequestForm,
     TextActionForm,
     VisitCorrectionForm,
+    VisitFieldsForm,
     VisitForm,
+    VisitSyncForm,
 )
-from casebook.models import Meeting, ReplyTemplate
+from casebook.models import Meeting, ReplyTemplate, RequestSource
 from households.models import HouseholdStatus
 from members import selectors as member_selectors
 from members.forms import HandoverForm
@@ -93,14 +95,11 @@ def due(request: HttpRequest) -> HttpResponse:
 @require_safe
 def notebook(request: HttpRequest) -> HttpResponse:
     visits = (
-        access.visits(request.user)
+        access.notebook_visits(request.user)
         .select_related("member", "household__group")
-        .prefetch_related("duties")
+        .prefetch_related("duties", "requests")
         .order_by("-visited_on", "-id")
     )
-    scope = access.scope_for(request.user)
-    if scope.is_member and not scope.is_staff_level:
-        visits = visits.filter(member_id=scope.member_id)
     page = Paginator(visits, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "casebook/notebook.html", {"page": page})
 
@@ -117,32 +116,83 @@ def visit_new(request: HttpRequest) -> HttpResponse:
         initial={"household": request.GET.get("household")},
     )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            visit, raised = services.visit_record_with_request(
-                household=data["household"],
-                by=request.user,
-                visited_on=data["visited_on"],
-                channel=data["channel"],
-                duties=list(data["duties"]),
-                notes=data["notes"],
-                sanitation=data["sanitation"],
-                hazard_found=data["hazard_found"],
-                follow_up=data["follow_up"],
-                request_category=data["request_category"] if data["open_request"] else None,
-                request_description=data["request_description"],
-            )
+            done = services.visit_submit(by=request.user, **_visit_fields(form.cleaned_data))
         except services.CasebookError as error:
             messages.error(request, str(error))
         else:
-            messages.success(
-                request, _("Visit to %(name)s recorded.") % {"name": visit.household.head_name}
-            )
-            if raised:
-                messages.success(request, _("Request #%(id)d opened.") % {"id": raised.pk})
-                return redirect("casebook:request-detail", pk=raised.pk)
+            name = done.visit.household.head_name
+            if done.replayed:
+                messages.info(
+                    request, _("This visit to %(name)s was already recorded.") % {"name": name}
+                )
+            else:
+                messages.success(request, _("Visit to %(name)s recorded.") % {"name": name})
+            if done.request:
+                if not done.replayed:
+                    messages.success(
+                        request, _("Request #%(id)d opened.") % {"id": done.request.pk}
+                    )
+                return redirect("casebook:request-detail", pk=done.request.pk)
             return redirect("casebook:due")
-    return render(request, "casebook/visit_form.html", {"form": form})
+    return render(
+        request, "casebook/visit_form.html", {"form": form, "checks": _offline_checks(form)}
+    )
+
+
+def _visit_fields(data: dict) -> dict:
+    """The cleaned visit form as visit_submit takes it."""
+    return {
+        "client_id": data.get("client_id"),
+        "household": data["household"],
+        "visited_on": data["visited_on"],
+        "channel": data["channel"],
+        "duties": list(data["duties"]),
+        "notes": data["notes"],
+        "sanitation": data["sanitation"],
+        "hazard_found": data["hazard_found"],
+        "follow_up": data["follow_up"],
+        "request_category": data["request_category"] if data["open_request"] else None,
+        "request_description": data["request_description"],
+    }
+
+
+def _offline_checks(form) -> dict:
+    """The server's own messages for the checks the phone makes before saving offline."""
+    return {
+        "required": str(form.fields["household"].error_messages["required"]),
+        "invalid_date": str(form.fields["visited_on"].error_messages["invalid"]),
+        "future": str(VisitFieldsForm.FUTURE),
+        "category": str(VisitForm.CHOOSE_CATEGORY),
+        "describe": str(VisitForm.DESCRIBE),
+    }
+
+
+@login_required
+@require_POST
+def visit_sync(request: HttpRequest) -> JsonResponse:
+    """One entry from the phone's outbox, recorded exactly once; the answer is JSON.
+
+    201: recorded now; 200: recorded before under the same phone id (a resend); 422: refused,
+    with the server's message, which the phone keeps beside the entry to correct or discard.
+    """
+    scope = access.scope_for(request.user)
+    access.require(scope.is_member or scope.is_staff_level)
+    form = VisitSyncForm(request.POST, households=_active_households(request.user))
+    if not form.is_valid():
+        return JsonResponse({"status": "refused", "message": form.refusal()}, status=422)
+    try:
+        done = services.visit_submit(by=request.user, **_visit_fields(form.cleaned_data))
+    except services.CasebookError as error:
+        return JsonResponse({"status": "refused", "message": str(error)}, status=422)
+    return JsonResponse(
+        {
+            "status": "replayed" if done.replayed else "recorded",
+            "visit": done.visit.pk,
+            "request": done.request.pk if done.request else None,
+        },
+        status=200 if done.replayed else 201,
+    )
 
 
 @login_required
@@ -204,10 +254,20 @@ def inbox(request: HttpRequest) -> HttpResponse:
 def request_new(request: HttpRequest) -> HttpResponse:
     scope = access.scope_for(request.user)
     access.require(scope.is_member or scope.is_staff_level)
+    entry = _entry_to_raise_from(request)
+    initial = {"household": request.GET.get("household")}
+    if entry:
+        initial = {
+            "household": entry.household_id,
+            "visit": entry.pk,
+            "source": RequestSource.VISIT,
+            "description": entry.notes,
+        }
     form = RequestForm(
         request.POST or None,
         households=_active_households(request.user),
-        initial={"household": request.GET.get("household")},
+        visits=access.notebook_visits(request.user),
+        initial=initial,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -217,7 +277,17 @@ def request_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Request #%(id)d opened.") % {"id": raised.pk})
             return redirect("casebook:request-detail", pk=raised.pk)
-    return render(request, "casebook/request_form.html", {"form": form})
+    return render(request, "casebook/request_form.html", {"form": form, "entry": entry})
+
+
+def _entry_to_raise_from(request: HttpRequest):
+    """?visit=<id> (or the posted entry): one of the user's notebook entries, or None."""
+    pk = request.POST.get("visit") or request.GET.get("visit")
+    if not pk:
+        return None
+    return access.get_or_404(
+        access.notebook_visits(request.user).select_related("household"), pk=pk
+    )
 
 
 def _action_forms(user, req, reply_text: str = "") -> dict:

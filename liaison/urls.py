@@ -3,13 +3,17 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from casebook import public
-from liaison import account_views, views
+from liaison import account_views, offline, views
 
 handler400 = "liaison.views.bad_request"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # The installable, offline-capable site (at the root: the worker's scope is the site).
+    path("sw.js", offline.service_worker, name="sw"),
+    path("manifest.webmanifest", offline.manifest, name="manifest"),
+    path("offline/", offline.offline, name="offline"),
     path("dashboard/", views.township_dashboard, name="dashboard"),
     path("dashboard/villages/<int:pk>/", views.village_dashboard, name="dashboard-village"),
     path("dashboard/trends/", views.trends, name="trends"),

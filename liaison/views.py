@@ -36,12 +36,17 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
 @login_required
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    """Home by role: township staff see the township, a secretary their village."""
+    """Home by role: township staff see the township, a secretary their village, a member
+    their work today."""
     scope = access.scope_for(request.user)
     if scope.is_township_level:
         return township_dashboard(request)
     if scope.village_ids:
         return village_dashboard(request, pk=min(scope.village_ids))
+    if scope.is_member:
+        return render(
+            request, "liaison/today.html", {"today": selectors.member_today(request.user)}
+        )
     return render(
         request,
         "liaison/home.html",

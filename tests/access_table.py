@@ -129,9 +129,25 @@ def _roster_rows(app: str, obj_in: str, obj_out: str) -> list[Row]:
     ]
 
 
+def _phone_entry(world) -> dict:
+    """One notebook entry as the phone's outbox sends it, for household_a."""
+    from django.utils import timezone
+
+    return {
+        "client_id": "6f1c1f1e-3b57-4a8e-9a55-0d1d7f6c2a10",
+        "household": world.household_a.pk,
+        "visited_on": timezone.localdate().isoformat(),
+        "channel": "in_person",
+    }
+
+
 TABLE: list[Row] = [
     Row("home", get=EVERYONE_IN, post=NOT_ALLOWED),
     Row("healthz", get=PUBLIC, post=EVERYONE_405),
+    # The installable site: the same files for everyone, naming nobody.
+    Row("sw", get=PUBLIC, post=EVERYONE_405),
+    Row("manifest", get=PUBLIC, post=EVERYONE_405),
+    Row("offline", get=PUBLIC, post=EVERYONE_405),
     Row("dashboard", get=STAFF_LEVEL, post=NOT_ALLOWED),
     Row("trends", get=STAFF_LEVEL, post=NOT_ALLOWED),
     Row("report", get=STAFF_LEVEL, post=NOT_ALLOWED),
@@ -280,6 +296,13 @@ TABLE: list[Row] = [
     Row("casebook:due", get=EVERYONE_IN, post=NOT_ALLOWED),
     Row("casebook:notebook", get=EVERYONE_IN, post=NOT_ALLOWED),
     Row("casebook:visit-new", get=EVERYONE_IN, post=EVERYONE_IN),
+    # The phone's outbox: 201 recorded; 422 refused with a message (not the user's household).
+    Row(
+        "casebook:visit-sync",
+        get=GET_ONLY,
+        post="302 201 422 201 422 201 201",
+        post_data=_phone_entry,
+    ),
     Row(
         "casebook:visit-edit",
         get=VILLAGE_A,

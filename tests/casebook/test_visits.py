@@ -67,7 +67,7 @@ def test_member_cannot_record_for_a_household_not_linked_to_them(client, world):
     client.force_login(world.member_user)
     response = client.post(reverse("casebook:visit-new"), visit_data(world.household_a2))
     assert response.status_code == 200
-    assert "选择一个有效的选项" in response.content.decode()
+    assert "该户不在您联系的农户中" in response.content.decode()
     assert not Visit.objects.exists()
 
 
