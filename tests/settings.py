@@ -8,3 +8,10 @@ from liaison.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not SQLite's shared in-memory database: the browser tests' live server answers
+    # several requests at once (a page and its service worker's fetches), and one in-memory
+    # connection shared by those threads can deadlock. A file gives each thread its own
+    # connection, as in production (WAL, a busy timeout). One file per checkout.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}  # noqa: F405
