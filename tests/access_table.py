@@ -50,6 +50,7 @@ PUBLIC = "200 200 200 200 200 200 200"
 NOBODY = "404 404 404 404 404 404 404"
 EVERYONE_405 = "405 405 405 405 405 405 405"
 EVERYONE_302 = "302 302 302 302 302 302 302"
+EVERYONE_301 = "301 301 301 301 301 301 301"
 
 
 ROSTER_EDIT_A = "302 200 404 404 404 404 200"  # roster change on a village-A object
@@ -119,6 +120,7 @@ def _roster_rows(app: str, obj_in: str, obj_out: str) -> list[Row]:
 TABLE: list[Row] = [
     Row("home", get=EVERYONE_IN, post=NOT_ALLOWED),
     Row("healthz", get=PUBLIC, post=EVERYONE_405),
+    Row("favicon", get=EVERYONE_301, post=EVERYONE_301),
     Row("dashboard", get=STAFF_LEVEL, post=NOT_ALLOWED),
     Row("trends", get=STAFF_LEVEL, post=NOT_ALLOWED),
     Row("report", get=STAFF_LEVEL, post=NOT_ALLOWED),
