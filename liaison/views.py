@@ -1,5 +1,6 @@
 import datetime
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
@@ -66,14 +67,33 @@ def village_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _place(request: HttpRequest):
+    """The villages a staff page is about, the one village (if it is one) and the place's name.
+
+    ?village= picks one of the user's villages; without it a secretary's page is about their
+    own village, and township staff's about their township.
+    """
+    villages = access.managed_villages(request.user)
+    raw = request.GET.get("village") or ""
+    village = villages.filter(pk=int(raw)).first() if raw.isdigit() and len(raw) < 12 else None
+    if village is None and not access.scope_for(request.user).is_township_level:
+        mine = list(villages[:2])
+        village = mine[0] if len(mine) == 1 else None
+    if village is not None:
+        return villages.filter(pk=village.pk), village, village.name
+    townships = sorted({v.township.name for v in villages})
+    return villages, None, "、".join(townships) or settings.SITE_TOWNSHIP_NAME
+
+
+def _titled(place: str, title: str) -> str:
+    return _("%(place)s: %(title)s") % {"place": place, "title": title}
+
+
 @login_required
 @require_safe
 def trends(request: HttpRequest) -> HttpResponse:
     access.require(access.scope_for(request.user).is_staff_level)
-    villages = access.managed_villages(request.user)
-    village = villages.filter(pk=request.GET.get("village") or 0).first()
-    if village:
-        villages = villages.filter(pk=village.pk)
+    villages, village, place = _place(request)
     data = figures.trends(villages, _month(request))
     labels = [f"{m.month}月" for m in data.months]
     return render(
@@ -81,20 +101,23 @@ def trends(request: HttpRequest) -> HttpResponse:
         "liaison/trends.html",
         {
             "village": village,
+            "place": place,
             "villages": access.managed_villages(request.user),
-            "visits": charts.bar_chart(_("Visits per month"), labels, [(_("Visits"), data.visits)]),
+            "visits": charts.bar_chart(
+                _titled(place, _("Visits per month")), labels, [(_("Visits"), data.visits)]
+            ),
             "requests": charts.bar_chart(
-                _("Requests raised and replied"),
+                _titled(place, _("Requests raised and replied")),
                 labels,
                 [(_("Raised"), data.raised), (_("Replied"), data.replied)],
             ),
             "reply": charts.bar_chart(
-                _("Median days to reply"), labels, [(_("Days"), data.median_days)]
+                _titled(place, _("Median days to reply")), labels, [(_("Days"), data.median_days)]
             ),
             "categories": charts.bar_chart(
-                _("Requests by category"),
+                _titled(place, _("Requests by category")),
                 labels,
-                [(str(category), values) for category, values in data.by_category[:4]],
+                charts.top_series(data.by_category, keep=5, other=_("Other")),
             ),
             "by_category": data.by_category,
             "labels": labels,
@@ -108,11 +131,8 @@ def monthly_report(request: HttpRequest) -> HttpResponse:
     """The month's report for the township or one village: .xlsx or a print view."""
     access.require(access.scope_for(request.user).is_staff_level)
     month = _month(request)
-    villages = access.managed_villages(request.user)
-    village = villages.filter(pk=request.GET.get("village") or 0).first()
-    if village:
-        villages = villages.filter(pk=village.pk)
-    report = figures.monthly_report(villages, month, village=village)
+    villages, village, place = _place(request)
+    report = figures.monthly_report(villages, month, place=place, village=village)
     if request.GET.get("format") == "xlsx":
         log_access(
             request,
