@@ -1,8 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from casebook import public
 from liaison import views
@@ -11,11 +9,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     # Browsers and crawlers ask for /favicon.ico whatever the page links; send them to it.
-    path(
-        "favicon.ico",
-        RedirectView.as_view(url=static("favicon.ico"), permanent=True),
-        name="favicon",
-    ),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("dashboard/", views.township_dashboard, name="dashboard"),
     path("dashboard/villages/<int:pk>/", views.village_dashboard, name="dashboard-village"),
     path("dashboard/trends/", views.trends, name="trends"),

@@ -3,8 +3,9 @@ import datetime
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
@@ -142,6 +143,11 @@ def monthly_report(request: HttpRequest) -> HttpResponse:
         )
         return reports.xlsx(report)
     return render(request, "liaison/report_print.html", {"report": report, "month": month})
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """The static icon, for clients that ask for /favicon.ico whatever the page links."""
+    return HttpResponsePermanentRedirect(static("favicon.ico"))
 
 
 @require_safe
