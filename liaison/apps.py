@@ -1,3 +1,4 @@
+from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -6,4 +7,11 @@ class LiaisonConfig(AppConfig):
     """The top floor: settings, the URL root, the home page, dashboards and reports."""
 
     name = "liaison"
+    default = True  # the module also holds AxesConfig
     verbose_name = _("Liaison")
+
+
+class AxesConfig(AxesAppConfig):
+    """django-axes under a Chinese name in the admin (its app has no verbose name)."""
+
+    verbose_name = _("Login protection")

@@ -38,7 +38,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_filters",
-    "axes",
+    "liaison.apps.AxesConfig",  # django-axes, named in Chinese in the admin
     # The product, in its layers from the ground up (a package imports only downward):
     "base",
     "households",
