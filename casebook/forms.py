@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from base.forms import ModelChoiceField, ModelMultipleChoiceField
 from base.normalize import normalize_phone, normalize_text
 from base.validators import phone_validator
-from base.widgets import DateInput
+from base.widgets import DateInput, PickerSelect, PickerSelectMultiple
 from casebook.models import (
     OPEN_STATUSES,
     Duty,
@@ -220,11 +220,29 @@ class MeetingForm(forms.ModelForm):
             "minutes": forms.Textarea(attrs={"rows": 5}),
             "agreement": forms.Textarea(attrs={"rows": 3}),
             "follow_up_on": DateInput(),
-            "attendee_members": forms.SelectMultiple(attrs={"size": 8, "class": "picker"}),
-            "attendee_households": forms.SelectMultiple(attrs={"size": 8, "class": "picker"}),
-            "parties": forms.SelectMultiple(attrs={"size": 6, "class": "picker"}),
-            "requests": forms.CheckboxSelectMultiple,
+            "convener": PickerSelect,
+            "follow_up_member": PickerSelect,
+            "attendee_members": PickerSelectMultiple(attrs={"size": 8}),
+            "attendee_households": PickerSelectMultiple(attrs={"size": 8}),
+            "parties": PickerSelectMultiple(attrs={"size": 6}),
+            "requests": PickerSelectMultiple(attrs={"size": 6}),
         }
+
+    # Which kinds of meeting each part of the form belongs to (the form shows only those;
+    # a field of a part that does not belong is emptied on save).
+    MEDIATION_FIELDS = ("parties", "outcome", "agreement", "follow_up_on", "follow_up_member")
+    EMPTY = {
+        "requests": [],
+        "parties": [],
+        "outcome": "",
+        "agreement": "",
+        "follow_up_on": None,
+        "follow_up_member": None,
+    }
+    KIND_FIELDS = {
+        "requests": (MeetingKind.DELIBERATION, MeetingKind.MEDIATION),
+        **dict.fromkeys(MEDIATION_FIELDS, (MeetingKind.MEDIATION,)),
+    }
 
     def __init__(self, *args, village, **kwargs):
         super().__init__(*args, **kwargs)
@@ -255,6 +273,9 @@ class MeetingForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        for name, kinds in self.KIND_FIELDS.items():
+            if data.get("kind") and data["kind"] not in kinds and name in data:
+                data[name] = self.EMPTY[name]
         if data.get("kind") == MeetingKind.MEDIATION:
             if len(data.get("parties") or []) < 2:
                 self.add_error("parties", _("A mediation has at least two parties."))
@@ -269,7 +290,7 @@ DecisionFormSet = forms.inlineformset_factory(
     fields=["text", "responsible", "due_on"],
     extra=3,
     can_delete=True,
-    widgets={"due_on": DateInput()},
+    widgets={"due_on": DateInput(), "responsible": PickerSelect},
 )
 
 

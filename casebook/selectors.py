@@ -33,6 +33,23 @@ def timeline(request: Request) -> QuerySet[RequestEvent]:
     return request.events.select_related("actor").order_by("at", "id")
 
 
+def mediation_signatories(meeting) -> dict:
+    """Who signs a mediation agreement: each party, the mediator, and the witnesses.
+
+    The witnesses are the members present other than the mediator; two blank lines when
+    none was recorded (people present sign by hand).
+    """
+    parties = list(meeting.parties.select_related("group").order_by("group__number", "number"))
+    witnesses = [
+        m.name for m in meeting.attendee_members.order_by("name") if m.pk != meeting.convener_id
+    ][:4]
+    return {
+        "parties": parties,
+        "witnesses": witnesses or ["", ""],
+        "copies": len(parties) + 1,
+    }
+
+
 def mediation_follow_ups(meetings: QuerySet, *, until) -> QuerySet:
     """Mediations whose follow-up visit is due by `until` and not yet made.
 

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -517,7 +518,8 @@ def request_meeting_note(*, request: Request, meeting, text: str, by) -> Request
     request = Request.objects.select_for_update().get(pk=request.pk)
     line = _("%(kind)s on %(day)s: %(topic)s") % {
         "kind": meeting.get_kind_display(),
-        "day": timezone.localtime(meeting.held_at).date().isoformat(),
+        # The timeline is read in Chinese: 2026年11月29日, not 2026-11-29.
+        "day": date_format(timezone.localtime(meeting.held_at).date(), "DATE_FORMAT"),
         "topic": meeting.topic,
     }
     return _commit(

@@ -20,6 +20,7 @@ urlpatterns = [
     path("meetings/<int:pk>/", views.meeting_detail, name="meeting-detail"),
     path("meetings/<int:pk>/edit/", views.meeting_edit, name="meeting-edit"),
     path("meetings/<int:pk>/close/", views.meeting_close, name="meeting-close"),
+    path("meetings/<int:pk>/agreement/", views.meeting_agreement, name="meeting-agreement"),
     # A member's handover moves their links and their open requests together.
     path("members/<int:pk>/handover/", views.member_handover, name="member-handover"),
 ]

@@ -26,7 +26,7 @@ from casebook.forms import (
     VisitCorrectionForm,
     VisitForm,
 )
-from casebook.models import Meeting, ReplyTemplate
+from casebook.models import Meeting, MeetingKind, ReplyTemplate
 from households.models import HouseholdStatus
 from members import selectors as member_selectors
 from members.forms import HandoverForm
@@ -436,6 +436,23 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "agenda": meeting.requests.select_related("household", "category"),
             "outcome_choices": services.MEETING_OUTCOMES,
         },
+    )
+
+
+@login_required
+@require_safe
+def meeting_agreement(request: HttpRequest, pk: int) -> HttpResponse:
+    """A mediation's record printed as the agreement the parties sign (人民调解协议书)."""
+    meeting = access.get_or_404(
+        access.meetings(request.user)
+        .filter(kind=MeetingKind.MEDIATION)
+        .select_related("village__township", "pavilion", "convener", "follow_up_member"),
+        pk=pk,
+    )
+    return render(
+        request,
+        "casebook/mediation_agreement.html",
+        {"meeting": meeting, **selectors.mediation_signatories(meeting)},
     )
 
 

@@ -207,6 +207,15 @@ TABLE: list[Row] = [
         kwargs_out=lambda w: {"pk": w.meeting_x().pk},
     ),
     Row(
+        "casebook:meeting-agreement",
+        get=VILLAGE_A,
+        post=NOT_ALLOWED,
+        kwargs=lambda w: {"pk": w.mediation_a().pk},
+        get_out=OTHER_TOWNSHIP,
+        post_out=NOT_ALLOWED,
+        kwargs_out=lambda w: {"pk": w.mediation_x().pk},
+    ),
+    Row(
         "casebook:meeting-close",
         get=POST_ONLY,
         post="302 302 404 302 404 404 302",

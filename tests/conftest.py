@@ -73,6 +73,15 @@ def world(db):
         return meeting
 
     w.meeting_a = meeting_a
+
+    def mediation_a():
+        meeting = MeetingFactory(pavilion=w.pavilion_a(), kind="mediation")
+        meeting.parties.add(w.household_a, w.household_a2)
+        meeting.attendee_members.add(w.member_a)
+        return meeting
+
+    w.mediation_a = mediation_a
+    w.mediation_x = lambda: MeetingFactory(pavilion=w.pavilion_x(), kind="mediation")
     w.meeting_x = lambda: MeetingFactory(pavilion=w.pavilion_x(), status="planned")
     return w
 
