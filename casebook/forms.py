@@ -20,7 +20,7 @@ from casebook.models import (
     Sanitation,
     VisitChannel,
 )
-from casebook.services import request_sources_for_staff
+from casebook.services import MAX_VOICE_BYTES, request_sources_for_staff
 from households.models import Household
 from members.models import PartyMember
 
@@ -294,19 +294,39 @@ DecisionFormSet = forms.inlineformset_factory(
 )
 
 
+def voice_field() -> forms.FileField:
+    """The recording the card page's script puts here (static/js/voice.js); the bytes are
+    checked by the casebook's services, whatever name or type the browser gives them."""
+    return forms.FileField(
+        label=_("Voice message"),
+        required=False,
+        widget=forms.FileInput(attrs={"hidden": True, "accept": "audio/*", "data-voice-input": ""}),
+    )
+
+
+def voice_bytes(upload) -> bytes | None:
+    """At most one byte more than a recording may hold, so the check can refuse it."""
+    if upload is None:
+        return None
+    return upload.read(MAX_VOICE_BYTES + 1)
+
+
 class CardRequestForm(forms.Form):
-    """What a villager may send from the card page: short, plain text."""
+    """What a villager may send from the card page: short plain text, or a voice message."""
 
     category = ModelChoiceField(
         label=_("What is it about?"),
         queryset=RequestCategory.objects.filter(is_active=True),
         empty_label=_("Choose…"),
+        required=False,
     )
+    voice = voice_field()
     description = forms.CharField(
         label=_("Your matter"),
         max_length=500,
+        required=False,
         widget=forms.Textarea(attrs={"rows": 4, "maxlength": 500}),
-        help_text=_("At most 500 characters."),
+        help_text=_("At most 500 characters. With a voice message, words are optional."),
     )
     contact_phone = forms.CharField(
         label=_("Phone to call you back (optional)"),
@@ -317,12 +337,36 @@ class CardRequestForm(forms.Form):
 
     def clean_description(self):
         text = self.cleaned_data["description"].strip()
-        if not normalize_text(text):
-            raise forms.ValidationError(_("Describe the matter."))
-        return text
+        return text if normalize_text(text) else ""
 
     def clean_contact_phone(self):
         phone = normalize_phone(self.cleaned_data.get("contact_phone"))
         if phone:
             phone_validator(phone)
         return phone
+
+    def clean(self):
+        data = super().clean()
+        spoken = bool(data.get("voice"))
+        if "description" in data and not data["description"] and not spoken:
+            self.add_error("description", _("Describe the matter, or hold the button and say it."))
+        if "category" in data and data["category"] is None:
+            # Said aloud, the matter is sorted by whoever listens to it first.
+            other = RequestCategory.objects.filter(code="other", is_active=True).first()
+            if spoken and other:
+                data["category"] = other
+            else:
+                self.add_error("category", _("Choose what the matter is about."))
+        return data
+
+
+class CardAddForm(forms.Form):
+    """The household adds to a matter that is still open: words, a voice message, or both."""
+
+    text = forms.CharField(
+        label=_("What would you like to add?"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 500}),
+    )
+    voice = voice_field()

@@ -30,7 +30,8 @@ def inbox(requests: QuerySet[Request]) -> QuerySet[Request]:
 
 
 def timeline(request: Request) -> QuerySet[RequestEvent]:
-    return request.events.select_related("actor").order_by("at", "id")
+    """The request's lines in order, each with its voice message's id (not its bytes)."""
+    return request.events.select_related("actor", "voice").defer("voice__data").order_by("at", "id")
 
 
 def mediation_signatories(meeting) -> dict:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("requests/new/", views.request_new, name="request-new"),
     path("requests/<int:pk>/", views.request_detail, name="request-detail"),
     path("requests/<int:pk>/<slug:action>/", views.request_action, name="request-action"),
+    path("voice/<int:pk>/", views.voice_play, name="voice"),
     path("pavilions/", views.pavilions, name="pavilions"),
     path("pavilions/<int:pk>/", views.pavilion_edit, name="pavilion-edit"),
     path("meetings/", views.meetings, name="meetings"),

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from base.dates import next_month_start
+from base.media import bytes_response
 from casebook import access, selectors, services
 from casebook.filters import RequestFilter
 from casebook.forms import (
@@ -251,7 +252,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "casebook/request_detail.html",
         {
             "req": req,
-            "events": selectors.timeline(req),
+            "events": list(selectors.timeline(req)),
             "forms": forms,
             "templates": templates if "reply" in forms else [],
         },
@@ -295,6 +296,14 @@ def request_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     else:
         messages.success(request, _("Saved."))
     return redirect("casebook:request-detail", pk=req.pk)
+
+
+@login_required
+@require_safe
+def voice_play(request: HttpRequest, pk: int) -> HttpResponse:
+    """A household's voice message, for whoever may see its request (else 404)."""
+    note = access.voice_for(request.user, pk)
+    return bytes_response(request, bytes(note.data), note.content_type)
 
 
 # --- The neighbour deliberation pavilion ----------------------------------------------------

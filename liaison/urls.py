@@ -17,6 +17,8 @@ urlpatterns = [
     path("c/", public.card_lookup, name="card-lookup"),
     path("c/<str:token>/", public.card_page, name="card"),
     path("c/<str:token>/requests/<int:pk>/confirm/", public.card_confirm, name="card-confirm"),
+    path("c/<str:token>/requests/<int:pk>/add/", public.card_add, name="card-add"),
+    path("c/<str:token>/voice/<int:pk>/", public.card_voice, name="card-voice"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -90,5 +90,6 @@ def test_only_login_and_the_card_pages_are_open_to_anonymous_visitors():
     open_to_anonymous = {
         row.name for row in TABLE if codes(row.get)["anon"] == 200 or codes(row.post)["anon"] == 200
     }
-    # /healthz answers "ok" for the proxy and shows nothing else.
-    assert open_to_anonymous == {"login", "card", "card-lookup", "healthz"}
+    # /healthz answers "ok" for the proxy and shows nothing else; a card's voice messages
+    # answer only with that card's token.
+    assert open_to_anonymous == {"login", "card", "card-lookup", "card-voice", "healthz"}
