@@ -32,9 +32,9 @@ def test_every_package_imports_only_from_its_floor_or_below():
     upward = []
     for floor, package in enumerate(FLOORS):
         for path, line, target in _imports(package):
-            if target in FLOORS and FLOORS.index(target) > floor:
-                if (str(path), target) not in ALLOWED_UPWARD:
-                    upward.append(f"{path}:{line} imports {target} (a floor up)")
+            above = target in FLOORS and FLOORS.index(target) > floor
+            if above and (str(path), target) not in ALLOWED_UPWARD:
+                upward.append(f"{path}:{line} imports {target} (a floor up)")
     assert upward == [], "\n".join(upward)
     assert len(ALLOWED_UPWARD) <= 2
 
