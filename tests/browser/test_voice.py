@@ -32,15 +32,13 @@ MICROPHONE = [
 
 
 @pytest.fixture(scope="module")
-def mic_browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS + MICROPHONE
-        )
-        yield browser
-        browser.close()
+def mic_browser(browser):
+    """A second Chromium, from the session's Playwright, with a fake microphone."""
+    mic = browser.browser_type.launch(
+        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS + MICROPHONE
+    )
+    yield mic
+    mic.close()
 
 
 @pytest.fixture
