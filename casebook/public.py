@@ -102,12 +102,7 @@ def card_page(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "households/card_public.html",
-        {
-            "household": household,
-            "form": form,
-            "requests": requests,
-            "token": token,
-        },
+        {"household": household, "form": form, "requests": requests, "token": token},
     )
 
 
