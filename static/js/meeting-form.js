@@ -11,6 +11,7 @@
       new TomSelect(select, {
         plugins: select.multiple ? { remove_button: { title: form.dataset.remove } } : [],
         maxOptions: null,
+        refreshThrottle: 0, // local lists: filter on every key, so the list always matches
         searchField: ["text", "pinyin"],
         hidePlaceholder: true,
         closeAfterSelect: !select.multiple,
