@@ -89,11 +89,13 @@ def top_series(
     rows: list[tuple[object, list[int]]], *, keep: int, other: str
 ) -> list[tuple[str, list[int]]]:
     """Every row as a series when they fit; else the `keep` largest and one "other" series
-    that sums the rest, so that no category goes missing from the chart."""
+    that sums the rest, so that no category goes missing from the chart. A row already
+    named like "other" (the 其他 category) joins that series rather than standing twice."""
     if len(rows) <= keep + 1:
         return [(str(name), values) for name, values in rows]
-    ranked = sorted(rows, key=lambda row: -sum(row[1]))
+    ranked = sorted((row for row in rows if str(row[0]) != other), key=lambda row: -sum(row[1]))
     rest = [values for _name, values in ranked[keep:]]
+    rest += [values for name, values in rows if str(name) == other]
     return [(str(name), values) for name, values in ranked[:keep]] + [
         (other, [sum(month) for month in zip(*rest, strict=True)])
     ]
