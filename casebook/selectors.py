@@ -38,12 +38,14 @@ def mediation_signatories(meeting) -> dict:
     """Who signs a mediation agreement: each party, the mediator, and the witnesses.
 
     The witnesses are the members present other than the mediator; two blank lines when
-    none was recorded (people present sign by hand).
+    none was recorded (people present sign by hand). So are the parties, when none is
+    recorded yet.
     """
     parties = list(meeting.parties.select_related("group").order_by("group__number", "number"))
     witnesses = [
         m.name for m in meeting.attendee_members.order_by("name") if m.pk != meeting.convener_id
     ][:4]
+    parties = parties or [None, None]  # not recorded yet: two blank parties to fill by hand
     return {
         "parties": parties,
         "witnesses": witnesses or ["", ""],

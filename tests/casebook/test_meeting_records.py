@@ -97,6 +97,14 @@ def test_mediation_agreement_has_a_signature_line_for_everyone(client, world):
     assert "一式3份" in html and "人民调解委员会（盖章）" in html
 
 
+def test_an_agreement_printed_before_the_parties_are_recorded_has_blank_lines(client, world):
+    meeting = MeetingFactory(pavilion=PavilionFactory(village=world.village_a), kind="mediation")
+    client.force_login(world.secretary_a)
+    html = client.get(reverse("casebook:meeting-agreement", args=[meeting.pk])).content.decode()
+    assert html.count('<tr class="print-blank">') == 2
+    assert "当事人1</span>" in html and "当事人2</span>" in html and "一式3份" in html
+
+
 def test_only_a_mediation_has_an_agreement(client, world):
     meeting = MeetingFactory(pavilion=PavilionFactory(village=world.village_a))
     client.force_login(world.secretary_a)
