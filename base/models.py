@@ -4,6 +4,7 @@ tokens of cached figures. None of them refers to a feature's model."""
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class AccessLog(models.Model):
@@ -30,8 +31,9 @@ class AccessLog(models.Model):
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("access log entry")
-        verbose_name_plural = _("access log")
+        # In context: django-axes' own (login) "access log" is another log.
+        verbose_name = pgettext_lazy("personal data", "access log entry")
+        verbose_name_plural = pgettext_lazy("personal data", "access log")
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:

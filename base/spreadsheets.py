@@ -14,12 +14,15 @@ off again, so export → import gives back every value as it was.
 import csv
 import io
 import tempfile
+import unicodedata
 import zipfile
 from collections.abc import Iterable, Sequence
+from urllib.parse import quote
 
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -148,25 +151,52 @@ def xlsx_response(
     return _stream(workbook, filename)
 
 
-def _stream(workbook: Workbook, filename: str) -> FileResponse:
+def _stream(workbook: Workbook, filename: str, fallback: str = "") -> FileResponse:
     handle = tempfile.TemporaryFile()  # noqa: SIM115 -- FileResponse closes it when sent
     workbook.save(handle)
     handle.seek(0)
-    return FileResponse(
+    response = FileResponse(
         handle,
         as_attachment=True,
         filename=filename,
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
+    if fallback and not filename.isascii():
+        response["Content-Disposition"] = content_disposition(filename, fallback)
+    return response
 
 
-def xlsx_workbook_response(filename: str, title: str, sheets) -> FileResponse:
-    """Several sheets of (title, headers, rows), each with the report's title on top."""
+def content_disposition(filename: str, fallback: str) -> str:
+    """An attachment header after RFC 6266: the UTF-8 name (filename*) for browsers, which
+    keep it, and a plain ASCII name for the few clients that do not read filename*."""
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def display_width(value) -> int:
+    """How many columns a value takes in a spreadsheet: a Chinese character takes two."""
+    text = "" if value is None else str(value)
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def xlsx_workbook_response(
+    filename: str, title: str, sheets, *, fallback: str = ""
+) -> FileResponse:
+    """Several sheets of (title, headers, rows), each with the report's title on top.
+
+    Columns are as wide as their widest cell (within bounds); the title, the headers and the
+    first column stay in view when scrolling.
+    """
     workbook = Workbook(write_only=True)
     for sheet_title, headers, rows in sheets:
+        rows = [[safe_cell(value) for value in row] for row in rows]
+        headers = [str(h) for h in headers]
         sheet = workbook.create_sheet(title=sheet_title[:31])
+        for index, column in enumerate(zip(headers, *rows, strict=False), start=1):
+            width = max(display_width(value) for value in column) + 2
+            sheet.column_dimensions[get_column_letter(index)].width = min(max(width, 8), 40)
+        sheet.freeze_panes = "B3"
         sheet.append([title])
-        sheet.append([str(h) for h in headers])
+        sheet.append(headers)
         for row in rows:
-            sheet.append([safe_cell(value) for value in row])
-    return _stream(workbook, filename)
+            sheet.append(row)
+    return _stream(workbook, filename, fallback)

@@ -6,7 +6,7 @@ handed on here so that a casebook view reads every queryset it needs from one mo
 
 from django.db.models import Q, QuerySet
 
-from casebook.models import Meeting, Pavilion, Request, RequestEvent, Visit
+from casebook.models import Meeting, Pavilion, Request, RequestEvent, Visit, VoiceNote
 from members.access import (  # noqa: F401 -- handed on to the casebook views
     ANONYMOUS,
     NOTHING,
@@ -76,6 +76,11 @@ def request_for(user, pk) -> Request:
     return get_or_404(
         requests(user).select_related("household", "village", "category", "owner"), pk=pk
     )
+
+
+def voice_for(user, pk) -> VoiceNote:
+    """A voice message of a request the user may see (else 404)."""
+    return get_or_404(VoiceNote.objects.filter(request__in=requests(user).values("pk")), pk=pk)
 
 
 MEMBER_REQUEST_ACTIONS = frozenset({"accept", "note", "escalate", "reply", "reopen"})

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from base.forms import ModelChoiceField, ModelMultipleChoiceField
 from base.normalize import normalize_phone, normalize_text
 from base.validators import phone_validator
-from base.widgets import DateInput
+from base.widgets import DateInput, PickerSelect, PickerSelectMultiple
 from casebook.models import (
     OPEN_STATUSES,
     Duty,
@@ -20,7 +20,7 @@ from casebook.models import (
     Sanitation,
     VisitChannel,
 )
-from casebook.services import request_sources_for_staff
+from casebook.services import MAX_VOICE_BYTES, request_sources_for_staff
 from households.models import Household
 from members.models import PartyMember
 
@@ -267,15 +267,33 @@ class MeetingForm(forms.ModelForm):
             "minutes": forms.Textarea(attrs={"rows": 5}),
             "agreement": forms.Textarea(attrs={"rows": 3}),
             "follow_up_on": DateInput(),
-            "attendee_members": forms.SelectMultiple(attrs={"size": 8, "class": "picker"}),
-            "attendee_households": forms.SelectMultiple(attrs={"size": 8, "class": "picker"}),
-            "parties": forms.SelectMultiple(attrs={"size": 6, "class": "picker"}),
-            "requests": forms.CheckboxSelectMultiple,
+            "convener": PickerSelect,
+            "follow_up_member": PickerSelect,
+            "attendee_members": PickerSelectMultiple(attrs={"size": 8}),
+            "attendee_households": PickerSelectMultiple(attrs={"size": 8}),
+            "parties": PickerSelectMultiple(attrs={"size": 6}),
+            "requests": PickerSelectMultiple(attrs={"size": 6}),
         }
         field_classes = dict.fromkeys(
             ("attendee_members", "attendee_households", "parties", "requests"),
             ModelMultipleChoiceField,
         )
+
+    # Which kinds of meeting each part of the form belongs to (the form shows only those;
+    # a field of a part that does not belong is emptied on save).
+    MEDIATION_FIELDS = ("parties", "outcome", "agreement", "follow_up_on", "follow_up_member")
+    EMPTY = {
+        "requests": [],
+        "parties": [],
+        "outcome": "",
+        "agreement": "",
+        "follow_up_on": None,
+        "follow_up_member": None,
+    }
+    KIND_FIELDS = {
+        "requests": (MeetingKind.DELIBERATION, MeetingKind.MEDIATION),
+        **dict.fromkeys(MEDIATION_FIELDS, (MeetingKind.MEDIATION,)),
+    }
 
     def __init__(self, *args, village, **kwargs):
         super().__init__(*args, **kwargs)
@@ -306,6 +324,9 @@ class MeetingForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        for name, kinds in self.KIND_FIELDS.items():
+            if data.get("kind") and data["kind"] not in kinds and name in data:
+                data[name] = self.EMPTY[name]
         if data.get("kind") == MeetingKind.MEDIATION:
             if len(data.get("parties") or []) < 2:
                 self.add_error("parties", _("A mediation has at least two parties."))
@@ -320,23 +341,43 @@ DecisionFormSet = forms.inlineformset_factory(
     fields=["text", "responsible", "due_on"],
     extra=3,
     can_delete=True,
-    widgets={"due_on": DateInput()},
+    widgets={"due_on": DateInput(), "responsible": PickerSelect},
 )
 
 
+def voice_field() -> forms.FileField:
+    """The recording the card page's script puts here (static/js/voice.js); the bytes are
+    checked by the casebook's services, whatever name or type the browser gives them."""
+    return forms.FileField(
+        label=_("Voice message"),
+        required=False,
+        widget=forms.FileInput(attrs={"hidden": True, "accept": "audio/*", "data-voice-input": ""}),
+    )
+
+
+def voice_bytes(upload) -> bytes | None:
+    """At most one byte more than a recording may hold, so the check can refuse it."""
+    if upload is None:
+        return None
+    return upload.read(MAX_VOICE_BYTES + 1)
+
+
 class CardRequestForm(forms.Form):
-    """What a villager may send from the card page: short, plain text."""
+    """What a villager may send from the card page: short plain text, or a voice message."""
 
     category = ModelChoiceField(
         label=_("What is it about?"),
         queryset=RequestCategory.objects.filter(is_active=True),
         empty_label=_("Choose…"),
+        required=False,
     )
+    voice = voice_field()
     description = forms.CharField(
         label=_("Your matter"),
         max_length=500,
+        required=False,
         widget=forms.Textarea(attrs={"rows": 4, "maxlength": 500}),
-        help_text=_("At most 500 characters."),
+        help_text=_("At most 500 characters. With a voice message, words are optional."),
     )
     contact_phone = forms.CharField(
         label=_("Phone to call you back (optional)"),
@@ -347,12 +388,36 @@ class CardRequestForm(forms.Form):
 
     def clean_description(self):
         text = self.cleaned_data["description"].strip()
-        if not normalize_text(text):
-            raise forms.ValidationError(_("Describe the matter."))
-        return text
+        return text if normalize_text(text) else ""
 
     def clean_contact_phone(self):
         phone = normalize_phone(self.cleaned_data.get("contact_phone"))
         if phone:
             phone_validator(phone)
         return phone
+
+    def clean(self):
+        data = super().clean()
+        spoken = bool(data.get("voice"))
+        if "description" in data and not data["description"] and not spoken:
+            self.add_error("description", _("Describe the matter, or hold the button and say it."))
+        if "category" in data and data["category"] is None:
+            # Said aloud, the matter is sorted by whoever listens to it first.
+            other = RequestCategory.objects.filter(code="other", is_active=True).first()
+            if spoken and other:
+                data["category"] = other
+            else:
+                self.add_error("category", _("Choose what the matter is about."))
+        return data
+
+
+class CardAddForm(forms.Form):
+    """The household adds to a matter that is still open: words, a voice message, or both."""
+
+    text = forms.CharField(
+        label=_("What would you like to add?"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 500}),
+    )
+    voice = voice_field()

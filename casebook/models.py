@@ -301,6 +301,7 @@ class EventKind(models.TextChoices):
     REOPENED = "reopened", _("Reopened")
     CLOSED = "closed", _("Closed")
     MEETING = "meeting", _("Discussed at a meeting")
+    ADDED = "added", _("Added by the household")
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -355,6 +356,40 @@ class RequestEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("RequestEvent rows are append-only")
+
+
+class VoiceNote(models.Model):
+    """A household's voice message (语音) on a request: raised by voice, or added to it.
+
+    The bytes live in the database, beside the timeline line they belong to: the backup
+    (SQLite's online copy, pg_dump) keeps them with everything else, every app server reads
+    them, and they are reachable only through the views that check who may hear them
+    (casebook.views.voice_play, casebook.public.card_voice) — never from MEDIA_URL.
+    `content_type` is what base.audio found in the bytes, not what the browser said.
+    """
+
+    request = models.ForeignKey(
+        Request, on_delete=models.PROTECT, related_name="voice_notes", verbose_name=_("request")
+    )
+    event = models.OneToOneField(
+        RequestEvent,
+        on_delete=models.PROTECT,
+        related_name="voice",
+        verbose_name=_("timeline line"),
+    )
+    content_type = models.CharField(_("format"), max_length=20)
+    seconds = models.PositiveSmallIntegerField(_("seconds"))
+    size = models.PositiveIntegerField(_("bytes"))
+    data = models.BinaryField(_("recording"))
+    created_at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        verbose_name = _("voice message")
+        verbose_name_plural = _("voice messages")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"#{self.request_id} {self.seconds}s"
 
 
 class Pavilion(models.Model):

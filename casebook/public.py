@@ -14,13 +14,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from base import ratelimit
 from base.audit import client_ip
+from base.media import bytes_response
 from casebook import services as casebook
-from casebook.forms import CardRequestForm
-from casebook.models import RequestSource
+from casebook.forms import CardAddForm, CardRequestForm, voice_bytes
+from casebook.models import OPEN_STATUSES, RequestSource, VoiceNote
 from households.forms import CardCodeForm
 from households.models import Household, HouseholdStatus
 from households.selectors import open_assignment
@@ -48,6 +49,19 @@ def _household(token: str) -> Household | None:
     )
 
 
+def _submit_allowed(request: HttpRequest, token: str) -> bool:
+    """Raising a matter and adding to one share the card's and the address's hourly budget."""
+    return ratelimit.hit(
+        f"card-submit-token:{token}",
+        limit=settings.CARD_SUBMIT_PER_TOKEN_PER_HOUR,
+        seconds=3600,
+    ) and ratelimit.hit(
+        f"card-submit-ip:{client_ip(request)}",
+        limit=settings.CARD_SUBMIT_PER_IP_PER_HOUR,
+        seconds=3600,
+    )
+
+
 def _views_allowed(request: HttpRequest) -> bool:
     return ratelimit.hit(
         f"card-view:{client_ip(request)}", limit=settings.CARD_VIEWS_PER_IP_PER_MINUTE, seconds=60
@@ -62,18 +76,9 @@ def card_page(request: HttpRequest, token: str) -> HttpResponse:
     household = _household(token)
     if household is None:
         return render(request, "households/card_invalid.html", status=404)
-    form = CardRequestForm(request.POST or None)
+    form = CardRequestForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
-        allowed = ratelimit.hit(
-            f"card-submit-token:{token}",
-            limit=settings.CARD_SUBMIT_PER_TOKEN_PER_HOUR,
-            seconds=3600,
-        ) and ratelimit.hit(
-            f"card-submit-ip:{client_ip(request)}",
-            limit=settings.CARD_SUBMIT_PER_IP_PER_HOUR,
-            seconds=3600,
-        )
-        if not allowed:
+        if not _submit_allowed(request, token):
             return _limited(request)
         if form.is_valid():
             try:
@@ -84,6 +89,7 @@ def card_page(request: HttpRequest, token: str) -> HttpResponse:
                     contact_phone=form.cleaned_data["contact_phone"],
                     source=RequestSource.CARD,
                     actor_label=casebook.HOUSEHOLD_LABEL,
+                    voice=voice_bytes(form.cleaned_data["voice"]),
                 )
             except casebook.CasebookError as error:
                 messages.error(request, str(error))
@@ -92,12 +98,64 @@ def card_page(request: HttpRequest, token: str) -> HttpResponse:
                     request, _("Your matter is recorded. Your member will get back to you.")
                 )
                 return redirect("card", token=token)
-    requests = household.requests.select_related("category").order_by("-created_at")[:30]
+    requests = list(household.requests.select_related("category").order_by("-created_at")[:30])
+    voices: dict[int, list] = {}
+    for note in VoiceNote.objects.filter(request__in=requests).only("request_id", "seconds"):
+        voices.setdefault(note.request_id, []).append(note)
+    for matter in requests:
+        matter.voices = voices.get(matter.pk, [])
+        matter.can_add = matter.status in OPEN_STATUSES
+        matter.add_form = CardAddForm(auto_id=f"add{matter.pk}-%s") if matter.can_add else None
     return render(
         request,
         "households/card_public.html",
         {"household": household, "form": form, "requests": requests, "token": token},
     )
+
+
+@never_cache
+@require_POST
+def card_add(request: HttpRequest, token: str, pk: int) -> HttpResponse:
+    """The household adds words or a voice message to one of its open matters."""
+    if not _views_allowed(request):
+        return _limited(request)
+    household = _household(token)
+    if household is None:
+        return render(request, "households/card_invalid.html", status=404)
+    matter = household.requests.filter(pk=pk).first()
+    if matter is None:
+        raise Http404
+    if not _submit_allowed(request, token):
+        return _limited(request)
+    form = CardAddForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, errors[0])
+        return redirect("card", token=token)
+    try:
+        casebook.request_add(
+            request=matter,
+            text=form.cleaned_data["text"],
+            voice=voice_bytes(form.cleaned_data["voice"]),
+        )
+    except casebook.CasebookError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Added. Your member will see it with the matter."))
+    return redirect("card", token=token)
+
+
+@never_cache
+@require_safe
+def card_voice(request: HttpRequest, token: str, pk: int) -> HttpResponse:
+    """A voice message of this household's own matters, for its card page to play."""
+    if not _views_allowed(request):
+        return _limited(request)
+    household = _household(token)
+    note = household and VoiceNote.objects.filter(pk=pk, request__household=household).first()
+    if not note:
+        raise Http404
+    return bytes_response(request, bytes(note.data), note.content_type)
 
 
 @never_cache

@@ -30,7 +30,27 @@ def inbox(requests: QuerySet[Request]) -> QuerySet[Request]:
 
 
 def timeline(request: Request) -> QuerySet[RequestEvent]:
-    return request.events.select_related("actor").order_by("at", "id")
+    """The request's lines in order, each with its voice message's id (not its bytes)."""
+    return request.events.select_related("actor", "voice").defer("voice__data").order_by("at", "id")
+
+
+def mediation_signatories(meeting) -> dict:
+    """Who signs a mediation agreement: each party, the mediator, and the witnesses.
+
+    The witnesses are the members present other than the mediator; two blank lines when
+    none was recorded (people present sign by hand). So are the parties, when none is
+    recorded yet.
+    """
+    parties = list(meeting.parties.select_related("group").order_by("group__number", "number"))
+    witnesses = [
+        m.name for m in meeting.attendee_members.order_by("name") if m.pk != meeting.convener_id
+    ][:4]
+    parties = parties or [None, None]  # not recorded yet: two blank parties to fill by hand
+    return {
+        "parties": parties,
+        "witnesses": witnesses or ["", ""],
+        "copies": len(parties) + 1,
+    }
 
 
 def mediation_follow_ups(meetings: QuerySet, *, until) -> QuerySet:

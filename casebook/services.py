@@ -14,10 +14,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from base import cache
+from base import audio, cache
 from casebook.models import (
     OPEN_STATUSES,
     Duty,
@@ -33,6 +34,7 @@ from casebook.models import (
     Satisfaction,
     Visit,
     VisitRevision,
+    VoiceNote,
 )
 from households.models import Household, Role, RoleKind
 from members import services as members
@@ -40,6 +42,11 @@ from members.models import PartyMember
 from members.proposal import propose
 
 CORRECTION_WINDOW = datetime.timedelta(hours=24)
+# A voice message: what a phone records in 60 s at the bit rates browsers use (Opus ~32 kbit/s,
+# AAC up to ~128 kbit/s) fits well within 2 MB; the seconds are read from the container.
+MAX_VOICE_BYTES = 2 * 1024 * 1024
+MAX_VOICE_SECONDS = 60
+VOICE_GRACE_SECONDS = 2  # a recorder stops a moment after the 60 s timer
 HOUSEHOLD_LABEL = gettext_lazy("Household (card page)")
 
 
@@ -187,6 +194,40 @@ def default_owner(household: Household):
     return role_user(RoleKind.SECRETARY, village=household.village)
 
 
+def voice_check(data: bytes) -> audio.Audio:
+    """A voice recording as its bytes say it is: WebM, MP4 or Ogg audio, at most 60 s and
+    2 MB. Its file name and the browser's content type are never trusted."""
+    if not data:
+        raise CasebookError(_("The recording is empty; hold the button while you speak."))
+    if len(data) > MAX_VOICE_BYTES:
+        raise CasebookError(_("The recording is too large (at most 2 MB)."))
+    try:
+        found = audio.sniff(data)
+    except audio.AudioError as error:
+        raise CasebookError(
+            _("This is not a voice recording. Record again, or type your matter.")
+        ) from error
+    if found.seconds > MAX_VOICE_SECONDS + VOICE_GRACE_SECONDS:
+        raise CasebookError(_("The recording is longer than 60 seconds."))
+    return found
+
+
+def _voice_label(found: audio.Audio) -> str:
+    return _("(Voice message, %(seconds)d seconds)") % {"seconds": max(round(found.seconds), 1)}
+
+
+def _voice_save(event: RequestEvent, data: bytes, found: audio.Audio) -> VoiceNote:
+    return VoiceNote.objects.create(
+        request_id=event.request_id,
+        event=event,
+        content_type=found.content_type,
+        seconds=max(round(found.seconds), 1),
+        size=len(data),
+        data=data,
+        created_at=event.at,
+    )
+
+
 @transaction.atomic
 def request_raise(
     *,
@@ -198,9 +239,16 @@ def request_raise(
     actor_label: str = "",
     contact_phone: str = "",
     visit: Visit | None = None,
+    voice: bytes | None = None,
 ) -> Request:
-    """Record a household's matter; it gets an owner and due dates from its category."""
+    """Record a household's matter; it gets an owner and due dates from its category.
+
+    A voice recording (checked by its bytes) may stand in for the typed description.
+    """
+    found = voice_check(voice) if voice is not None else None
     description = (description or "").strip()
+    if not description and found:
+        description = _voice_label(found)
     if not description:
         raise CasebookError(_("Describe the matter."))
     if not household.is_active:
@@ -226,7 +274,7 @@ def request_raise(
     _full_clean(request)
     request.save()
     cache.touch([request.village_id])
-    RequestEvent.objects.create(
+    event = RequestEvent.objects.create(
         request=request,
         kind=EventKind.CREATED,
         actor=by,
@@ -235,6 +283,8 @@ def request_raise(
         text=description,
         at=now,
     )
+    if found:
+        _voice_save(event, voice, found)
     return request
 
 
@@ -273,13 +323,15 @@ def _lock(request: Request, action: str, expected_version: int | None) -> Reques
     return locked
 
 
-def _commit(request: Request, *, kind, by, from_status, text="", actor_label="", fields=()):
+def _commit(
+    request: Request, *, kind, by, from_status, text="", actor_label="", fields=(), voice=None
+):
     now = timezone.now()
     request.version = F("version") + 1
     request.save(update_fields=["status", "version", "updated_at", *fields])
     request.refresh_from_db(fields=["version"])
     cache.touch([request.village_id])  # open, replied, overdue… are counted per village
-    RequestEvent.objects.create(
+    event = RequestEvent.objects.create(
         request=request,
         kind=kind,
         actor=by,
@@ -289,6 +341,8 @@ def _commit(request: Request, *, kind, by, from_status, text="", actor_label="",
         text=text,
         at=now,
     )
+    if voice is not None:
+        _voice_save(event, *voice)
     return request
 
 
@@ -465,6 +519,30 @@ def request_confirm(*, request: Request, solved: bool, text: str = "") -> Reques
     )
 
 
+@transaction.atomic
+def request_add(*, request: Request, text: str = "", voice: bytes | None = None) -> Request:
+    """The household adds to its open matter from the card page: words, a voice message or
+    both. A timeline line for the owner; the status stays as it is."""
+    found = voice_check(voice) if voice is not None else None
+    text = (text or "").strip()
+    if not text and not found:
+        raise CasebookError(_("Write or record what you want to add."))
+    locked = Request.objects.select_for_update().get(pk=request.pk)
+    if locked.status not in OPEN_STATUSES:
+        raise CasebookError(
+            _("This matter has been answered; say whether it is solved, or raise a new one.")
+        )
+    return _commit(
+        locked,
+        kind=EventKind.ADDED,
+        by=None,
+        from_status=locked.status,
+        text=text or _voice_label(found),
+        actor_label=HOUSEHOLD_LABEL,
+        voice=(voice, found) if found else None,
+    )
+
+
 def request_sources_for_staff() -> list[tuple[str, str]]:
     """Sources staff and members record by hand (the card page records its own)."""
     return [(value, label) for value, label in RequestSource.choices if value != RequestSource.CARD]
@@ -572,7 +650,8 @@ def request_meeting_note(*, request: Request, meeting, text: str, by) -> Request
     request = Request.objects.select_for_update().get(pk=request.pk)
     line = _("%(kind)s on %(day)s: %(topic)s") % {
         "kind": meeting.get_kind_display(),
-        "day": timezone.localtime(meeting.held_at).date().isoformat(),
+        # The timeline is read in Chinese: 2026年11月29日, not 2026-11-29.
+        "day": date_format(timezone.localtime(meeting.held_at).date(), "DATE_FORMAT"),
         "topic": meeting.topic,
     }
     return _commit(

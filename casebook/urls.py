@@ -14,6 +14,7 @@ urlpatterns = [
     path("requests/new/", views.request_new, name="request-new"),
     path("requests/<int:pk>/", views.request_detail, name="request-detail"),
     path("requests/<int:pk>/<slug:action>/", views.request_action, name="request-action"),
+    path("voice/<int:pk>/", views.voice_play, name="voice"),
     path("pavilions/", views.pavilions, name="pavilions"),
     path("pavilions/<int:pk>/", views.pavilion_edit, name="pavilion-edit"),
     path("meetings/", views.meetings, name="meetings"),
@@ -21,6 +22,7 @@ urlpatterns = [
     path("meetings/<int:pk>/", views.meeting_detail, name="meeting-detail"),
     path("meetings/<int:pk>/edit/", views.meeting_edit, name="meeting-edit"),
     path("meetings/<int:pk>/close/", views.meeting_close, name="meeting-close"),
+    path("meetings/<int:pk>/agreement/", views.meeting_agreement, name="meeting-agreement"),
     # A member's handover moves their links and their open requests together.
     path("members/<int:pk>/handover/", views.member_handover, name="member-handover"),
 ]

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from base.dates import next_month_start
+from base.media import bytes_response
 from base.query import FlagField, IdField, parse_query, require_valid_filter
 from casebook import access, selectors, services
 from casebook.filters import RequestFilter
@@ -30,7 +31,7 @@ from casebook.forms import (
     VisitForm,
     VisitSyncForm,
 )
-from casebook.models import Meeting, ReplyTemplate, RequestSource
+from casebook.models import Meeting, MeetingKind, ReplyTemplate, RequestSource
 from households.models import HouseholdStatus
 from members import selectors as member_selectors
 from members.forms import HandoverForm
@@ -330,7 +331,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "casebook/request_detail.html",
         {
             "req": req,
-            "events": selectors.timeline(req),
+            "events": list(selectors.timeline(req)),
             "forms": forms,
             "templates": templates if "reply" in forms else [],
         },
@@ -374,6 +375,14 @@ def request_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     else:
         messages.success(request, _("Saved."))
     return redirect("casebook:request-detail", pk=req.pk)
+
+
+@login_required
+@require_safe
+def voice_play(request: HttpRequest, pk: int) -> HttpResponse:
+    """A household's voice message, for whoever may see its request (else 404)."""
+    note = access.voice_for(request.user, pk)
+    return bytes_response(request, bytes(note.data), note.content_type)
 
 
 # --- The neighbour deliberation pavilion ----------------------------------------------------
@@ -516,6 +525,23 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "agenda": meeting.requests.select_related("household", "category"),
             "outcome_choices": services.MEETING_OUTCOMES,
         },
+    )
+
+
+@login_required
+@require_safe
+def meeting_agreement(request: HttpRequest, pk: int) -> HttpResponse:
+    """A mediation's record printed as the agreement the parties sign (人民调解协议书)."""
+    meeting = access.get_or_404(
+        access.meetings(request.user)
+        .filter(kind=MeetingKind.MEDIATION)
+        .select_related("village__township", "pavilion", "convener", "follow_up_member"),
+        pk=pk,
+    )
+    return render(
+        request,
+        "casebook/mediation_agreement.html",
+        {"meeting": meeting, **selectors.mediation_signatories(meeting)},
     )
 
 

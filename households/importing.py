@@ -61,11 +61,37 @@ class RowPlan:
     errors: list[str] = field(default_factory=list)
     changes: list[str] = field(default_factory=list)
     obj: object = None
+    # What each changed field held before the file (the new value is on `obj`).
+    before: dict[str, object] = field(default_factory=dict)
 
     @property
     def change_labels(self) -> list[str]:
         meta = type(self.obj)._meta
         return [str(meta.get_field(name).verbose_name) for name in self.changes]
+
+    @property
+    def change_details(self) -> list[tuple[str, str, str]]:
+        """(field, old, new) for every changed field, as the preview shows them."""
+        meta = type(self.obj)._meta
+        return [
+            (
+                str(meta.get_field(name).verbose_name),
+                _shown(self.before.get(name)),
+                _shown(getattr(self.obj, name)),
+            )
+            for name in self.changes
+        ]
+
+
+def _shown(value) -> str:
+    """A value as a person reads it in the preview: 是/否, an empty value as a dash."""
+    if value is True:
+        return _("yes")
+    if value is False:
+        return _("no")
+    if value is None or value == "":
+        return "—"
+    return str(value)
 
 
 @dataclass
@@ -173,7 +199,9 @@ class _Places:
             self.villages[village.name] = village
             self.villages[village.code] = village
         self.groups = {}
+        self.group_by_pk = {}
         for group in VillageGroup.objects.filter(village__in=villages):
+            self.group_by_pk[group.pk] = group
             self.groups[(group.village_id, group.name)] = group
             self.groups[(group.village_id, str(group.number))] = group
         self.village_ids = [v.pk for v in villages]
@@ -224,12 +252,14 @@ def _header_index(columns: list[Column], headers: list[str]) -> tuple[dict[str, 
     return index, errors
 
 
-def _apply_values(obj, values: dict, fields: list[str]) -> list[str]:
+def _apply_values(obj, values: dict, fields: list[str], before: dict | None = None) -> list[str]:
     changed = []
     for name in fields:
         if name not in values:
             continue
         if getattr(obj, name) != values[name]:
+            if before is not None:
+                before[name] = getattr(obj, name)
             setattr(obj, name, values[name])
             changed.append(name)
     return changed
@@ -285,6 +315,7 @@ def plan_import(roster: Roster, headers: list[str], rows: list[list[str]], user)
     seen: dict[tuple, int] = {}
     group_header = next(c.header for c in columns if c.field == "group")
     plain_fields = [c.field for c in columns if c.field not in ("village", "group")]
+    group_header = next((c.header for c in columns if c.field == "group"), None)
     for line, row in enumerate(rows, start=2):
         values, errors = _parse_row(columns, index, row)
         label = " ".join(filter(None, [values.get(name) for name in roster.label_fields]))
@@ -314,11 +345,14 @@ def plan_import(roster: Roster, headers: list[str], rows: list[list[str]], user)
             _apply_values(obj, values, plain_fields)
             action, changes = CREATE, []
         else:
-            changes = _apply_values(obj, values, plain_fields)
+            before = {}
+            changes = _apply_values(obj, values, plain_fields, before)
             # A file without the group column leaves an optional group as it is.
             if group_header in index and obj.group_id != (group.pk if group else None):
+                before["group"] = places.group_by_pk.get(obj.group_id)
                 obj.group = group
                 changes.append("group")
+            result.before = before
             action = UPDATE if changes else UNCHANGED
         result.errors += _validate(obj)
         if not result.errors:

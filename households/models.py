@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from base.pinyin import search_key
 from base.validators import (
@@ -70,8 +71,9 @@ class VillageGroup(models.Model):
     number = models.PositiveSmallIntegerField(_("number"))
 
     class Meta:
-        verbose_name = _("group")
-        verbose_name_plural = _("groups")
+        # A context of its own: Django's auth "groups" must not read 社 as well.
+        verbose_name = pgettext_lazy("village group", "group")
+        verbose_name_plural = pgettext_lazy("village group", "groups")
         ordering = ["village_id", "number"]
         constraints = [
             models.UniqueConstraint(
@@ -101,7 +103,7 @@ class Household(models.Model):
         VillageGroup,
         on_delete=models.PROTECT,
         related_name="households",
-        verbose_name=_("group"),
+        verbose_name=pgettext_lazy("village group", "group"),
     )
     number = models.CharField(_("household number"), max_length=20)
     head_name = models.CharField(_("head of household"), max_length=30)

@@ -1,3 +1,4 @@
+from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -6,7 +7,14 @@ class LiaisonConfig(AppConfig):
     """The top floor: settings, the URL root, the home page, dashboards and reports."""
 
     name = "liaison"
+    default = True  # the module also holds AxesConfig
     verbose_name = _("Liaison")
 
     def ready(self):
         from liaison import accounts  # noqa: F401 -- reads the password state at log-in
+
+
+class AxesConfig(AxesAppConfig):
+    """django-axes under a Chinese name in the admin (its app has no verbose name)."""
+
+    verbose_name = _("Login protection")

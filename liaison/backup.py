@@ -111,8 +111,10 @@ def restore(path: Path) -> None:
 
 
 def fingerprint() -> dict:
-    """Every table's row count and a checksum of the requests' timelines, to compare copies."""
-    from casebook.models import RequestEvent
+    """Every table's row count and checksums of the requests' timelines and of the
+    households' voice messages (stored in the database, so in every backup), to compare
+    copies."""
+    from casebook.models import RequestEvent, VoiceNote
 
     counts = {
         model._meta.label: model.objects.count()
@@ -124,4 +126,7 @@ def fingerprint() -> dict:
         "request_id", "kind", "from_status", "to_status", "text", "at", "actor_id"
     ):
         digest.update(repr(row).encode())
-    return {"counts": counts, "timelines": digest.hexdigest()}
+    voices = hashlib.sha256()
+    for row in VoiceNote.objects.order_by("pk").values_list("pk", "event_id", "data"):
+        voices.update(repr((row[0], row[1], hashlib.sha256(bytes(row[2])).hexdigest())).encode())
+    return {"counts": counts, "timelines": digest.hexdigest(), "voices": voices.hexdigest()}

@@ -1,5 +1,6 @@
 """Small server-drawn SVG charts (no JavaScript, no CDN); each comes with its numbers."""
 
+import math
 from dataclasses import dataclass
 
 WIDTH, HEIGHT = 640, 220
@@ -37,10 +38,13 @@ class Chart:
 
 
 def bar_chart(title: str, labels: list[str], series: list[tuple[str, list]]) -> Chart:
-    """Grouped bars: one group per label, one bar per series (None counts as no bar)."""
+    """Grouped bars: one group per label, one bar per series (None counts as no bar).
+
+    Counts (every value an int) get whole-number ticks; measures may have fractional ones.
+    """
     values = [v for _name, data in series for v in data if v is not None]
-    top = max(values + [1])
-    nice = _nice(top)
+    integer = all(isinstance(v, int) for v in values)
+    top, step = _scale(max(values + [0]), integer=integer)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     group_w = plot_w / max(len(labels), 1)
     bar_w = group_w * 0.8 / max(len(series), 1)
@@ -49,20 +53,52 @@ def bar_chart(title: str, labels: list[str], series: list[tuple[str, list]]) -> 
         for i, value in enumerate(data):
             if value is None:
                 continue
-            h = plot_h * value / nice
+            h = plot_h * value / top
             x = LEFT + group_w * i + group_w * 0.1 + bar_w * s
             y = round(TOP + plot_h - h, 1)
             bars.append(Bar(round(x, 1), y, round(bar_w, 1), round(h, 1), value, labels[i], s))
-    ticks = [(round(TOP + plot_h - plot_h * k / 4, 1), _fmt(nice * k / 4)) for k in range(5)]
+    ticks = [
+        (round(TOP + plot_h - plot_h * k * step / top, 1), _fmt(k * step))
+        for k in range(round(top / step) + 1)
+    ]
     return Chart(title, labels, series, bars, ticks)
 
 
-def _nice(value: float) -> float:
-    magnitude = 10 ** (len(str(int(value))) - 1)
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * magnitude:
-            return step * magnitude
-    return 10 * magnitude
+def _scale(highest: float, *, integer: bool) -> tuple[float, float]:
+    """A round top for the axis and the step between its ticks (at most five steps).
+
+    For counts the step is a whole number, so no tick reads 1.2 or 3.8.
+    """
+    highest = highest if highest > 0 else 1
+    raw = highest / 5
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = 10 * magnitude
+    for multiple in (1, 2, 2.5, 5, 10):
+        candidate = round(multiple * magnitude, 10)
+        if integer and (candidate < 1 or not float(candidate).is_integer()):
+            continue
+        if candidate >= raw:
+            step = candidate
+            break
+    if integer:
+        step = max(1, int(step))
+    return step * math.ceil(highest / step - 1e-9), step
+
+
+def top_series(
+    rows: list[tuple[object, list[int]]], *, keep: int, other: str
+) -> list[tuple[str, list[int]]]:
+    """Every row as a series when they fit; else the `keep` largest and one "other" series
+    that sums the rest, so that no category goes missing from the chart. A row already
+    named like "other" (the 其他 category) joins that series rather than standing twice."""
+    if len(rows) <= keep + 1:
+        return [(str(name), values) for name, values in rows]
+    ranked = sorted((row for row in rows if str(row[0]) != other), key=lambda row: -sum(row[1]))
+    rest = [values for _name, values in ranked[keep:]]
+    rest += [values for name, values in rows if str(name) == other]
+    return [(str(name), values) for name, values in ranked[:keep]] + [
+        (other, [sum(month) for month in zip(*rest, strict=True)])
+    ]
 
 
 def _fmt(value: float) -> str:

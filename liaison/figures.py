@@ -33,12 +33,13 @@ def trends(villages, month):
     return cached("trends", ids, month, compute=lambda: dashboard.trends(villages, month))
 
 
-def monthly_report(villages, month, *, village=None):
+def monthly_report(villages, month, *, place, village=None):
     ids = list(villages.values_list("pk", flat=True))
     return cached(
         "report",
         ids,
         month,
         village.pk if village else "",
-        compute=lambda: reports.monthly(villages, month, village=village),
+        place,
+        compute=lambda: reports.monthly(villages, month, place=place, village=village),
     )

@@ -3,6 +3,7 @@
 import datetime
 from dataclasses import dataclass
 
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from base.spreadsheets import xlsx_workbook_response
@@ -21,6 +22,7 @@ TREND_HEADERS = ["月份", "走访次数", "新增诉求", "答复诉求", "答�
 @dataclass
 class Report:
     title: str
+    place: str
     month: datetime.date
     village: Village | None
     totals: dashboard.Totals
@@ -28,11 +30,14 @@ class Report:
     trend: dashboard.Trends
 
 
-def monthly(villages, month: datetime.date, *, village: Village | None = None) -> Report:
-    scope = village.name if village else _("the whole township")
+def monthly(
+    villages, month: datetime.date, *, place: str, village: Village | None = None
+) -> Report:
+    """The month's figures for `villages`; `place` names them (a village or a township)."""
     return Report(
-        title=_("Four-neighbour linkage monthly report %(year)d-%(month)02d, %(scope)s")
-        % {"year": month.year, "month": month.month, "scope": scope},
+        title=_("%(place)s four-neighbour linkage monthly report, %(month)s")
+        % {"place": place, "month": date_format(month, "YEAR_MONTH_FORMAT")},
+        place=place,
         month=month,
         village=village,
         totals=dashboard.village_rows(villages, month),
@@ -94,4 +99,11 @@ def xlsx(report: Report):
             ["合计", "", sum(r[2] for r in rows), sum(r[3] for r in rows), sum(r[4] for r in rows)]
         )
         sheets.append(("党员情况", MEMBER_HEADERS, rows))
-    return xlsx_workbook_response(f"report-{report.month:%Y-%m}.xlsx", report.title, sheets)
+    return xlsx_workbook_response(
+        filename(report), report.title, sheets, fallback=f"report-{report.month:%Y-%m}.xlsx"
+    )
+
+
+def filename(report: Report) -> str:
+    """东山村-2026年11月-月报.xlsx: the place and the month, as the office files it."""
+    return f"{report.place}-{report.month.year}年{report.month.month}月-月报.xlsx"

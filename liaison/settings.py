@@ -38,7 +38,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_filters",
-    "axes",
+    "liaison.apps.AxesConfig",  # django-axes, named in Chinese in the admin
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -256,6 +256,8 @@ CONTENT_SECURITY_POLICY = {
         "script-src": ["'self'"],
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
+        # Voice messages: served by our views; blob: plays a recording back before it is sent.
+        "media-src": ["'self'", "blob:"],
         "font-src": ["'self'", "data:"],
         "connect-src": ["'self'"],
         # The service worker (/sw.js) and the web app manifest: our own origin only.

@@ -14,6 +14,8 @@ urlpatterns = [
     path("sw.js", offline.service_worker, name="sw"),
     path("manifest.webmanifest", offline.manifest, name="manifest"),
     path("offline/", offline.offline, name="offline"),
+    # Browsers and crawlers ask for /favicon.ico whatever the page links; send them to it.
+    path("favicon.ico", views.favicon, name="favicon"),
     path("dashboard/", views.township_dashboard, name="dashboard"),
     path("dashboard/villages/<int:pk>/", views.village_dashboard, name="dashboard-village"),
     path("dashboard/trends/", views.trends, name="trends"),
@@ -21,6 +23,8 @@ urlpatterns = [
     path("c/", public.card_lookup, name="card-lookup"),
     path("c/<str:token>/", public.card_page, name="card"),
     path("c/<str:token>/requests/<int:pk>/confirm/", public.card_confirm, name="card-confirm"),
+    path("c/<str:token>/requests/<int:pk>/add/", public.card_add, name="card-add"),
+    path("c/<str:token>/voice/<int:pk>/", public.card_voice, name="card-voice"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -1,8 +1,10 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import requires_csrf_token
@@ -80,15 +82,33 @@ def village_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _place(request: HttpRequest, village_id: int | None):
+    """The villages a staff page is about, the one village (if it is one) and the place's name.
+
+    ?village= (parsed) picks one of the user's villages; without it a secretary's page is
+    about their own village, and township staff's about their township.
+    """
+    villages = access.managed_villages(request.user)
+    village = villages.filter(pk=village_id).first() if village_id else None
+    if village is None and not access.scope_for(request.user).is_township_level:
+        mine = list(villages[:2])
+        village = mine[0] if len(mine) == 1 else None
+    if village is not None:
+        return villages.filter(pk=village.pk), village, village.name
+    townships = sorted({v.township.name for v in villages})
+    return villages, None, "、".join(townships) or settings.SITE_TOWNSHIP_NAME
+
+
+def _titled(place: str, title: str) -> str:
+    return _("%(place)s: %(title)s") % {"place": place, "title": title}
+
+
 @login_required
 @require_safe
 def trends(request: HttpRequest) -> HttpResponse:
     access.require(access.scope_for(request.user).is_staff_level)
     query = parse_query(request, DashboardQuery)
-    villages = access.managed_villages(request.user)
-    village = villages.filter(pk=query["village"] or 0).first()
-    if village:
-        villages = villages.filter(pk=village.pk)
+    villages, village, place = _place(request, query["village"])
     data = figures.trends(villages, query["month"])
     labels = [f"{m.month}月" for m in data.months]
     return render(
@@ -96,20 +116,23 @@ def trends(request: HttpRequest) -> HttpResponse:
         "liaison/trends.html",
         {
             "village": village,
+            "place": place,
             "villages": access.managed_villages(request.user),
-            "visits": charts.bar_chart(_("Visits per month"), labels, [(_("Visits"), data.visits)]),
+            "visits": charts.bar_chart(
+                _titled(place, _("Visits per month")), labels, [(_("Visits"), data.visits)]
+            ),
             "requests": charts.bar_chart(
-                _("Requests raised and replied"),
+                _titled(place, _("Requests raised and replied")),
                 labels,
                 [(_("Raised"), data.raised), (_("Replied"), data.replied)],
             ),
             "reply": charts.bar_chart(
-                _("Median days to reply"), labels, [(_("Days"), data.median_days)]
+                _titled(place, _("Median days to reply")), labels, [(_("Days"), data.median_days)]
             ),
             "categories": charts.bar_chart(
-                _("Requests by category"),
+                _titled(place, _("Requests by category")),
                 labels,
-                [(str(category), values) for category, values in data.by_category[:4]],
+                charts.top_series(data.by_category, keep=5, other=_("Other")),
             ),
             "by_category": data.by_category,
             "labels": labels,
@@ -124,11 +147,8 @@ def monthly_report(request: HttpRequest) -> HttpResponse:
     access.require(access.scope_for(request.user).is_staff_level)
     query = parse_query(request, DashboardQuery)
     month = query["month"]
-    villages = access.managed_villages(request.user)
-    village = villages.filter(pk=query["village"] or 0).first()
-    if village:
-        villages = villages.filter(pk=village.pk)
-    report = figures.monthly_report(villages, month, village=village)
+    villages, village, place = _place(request, query["village"])
+    report = figures.monthly_report(villages, month, place=place, village=village)
     if query["format"] == "xlsx":
         log_access(
             request,
@@ -138,6 +158,11 @@ def monthly_report(request: HttpRequest) -> HttpResponse:
         )
         return reports.xlsx(report)
     return render(request, "liaison/report_print.html", {"report": report, "month": month})
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """The static icon, for clients that ask for /favicon.ico whatever the page links."""
+    return HttpResponsePermanentRedirect(static("favicon.ico"))
 
 
 @require_safe

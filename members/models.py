@@ -4,6 +4,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from base.pinyin import search_key
 from base.validators import (
@@ -30,7 +31,7 @@ class PartyMember(models.Model):
         related_name="members",
         null=True,
         blank=True,
-        verbose_name=_("group"),
+        verbose_name=pgettext_lazy("village group", "group"),
     )
     name = models.CharField(_("name"), max_length=30)
     search_key = models.CharField(_("search key"), max_length=200, blank=True, editable=False)

@@ -63,6 +63,7 @@ PUBLIC = "200 200 200 200 200 200 200"
 NOBODY = "404 404 404 404 404 404 404"
 EVERYONE_405 = "405 405 405 405 405 405 405"
 EVERYONE_302 = "302 302 302 302 302 302 302"
+EVERYONE_301 = "301 301 301 301 301 301 301"
 
 
 ROSTER_EDIT_A = "302 200 404 404 404 404 200"  # roster change on a village-A object
@@ -148,6 +149,7 @@ TABLE: list[Row] = [
     Row("sw", get=PUBLIC, post=EVERYONE_405),
     Row("manifest", get=PUBLIC, post=EVERYONE_405),
     Row("offline", get=PUBLIC, post=EVERYONE_405),
+    Row("favicon", get=EVERYONE_301, post=EVERYONE_301),
     Row("dashboard", get=STAFF_LEVEL, post=NOT_ALLOWED),
     Row("trends", get=STAFF_LEVEL, post=NOT_ALLOWED),
     Row("report", get=STAFF_LEVEL, post=NOT_ALLOWED),
@@ -209,6 +211,24 @@ TABLE: list[Row] = [
         post_out=NOBODY,
         kwargs_out=lambda w: {"token": w.household_a.card_token, "pk": w.request_x().pk},
     ),
+    Row(
+        "card-add",
+        get=EVERYONE_405,
+        post=EVERYONE_302,
+        kwargs=lambda w: {"token": w.household_a.card_token, "pk": w.request_a().pk},
+        get_out=EVERYONE_405,
+        post_out=NOBODY,
+        kwargs_out=lambda w: {"token": w.household_a.card_token, "pk": w.request_x().pk},
+    ),
+    Row(
+        "card-voice",
+        get=PUBLIC,
+        post=EVERYONE_405,
+        kwargs=lambda w: {"token": w.household_a.card_token, "pk": w.voice_a().pk},
+        get_out=NOBODY,
+        post_out=EVERYONE_405,
+        kwargs_out=lambda w: {"token": w.household_a.card_token, "pk": w.voice_x().pk},
+    ),
     *_roster_rows("members", "member_a", "member_x"),
     # The pavilion: staff of the village manage; a member reads meetings they attended.
     Row("casebook:pavilions", get=STAFF_LEVEL, post=STAFF_LEVEL),
@@ -238,6 +258,15 @@ TABLE: list[Row] = [
         kwargs=lambda w: {"pk": w.meeting_a().pk},
         get_out=OTHER_TOWNSHIP,
         kwargs_out=lambda w: {"pk": w.meeting_x().pk},
+    ),
+    Row(
+        "casebook:meeting-agreement",
+        get=VILLAGE_A,
+        post=NOT_ALLOWED,
+        kwargs=lambda w: {"pk": w.mediation_a().pk},
+        get_out=OTHER_TOWNSHIP,
+        post_out=NOT_ALLOWED,
+        kwargs_out=lambda w: {"pk": w.mediation_x().pk},
     ),
     Row(
         "casebook:meeting-close",
@@ -321,6 +350,15 @@ TABLE: list[Row] = [
         get_out=OTHER_TOWNSHIP,
         post_out=NOT_ALLOWED,
         kwargs_out=lambda w: {"pk": w.request_x().pk},
+    ),
+    Row(
+        "casebook:voice",
+        get=VILLAGE_A,
+        post=NOT_ALLOWED,
+        kwargs=lambda w: {"pk": w.voice_a().pk},
+        get_out=OTHER_TOWNSHIP,
+        post_out=NOT_ALLOWED,
+        kwargs_out=lambda w: {"pk": w.voice_x().pk},
     ),
     Row(
         "casebook:request-action",

@@ -1,4 +1,5 @@
 import importlib
+from pathlib import Path
 
 import pytest
 from django.apps import apps
@@ -18,6 +19,7 @@ from tests.factories import (
     UserFactory,
     VillageFactory,
     VisitFactory,
+    category,
 )
 
 
@@ -91,6 +93,8 @@ def world(db):
     w.visit_x = lambda: VisitFactory(household=w.household_x, member=w.member_x)
     w.request_a = lambda: RequestFactory(household=w.household_a)
     w.request_x = lambda: RequestFactory(household=w.household_x)
+    w.voice_a = lambda: voice_note(w.household_a)
+    w.voice_x = lambda: voice_note(w.household_x)
     w.pavilion_a = lambda: PavilionFactory(village=w.village_a)
     w.pavilion_x = lambda: PavilionFactory(village=w.village_x)
 
@@ -100,8 +104,35 @@ def world(db):
         return meeting
 
     w.meeting_a = meeting_a
+
+    def mediation_a():
+        meeting = MeetingFactory(pavilion=w.pavilion_a(), kind="mediation")
+        meeting.parties.add(w.household_a, w.household_a2)
+        meeting.attendee_members.add(w.member_a)
+        return meeting
+
+    w.mediation_a = mediation_a
+    w.mediation_x = lambda: MeetingFactory(pavilion=w.pavilion_x(), kind="mediation")
     w.meeting_x = lambda: MeetingFactory(pavilion=w.pavilion_x(), status="planned")
     return w
+
+
+VOICE = Path(__file__).parent / "casebook" / "fixtures" / "voice-3s.webm"
+
+
+def voice_note(household):
+    """A matter raised by voice from the card page (a real 3 s recording from Chromium)."""
+    from casebook import services
+    from casebook.models import RequestSource
+
+    request = services.request_raise(
+        household=household,
+        category=category(),
+        description="",
+        source=RequestSource.CARD,
+        voice=VOICE.read_bytes(),
+    )
+    return request.voice_notes.get()
 
 
 @pytest.fixture

@@ -25,6 +25,10 @@ def request_rows(requests) -> SafeString:
     overdue = format_html(
         '<span class="badge text-bg-danger" data-overdue>{}</span> ', _("Overdue")
     )
+    reopened = format_html(
+        '<span class="badge text-bg-warning" data-reopened>{}</span> ',
+        _("Not solved, reopened"),
+    )
     reply_by, owner_label = _("reply by"), _("Owner")
     day = date_labels()
 
@@ -35,7 +39,7 @@ def request_rows(requests) -> SafeString:
             format_html(
                 '<a class="list-group-item list-group-item-action{}" href="{}">'
                 '<div class="d-flex justify-content-between flex-wrap gap-1">'
-                '<span><span class="badge status-{}">{}</span> {}'
+                '<span><span class="badge status-{}">{}</span> {}{}'
                 "<strong>#{} {}</strong> · {} "
                 '<span class="text-muted small">{}</span></span> '
                 '<span class="small text-muted">{} · {} {}</span>'
@@ -48,6 +52,7 @@ def request_rows(requests) -> SafeString:
                 r.status,
                 r.get_status_display(),
                 overdue if is_overdue else "",
+                reopened if r.satisfaction == "unsatisfied" and r.is_open else "",
                 r.pk,
                 r.category,
                 r.household.head_name,

@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 
 from households.models import RoleKind
 from tests.browser.conftest import log_in, screenshot
+from tests.browser.test_meeting_pickers import pick
 from tests.factories import (
     HouseholdFactory,
     PartyMemberFactory,
@@ -42,9 +43,9 @@ def test_deliberation_with_two_requests(page, live_server):
     page.locator("[name=pavilion]").select_option(label="白牙合四邻议事亭")
     page.locator("[name=held_at]").fill("2026-12-03T14:00")
     page.locator("[name=topic]").fill("淀粉厂收购土豆（每亩2500—3000元，包挖包运）")
-    page.locator("[name=convener]").select_option(label="郭有德")
-    page.get_by_label(f"#{r1.pk}", exact=False).check()
-    page.get_by_label(f"#{r2.pk}", exact=False).check()
+    pick(page, "convener", "郭", "郭有德")
+    pick(page, "requests", f"#{r1.pk}", "土豆卖不出去")
+    pick(page, "requests", f"#{r2.pk}", "淀粉厂报价是否可靠")
     page.locator("[name=minutes]").fill("淀粉厂代表介绍报价，村民逐一发言。")
     page.locator("[name=decisions-0-text]").fill("按每亩2800元统一出售")
     page.get_by_role("button", name="保存").click()

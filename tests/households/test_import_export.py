@@ -232,3 +232,48 @@ def test_import_writes_in_batches_not_row_by_row(staff, world, django_assert_max
         response = staff.post(url)
     assert response.status_code == 302
     assert Household.objects.filter(number__startswith="07-").count() == 2000
+
+
+def test_preview_shows_old_and_new_value_of_every_changed_field(staff, world):
+    existing = world.household_a
+    existing.phone, existing.size, existing.is_low_income = "13800000000", 3, False
+    existing.save()
+    old_group = existing.group.name
+    changed = row(
+        number=existing.number,
+        group="七社",
+        name=existing.head_name,
+        phone="13999990000",
+        **{"家庭人口": "5", "低收入": "是"},
+    )
+    _, preview = upload(staff, xlsx_file(HEADERS, [changed]))
+    (update,) = preview.context["plan"].updated_rows
+    details = {name: (old, new) for name, old, new in update.change_details}
+    assert details["电话"] == ("13800000000", "13999990000")
+    assert details["家庭人口"] == ("3", "5")
+    assert details["低收入"] == ("否", "是")
+    assert details["社"] == (old_group, "七社")
+    html = preview.content.decode()
+    assert "<del>13800000000</del> → <ins>13999990000</ins>" in html
+    existing.refresh_from_db()
+    assert existing.phone == "13800000000"  # a preview changes nothing
+
+
+def test_import_moves_a_household_to_the_group_the_file_names(staff, world):
+    existing = world.household_a
+    url, _ = upload(
+        staff,
+        xlsx_file(HEADERS, [row(number=existing.number, group="七社", name=existing.head_name)]),
+    )
+    staff.post(url)
+    existing.refresh_from_db()
+    assert existing.group.name == "七社"
+
+
+def test_member_preview_shows_old_and_new_values(staff, world):
+    member = world.member_a
+    values = ["白牙合村", "", member.name, member.gender, member.phone, "", "3", "", ""]
+    _, preview = upload(staff, xlsx_file(MEMBERS.headers, [values]), "members")
+    (update,) = preview.context["plan"].updated_rows
+    details = {name: (old, new) for name, old, new in update.change_details}
+    assert details["联户上限"] == (str(member.capacity), "3")

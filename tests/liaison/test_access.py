@@ -91,7 +91,8 @@ def test_only_login_and_the_card_pages_are_open_to_anonymous_visitors():
         row.name for row in TABLE if codes(row.get)["anon"] == 200 or codes(row.post)["anon"] == 200
     }
     # /healthz answers "ok" for the proxy and shows nothing else; the service worker, the
-    # manifest and the offline page are the same files for everyone and name nobody.
+    # manifest and the offline page are the same files for everyone and name nobody; a card's voice
+    # messages answer only with that card's token.
     assert open_to_anonymous == {
         "login",
         "card",
@@ -100,6 +101,7 @@ def test_only_login_and_the_card_pages_are_open_to_anonymous_visitors():
         "sw",
         "manifest",
         "offline",
+        "card-voice",
     }
 
 

@@ -1,5 +1,6 @@
 """seed_demo's contract (DESIGN.md) and the admin on seeded data."""
 
+import io
 import re
 
 import pytest
@@ -232,3 +233,14 @@ def test_seeding_leaves_the_planner_the_real_table_sizes(seeded, db):
     with connection.cursor() as cursor:
         cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'households_household'")
         assert cursor.fetchone()[0] >= 3066
+
+
+def test_seed_prints_card_pages_to_try_without_a_card(seeded, db, client):
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    links = re.findall(r"^  (/c/[\w-]+/)  (\S+) (\S+)", out.getvalue(), re.M)
+    assert len(links) == 3
+    for path, village, head in links:
+        page = client.get(path).content.decode()
+        assert village in page and "联户党员" in page, path
+        assert Household.objects.get(card_token=path.split("/")[2]).head_name == head

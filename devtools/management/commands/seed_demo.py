@@ -42,3 +42,23 @@ class Command(BaseCommand):
             self.stdout.write(f"Demo users (password: {password_note}):")
             for username, label in result.users:
                 self.stdout.write(f"  {username:<16} {label}")
+            self._card_links()
+
+    def _card_links(self) -> None:
+        """A few villagers' card pages, to try without printing and scanning a card."""
+        from households.models import Household, HouseholdStatus
+
+        households = (
+            Household.objects.filter(
+                village__township__name=demo.TOWNSHIP_NAME, status=HouseholdStatus.ACTIVE
+            )
+            .select_related("village")
+            .order_by("village__code", "number")[:3]
+        )
+        if households:
+            self.stdout.write("Villagers' card pages (no login; append to the server's address):")
+        for household in households:
+            self.stdout.write(
+                f"  /c/{household.card_token}/  {household.village.name} {household.head_name}"
+                f"  (card code {household.card_code_display})"
+            )
