@@ -7,6 +7,8 @@ from django.contrib.auth.admin import UserAdmin
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from base import audit
 from base.admin import TouchesVillages
@@ -110,6 +112,13 @@ AXES_MESSAGES = (
 
 
 admin.site.unregister(AccessAttempt)
+
+# django-otp's own admin pages show each authenticator's secret key (as a QR code) and the
+# recovery codes in clear to every administrator, and only in English. Second factors are
+# managed per user instead: "reset two-factor sign-in" on the user list (lost phone), and
+# every enrolment and reset is in the audit log.
+admin.site.unregister(TOTPDevice)
+admin.site.unregister(StaticDevice)
 
 
 @admin.register(AccessAttempt)

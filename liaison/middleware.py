@@ -25,6 +25,13 @@ OPEN = {
     "card",
     "card-lookup",
     "card-confirm",
+    "card-voice",
+    # The installable site's files (the same for everyone, naming nobody): a browser
+    # fetches them by itself, and a redirect would break the service worker's registration.
+    "sw",
+    "manifest",
+    "offline",
+    "favicon",
 }
 
 

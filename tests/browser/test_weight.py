@@ -155,7 +155,9 @@ def test_a_members_pages_stay_light_on_a_phone(browser, production):
         imports = worker_imports(production)
         first = wire.total() + sum(compressed_size(production + url) for url in imports)
         static = [url for url, _, _ in wire.rows if "/static/" in url]
-        assert static and all(".css" in u or ".js" in u for u in static)
+        # Styles, scripts and the site's icon; no fonts or images beyond it.
+        icons = (".ico", ".svg", ".png")
+        assert static and all(".css" in u or ".js" in u or u.endswith(icons) for u in static)
         # Production files: hashed names, compressed on the wire.
         css = next(r for u, _, r in wire.rows if "bootstrap.min." in u and u.endswith(".css"))
         assert css.url.count(".") >= 4  # bootstrap.min.<hash>.css

@@ -122,7 +122,11 @@ def test_print_report_title_names_the_place(client, world):
 
 def test_report_village_parameter_never_fails(client, world):
     client.force_login(world.staff)
-    for raw in ("abc", "-1", "9" * 30, str(world.village_x.pk)):
+    for raw in ("abc", "-1", "9" * 30):  # not an id: refused with a message, nothing computed
         response = client.get(reverse("report"), {"village": raw, "format": "xlsx"})
-        assert response.status_code == 200
-        assert _filename(response).startswith("东山乡-")
+        assert response.status_code == 400
+        assert "“village”" in response.content.decode()  # the message names the parameter
+    # Another township's village is not the user's: the report is the user's own township.
+    response = client.get(reverse("report"), {"village": world.village_x.pk, "format": "xlsx"})
+    assert response.status_code == 200
+    assert _filename(response).startswith("东山乡-")
