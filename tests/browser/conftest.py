@@ -5,6 +5,7 @@ Chromium is a failure, not a skip.
 """
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,51 @@ def browser():
 @pytest.fixture(autouse=True)
 def _reference_data(reference_data):
     """Browser tests are transactional: make sure the seeded reference rows are there."""
+
+
+class InFlight:
+    """The live server's application, counting the requests it is still answering.
+
+    A page's scripts (the outbox's sync, the service worker) may have a request in the
+    server when the test ends; the database is emptied right after, and a TRUNCATE that
+    meets that request's transaction deadlocks, leaving the next test a dirty database."""
+
+    def __init__(self, app):
+        self.app = app
+        self.count = 0
+        self.idle = threading.Condition()
+
+    def __call__(self, environ, start_response):
+        with self.idle:
+            self.count += 1
+        try:
+            result = self.app(environ, start_response)
+            try:
+                return list(result)
+            finally:
+                if hasattr(result, "close"):
+                    result.close()  # request_finished: the connection is given back here
+        finally:
+            with self.idle:
+                self.count -= 1
+                self.idle.notify_all()
+
+    def wait_idle(self, seconds: float = 30) -> bool:
+        with self.idle:
+            return self.idle.wait_for(lambda: self.count == 0, timeout=seconds)
+
+
+@pytest.fixture(autouse=True)
+def _quiet_server_before_flush(live_server):
+    """Set up before the browser fixtures, so torn down after their contexts are closed
+    and before the database is flushed: wait for the requests still in the server."""
+    httpd = live_server.thread.httpd
+    app = httpd.get_app()
+    if not isinstance(app, InFlight):
+        app = InFlight(app)
+        httpd.set_app(app)
+    yield
+    assert app.wait_idle(), "the live server was still answering requests 30 s after the test"
 
 
 @pytest.fixture
