@@ -42,12 +42,25 @@ def assignments_end(
     The households' printed cards become stale (they name the member).
     """
     ended = []
-    for assignment in assignments.select_for_update().filter(ended_on__isnull=True):
+    open_links = (
+        assignments.select_for_update(of=("self",))
+        .filter(ended_on__isnull=True)
+        .select_related("household", "member")
+    )
+    for assignment in open_links:
         assignment.ended_on = max(on, assignment.started_on)
         assignment.end_reason = reason[:200]
         assignment.ended_by = by
         assignment.save(update_fields=["ended_on", "end_reason", "ended_by"])
         ended.append(assignment.household_id)
+        # Every way a link ends (by hand, a retirement, a handover, a proposal) comes here.
+        audit.record(
+            AuditEvent.Action.LINK_CHANGED,
+            user=by,
+            target=str(assignment.household),
+            detail=_("Link with %(member)s ended: %(reason)s")
+            % {"member": assignment.member, "reason": reason},
+        )
     # The printed cards name the member: they are out of date now.
     households = Household.objects.filter(pk__in=ended)
     households.update(card_version=F("card_version") + 1)
@@ -203,12 +216,6 @@ def assignment_end(*, household: Household, by, reason: str) -> int:
     """End a household's link with a reason (it then shows as unassigned)."""
     if not reason.strip():
         raise MembersError(_("Give a reason for ending the link."))
-    audit.record(
-        AuditEvent.Action.LINK_CHANGED,
-        user=by,
-        target=str(household),
-        detail=_("Link ended: %(reason)s") % {"reason": reason.strip()},
-    )
     return assignments_end(
         assignments=household.assignments.all(),
         on=timezone.localdate(),

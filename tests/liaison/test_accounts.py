@@ -60,6 +60,7 @@ def test_a_member_changes_their_own_password_on_a_chinese_page(client, world):
     [
         ("dongshan2026x", "至少使用以下四类中的三类"),  # two kinds only
         ("abcdefgh", "至少使用以下四类中的三类"),  # one kind only
+        ("Ab1!x", "密码长度太短。密码必须包含至少 8 个字符。"),  # Django's own, in Chinese too
         (PASSWORD, "新密码不能与当前密码相同"),
     ],
 )

@@ -9,7 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from base.models import AccessLog, AuditEvent
+from casebook.services import member_handover
 from households.models import Role
+from members.models import Assignment
 from tests.factories import AccessLogFactory
 
 pytestmark = pytest.mark.django_db
@@ -56,9 +58,31 @@ def test_link_changes_are_recorded_with_who_did_them(client, world):
             "current": world.member_a.pk,
         },
     )
+    ended, linked = AuditEvent.objects.filter(action="link_changed").order_by("id")
+    for event in (ended, linked):
+        assert event.user == world.secretary_a and world.household_a.head_name in event.target
+        assert event.ip_address == "127.0.0.1"
+    assert world.member_a.name in ended.detail and world.member_a2.name in linked.detail
+
+
+def test_links_ended_by_a_retirement_or_a_handover_are_recorded(client, world):
+    client.force_login(world.staff)
+    client.post(
+        reverse("members:household-retire", args=[world.household_a.pk]),
+        {"status": "moved_out", "on": timezone.localdate().isoformat(), "reason": "全家迁往西宁"},
+    )
     event = AuditEvent.objects.get(action="link_changed")
-    assert event.user == world.secretary_a and world.household_a.head_name in event.target
-    assert world.member_a2.name in event.detail and event.ip_address == "127.0.0.1"
+    assert event.user == world.staff and world.household_a.head_name in event.target
+    assert world.member_a.name in event.detail and "全家迁往西宁" in event.detail
+
+    AuditEvent.objects.all().delete()
+    handed = Assignment.objects.filter(member=world.member_a2, ended_on__isnull=True).count()
+    member_handover(
+        member=world.member_a2, to_member=world.member_a, by=world.staff, reason="外出务工"
+    )
+    ended = AuditEvent.objects.filter(action="link_changed", detail__contains="外出务工")
+    assert handed and ended.count() == handed
+    assert all(world.member_a2.name in event.detail for event in ended)
 
 
 def test_audit_events_are_readable_but_never_editable_in_the_admin(client, world):
