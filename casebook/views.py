@@ -69,7 +69,9 @@ def due(request: HttpRequest) -> HttpResponse:
             assignments__member_id=scope.member_id, assignments__ended_on__isnull=True
         )
     rows = list(selectors.households_due(households)[:2000])
-    groups = [(name, list(items)) for name, items in groupby(rows, key=lambda h: h.member_name)]
+    # By member, not by name: two members of a village may well share a name.
+    by_member = groupby(rows, key=lambda h: (h.member_id, h.member_name))
+    groups = [(name, list(items)) for (_member, name), items in by_member]
     follow_ups = (
         Meeting.objects.filter(village=village)
         if village

@@ -170,6 +170,17 @@ def test_due_for_a_village_is_grouped_by_member(client, world, django_assert_max
     assert response.context["count"] == 12
 
 
+def test_two_members_with_one_name_are_two_groups(client, world):
+    for _ in range(2):
+        AssignmentFactory(
+            household=HouseholdFactory(village=world.village_a),
+            member=PartyMemberFactory(village=world.village_a, name="王建国"),
+        )
+    client.force_login(world.secretary_a)
+    groups = client.get(reverse("casebook:due")).context["groups"]
+    assert [len(households) for name, households in groups if name == "王建国"] == [1, 1]
+
+
 def test_month_boundary_is_in_shanghai_time(world):
     """At 00:30 on 1 December in Shanghai it is still 30 November in UTC: December has begun."""
     with time_machine.travel(
