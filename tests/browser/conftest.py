@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
 # around it are still plain synchronous code.
@@ -24,6 +25,10 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# Playwright's `expect` waits 5 s by default, whatever page.set_default_timeout says; on a
+# machine busy with the rest of the suite a service worker's round trip can take longer.
+expect.set_options(timeout=15_000)
+
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 
 DESKTOP = {"width": 1280, "height": 900}

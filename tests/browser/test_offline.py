@@ -2,6 +2,7 @@
 and IndexedDB, against the live server."""
 
 import datetime
+import re
 import time
 
 import pytest
@@ -217,6 +218,9 @@ def test_logout_empties_what_the_phone_keeps(phone, live_server, member_world):
     asked = []
     phone.on("dialog", lambda dialog: asked.append(dialog.message))
     phone.locator(".navbar-toggler").click()
+    # Bootstrap's collapse slides the menu open; a click in mid-slide may meet nothing.
+    expect(phone.locator(".navbar-collapse")).to_have_class(re.compile(r"\bshow\b"))
+    expect(phone.locator(".navbar-collapse.collapsing")).to_have_count(0)
     phone.get_by_role("button", name="退出").click()  # asks first; the dialog is accepted
     expect(phone.locator("input[name=username]")).to_be_visible(timeout=20_000)
     assert asked and "未上传" in asked[0]
