@@ -7,10 +7,11 @@ writes its file with `new_file()` and ends with `finish()`. `run()` turns an exc
 a failed job with a message in Chinese.
 
 A worker that dies (killed, out of memory, host lost) leaves its job "running" with no one
-behind it. While it works, a job shows a sign of life at least every HEARTBEAT_SECONDS (from
-a thread of its own, even inside a long transaction); `refresh()` and `check_stale()` report a
-job silent for JOB_STALE_SECONDS as failed, so that no page waits for it forever. A job
-the worker never took within JOB_QUEUE_TIMEOUT_MINUTES is reported failed too.
+behind it. While it works, a thread of its own writes the job's progress and a sign of life
+every HEARTBEAT_SECONDS on its own connection (even during a long transaction);
+`refresh()` and `check_stale()` report a job silent for JOB_STALE_SECONDS as failed, so
+that no page waits for it forever. A job the worker never took within
+JOB_QUEUE_TIMEOUT_MINUTES is reported failed too.
 
 A job runs at most once: the worker claims it by moving it from "waiting" to "running" in one
 statement; a second run of the same task (a task queued twice, a worker restarted) finds it
@@ -25,7 +26,6 @@ made, and `manage.py prune_jobs` for cron) deletes them after that.
 import contextlib
 import logging
 import threading
-import time
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -41,8 +41,7 @@ from base.models import Job
 
 logger = logging.getLogger(__name__)
 
-HEARTBEAT_SECONDS = 5
-PROGRESS_SECONDS = 0.5
+HEARTBEAT_SECONDS = 1
 
 FAILED_MESSAGE = gettext_lazy(
     "The job failed. Please try again; if it fails again, tell the administrator."
@@ -88,26 +87,29 @@ def file_path(job: Job) -> Path | None:
 
 
 class Progress:
-    """Rows done of rows in all, written to the job at most every PROGRESS_SECONDS."""
+    """Rows done of rows in all. The work only counts here; the heartbeat thread writes it.
+
+    The work's own connection never writes while it works: on SQLite a connection still
+    reading a query's rows (an export streams them) may not write once another connection
+    has written (WAL: its snapshot is stale), and inside an import's transaction a write
+    would be seen by nobody before the commit.
+    """
 
     def __init__(self, job: Job):
         self.job = job
-        self._written = 0.0
+        self.abandoned = False
 
     def set_total(self, total: int) -> None:
         self.job.total = total
-        self.write()
+        self._check()
 
     def advance(self, rows: int = 1) -> None:
         self.job.done += rows
-        if time.monotonic() - self._written >= PROGRESS_SECONDS:
-            self.write()
+        self._check()
 
-    def write(self) -> None:
-        self._written = time.monotonic()
-        if connection.in_atomic_block:
-            return  # nobody would see it before the commit; the heartbeat thread writes it
-        _write_progress(self.job)
+    def _check(self) -> None:
+        if self.abandoned:
+            raise JobAbandoned(self.job.pk)
 
 
 def _write_progress(job: Job) -> None:
@@ -118,10 +120,36 @@ def _write_progress(job: Job) -> None:
         raise JobAbandoned(job.pk)
 
 
+def _on_own_connection(write: Callable[[], None]) -> None:
+    """Run a write on a connection of its own (a thread's), unless inside a transaction
+    (tests), where the work's connection is the only one that sees the job."""
+    if connection.in_atomic_block:
+        write()
+        return
+    errors = []
+
+    def target():
+        from django.db import connection as own
+
+        try:
+            write()
+        except Exception as error:  # handed to the caller below
+            errors.append(error)
+        finally:
+            own.close()
+
+    thread = threading.Thread(target=target, name="job-write")
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+
+
 @contextlib.contextmanager
-def _heartbeat(job: Job):
+def _heartbeat(progress: Progress):
     """A thread that writes the job's progress and a sign of life every HEARTBEAT_SECONDS,
     on its own database connection, while the work runs (even inside a long transaction)."""
+    job = progress.job
     if connection.in_atomic_block:
         # Called inside a transaction (tests): another connection would wait on its locks.
         yield
@@ -136,6 +164,7 @@ def _heartbeat(job: Job):
                 try:
                     _write_progress(job)
                 except JobAbandoned:
+                    progress.abandoned = True
                     return
                 except DatabaseError:
                     logger.warning("job %s: heartbeat not written", job.pk, exc_info=True)
@@ -148,7 +177,7 @@ def _heartbeat(job: Job):
         yield
     finally:
         stop.set()
-        thread.join(timeout=HEARTBEAT_SECONDS * 5)
+        thread.join(timeout=60)
 
 
 def run(job_id: int, work: Callable[[Job, Progress], None]) -> None:
@@ -164,7 +193,7 @@ def run(job_id: int, work: Callable[[Job, Progress], None]) -> None:
     job = Job.objects.get(pk=job_id)
     progress = Progress(job)
     try:
-        with _heartbeat(job):
+        with _heartbeat(progress):
             work(job, progress)
     except JobAbandoned:
         logger.warning("job %s: declared dead while it ran; its work is dropped", job_id)
@@ -222,8 +251,11 @@ def finish(job: Job, *, filename: str = "", result: dict | None = None) -> None:
 
 
 def fail(job: Job, message: str) -> None:
-    Job.objects.filter(pk=job.pk, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]).update(
-        status=Job.Status.FAILED, error=message[:300], finished_at=timezone.now()
+    # On a connection of its own: the work's may still hold the rows it was reading.
+    _on_own_connection(
+        lambda: Job.objects.filter(
+            pk=job.pk, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]
+        ).update(status=Job.Status.FAILED, error=message[:300], finished_at=timezone.now())
     )
     job.status = Job.Status.FAILED
     _remove_partial(job)

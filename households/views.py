@@ -231,10 +231,22 @@ def import_preview(request: HttpRequest, roster: importing.Roster, pk: int) -> H
             )
             return redirect(f"{roster.kind}:list")
     plan = importing.plan_import(roster, headers, rows, request.user)
+    # The background job that applies (or applied, or failed to apply) this file, if any.
+    job = (
+        Job.objects.filter(kind=roster.job_kind, user=request.user, params__upload=upload.pk)
+        .order_by("-pk")
+        .first()
+    )
     return render(
         request,
         "households/import_preview.html",
-        {"upload": upload, "plan": plan, "kind": roster.kind, "kind_label": roster.label},
+        {
+            "upload": upload,
+            "plan": plan,
+            "kind": roster.kind,
+            "kind_label": roster.label,
+            "job": job,
+        },
     )
 
 

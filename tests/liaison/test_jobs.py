@@ -236,6 +236,8 @@ def test_a_large_import_confirmation_runs_as_a_job_and_applies_rows_exactly_once
     assert Household.objects.count() == before  # nothing yet: the worker applies it
     client.post(preview)  # a second click joins the same job
     assert Job.objects.count() == 1
+    page = client.get(preview).content.decode()
+    assert "正在后台导入" in page and reverse("job", args=[job.pk]) in page
 
     run_tasks()
     job.refresh_from_db()
@@ -333,3 +335,39 @@ def test_the_real_worker_command_produces_the_file(transactional_db, tmp_path, s
     assert jobs.file_path(job) is not None
     rows = _rows(client.get(reverse("job-download", args=[job.pk])))
     assert sorted(r[3] for r in rows[1:]) == ["丁", "丙", "乙", "甲"]
+
+
+@pytest.mark.slow
+def test_a_worker_keeps_writing_progress_while_it_streams_rows(transactional_db, monkeypatch):
+    """As a worker runs it (outside any transaction), a heartbeat thread writes the rows done
+    on a connection of its own while the export still reads its rows; on SQLite the work's
+    connection could not write after that (its snapshot is stale), so it never does."""
+    import time
+
+    from households import exports, tasks
+    from tests.factories import RoleFactory, TownshipFactory, UserFactory, VillageFactory
+
+    village = VillageFactory(township=TownshipFactory())
+    for name in ("甲", "乙", "丙"):
+        HouseholdFactory(village=village, head_name=name)
+    user = UserFactory(username="slow-export")
+    RoleFactory(user=user, kind=RoleKind.TOWNSHIP, township=village.township, village=None)
+    seen = []
+
+    def slow_rows(queryset):
+        # One row per fetch: the query stays open between rows, as it does between the
+        # chunks of a large export.
+        for household in queryset.iterator(chunk_size=1):
+            time.sleep(jobs.HEARTBEAT_SECONDS * 1.5)  # the heartbeat writes meanwhile
+            seen.append(Job.objects.values_list("done", flat=True).get())
+            yield ["", "", "", household.head_name]
+
+    monkeypatch.setattr(exports, "household_rows", slow_rows)
+    job = jobs.start(Job.Kind.EXPORT_HOUSEHOLDS, user=user, task=tasks.export_households)
+    run_tasks()
+    job.refresh_from_db()
+    assert job.status == Job.Status.DONE, job.error
+    assert seen[-1] >= 1  # the page saw rows done before the end
+    assert sorted(
+        r[3] for r in load_workbook(jobs.file_path(job)).active.values if r[3] != "户主姓名"
+    ) == ["丙", "乙", "甲"]
