@@ -371,3 +371,15 @@ def test_a_worker_keeps_writing_progress_while_it_streams_rows(transactional_db,
     assert sorted(
         r[3] for r in load_workbook(jobs.file_path(job)).active.values if r[3] != "户主姓名"
     ) == ["丙", "乙", "甲"]
+
+
+def test_the_admin_lists_jobs_and_task_results_read_only_in_chinese(staff, world):
+    job = _start_export(staff)
+    run_tasks()
+    staff.force_login(world.admin)
+    jobs_page = staff.get(reverse("admin:base_job_changelist")).content.decode()
+    assert "导出农户" in jobs_page and "已完成" in jobs_page
+    assert staff.get(reverse("admin:base_job_change", args=[job.pk])).status_code == 200
+    assert staff.get(reverse("admin:base_job_add")).status_code == 403
+    results = staff.get(reverse("admin:django_tasks_database_dbtaskresult_changelist"))
+    assert results.status_code == 200 and "成功" in results.content.decode()
