@@ -72,6 +72,12 @@ def start(kind: str, *, user, task, params: dict | None = None, total: int = 0, 
     return job
 
 
+def more_rows_than(queryset, threshold: int) -> bool:
+    """Whether the query has more than `threshold` rows, reading at most one past it (a
+    request deciding to hand an export to a worker must not count the prefecture)."""
+    return queryset.order_by().values("pk")[threshold : threshold + 1].exists()
+
+
 def files_dir() -> Path:
     path = Path(settings.JOB_FILES_DIR)
     path.mkdir(parents=True, exist_ok=True)

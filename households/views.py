@@ -111,17 +111,17 @@ def household_export(request: HttpRequest) -> HttpResponse:
     filterset = exports.household_filter(request.user, request.GET)
     require_valid_filter(filterset)
     queryset = filterset.qs
-    count = queryset.count()
-    if count > settings.EXPORT_TASK_THRESHOLD:
+    if jobs.more_rows_than(queryset, settings.EXPORT_TASK_THRESHOLD):
+        # The worker counts the rows: here, only whether there are more than the threshold.
         job = jobs.start(
             Job.Kind.EXPORT_HOUSEHOLDS,
             user=request.user,
             task=tasks.export_households,
             params={"query": request.GET.urlencode()},
-            total=count,
             ip=client_ip(request),
         )
         return redirect("job", pk=job.pk)
+    count = queryset.count()
     log_access(
         request,
         action=AccessLog.Action.EXPORT_HOUSEHOLDS,
@@ -161,6 +161,7 @@ def import_upload(request: HttpRequest, roster: importing.Roster) -> HttpRespons
             uploaded_by=request.user,
             filename=form.cleaned_data["file"].name[:200],
             content=form.cleaned_data["content"],
+            row_count=form.cleaned_data["row_count"],
         )
         return redirect(f"{roster.kind}:import-preview", pk=upload.pk)
     return render(
@@ -207,9 +208,13 @@ def _import_job(
 @require_http_methods(["GET", "POST"])
 def import_preview(request: HttpRequest, roster: importing.Roster, pk: int) -> HttpResponse:
     upload = _upload_for(request, roster, pk)
+    confirmed = request.method == "POST" and upload.applied_at is None
+    if confirmed and (upload.row_count or 0) > settings.IMPORT_TASK_THRESHOLD:
+        # A large file: the worker reads and applies it; this request only queues the job.
+        return redirect("job", pk=_import_job(request, roster, upload, upload.row_count).pk)
     headers, rows = importing.read_upload(upload)
-    if request.method == "POST" and upload.applied_at is None:
-        if len(rows) > settings.IMPORT_TASK_THRESHOLD:
+    if confirmed:
+        if len(rows) > settings.IMPORT_TASK_THRESHOLD:  # uploaded before rows were counted
             return redirect("job", pk=_import_job(request, roster, upload, len(rows)).pk)
         try:
             plan = importing.upload_apply(

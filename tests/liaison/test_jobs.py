@@ -79,7 +79,7 @@ def test_an_export_at_or_below_the_threshold_answers_the_file_at_once(client, wo
 def test_a_large_export_shows_a_progress_bar_then_a_link_only_its_asker_may_follow(staff, world):
     job = _start_export(staff, "?q=")
     page = staff.get(reverse("job", args=[job.pk])).content.decode()
-    assert '<progress class="job-bar" max="3" value="0"' in page
+    assert '<progress class="job-bar" max="1" value="0"' in page  # the worker counts
     assert "等待后台处理" in page
     assert "data-job-download hidden" in page
     assert "js/job.js" in page
@@ -118,11 +118,25 @@ def test_a_large_export_shows_a_progress_bar_then_a_link_only_its_asker_may_foll
     assert AccessLog.objects.count() == 1
 
 
+def test_the_request_that_starts_a_large_export_does_not_count_its_rows(
+    staff, django_assert_max_num_queries
+):
+    """It costs a page: it reads one row past the threshold, never COUNT(*) over them all."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with django_assert_max_num_queries(12), CaptureQueriesContext(connection) as queries:
+        assert staff.get(EXPORT).status_code == 302
+    assert Job.objects.get().total == 0  # the worker will count them
+    assert not [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
+
+
 def test_the_job_exports_what_the_filter_chose(staff, world, settings):
     settings.EXPORT_TASK_THRESHOLD = 1
     job = _start_export(staff, f"?village={world.village_a.pk}")
-    assert job.total == 2
     run_tasks()
+    job.refresh_from_db()
+    assert (job.done, job.total) == (2, 2)
     rows = _rows(staff.get(reverse("job-download", args=[job.pk])))
     assert sorted(r[3] for r in rows[1:]) == sorted(["董文祥", "李成林"])
 
@@ -229,7 +243,14 @@ def test_a_large_import_confirmation_runs_as_a_job_and_applies_rows_exactly_once
     preview, _page = upload(client, xlsx_file(HOUSEHOLD_HEADERS, rows))
     before = Household.objects.count()
 
-    response = client.post(preview)
+    from households import importing
+
+    def unread(upload):
+        raise AssertionError("the confirmation's request read the file again")
+
+    with pytest.MonkeyPatch.context() as patch:  # the request only queues the job
+        patch.setattr(importing, "read_upload", unread)
+        response = client.post(preview)
     job = Job.objects.get()
     assert response["Location"] == reverse("job", args=[job.pk])
     assert (job.kind, job.total) == (Job.Kind.IMPORT_HOUSEHOLDS, 3)
