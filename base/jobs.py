@@ -205,13 +205,22 @@ def run(job_id: int, work: Callable[[Job, Progress], None]) -> None:
         logger.warning("job %s: declared dead while it ran; its work is dropped", job_id)
         _remove_partial(job)
     except JobFailed as error:
-        fail(job, str(error))
+        _report_failure(job, str(error))
     except Exception:
-        fail(job, str(FAILED_MESSAGE))
+        _report_failure(job, str(FAILED_MESSAGE))
         raise  # the task's own result keeps the traceback (admin: task results)
     else:
         if Job.objects.filter(pk=job_id, status=Job.Status.RUNNING).exists():
             finish(job)
+
+
+def _report_failure(job: Job, message: str) -> None:
+    try:
+        fail(job, message)
+    except DatabaseError:
+        # The database is away (a restart): the job stays "running" until it is found
+        # silent (JOB_STALE_SECONDS) and reported failed then.
+        logger.exception("job %s: its failure could not be written", job.pk)
 
 
 def new_file(job: Job, suffix: str) -> Path:
