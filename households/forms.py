@@ -85,6 +85,7 @@ class RosterUploadForm(forms.Form):
             raise forms.ValidationError(str(error)) from error
         upload.seek(0)
         self.cleaned_data["content"] = upload.read()
+        self.cleaned_data["row_count"] = len(rows)
         return upload
 
 

@@ -233,6 +233,9 @@ class RosterUpload(models.Model):
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
     applied_at = models.DateTimeField(_("imported at"), null=True, blank=True)
     summary = models.JSONField(_("summary"), default=dict, blank=True)
+    # Counted when the file was checked at upload: the confirmation decides from it, without
+    # reading the file again, whether a background job applies it.
+    row_count = models.PositiveIntegerField(_("rows"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("roster upload")
