@@ -64,15 +64,19 @@ security: $(STAMP)
 	$(BIN)/pip-audit -r requirements.txt --progress-spinner off
 
 ## Reliability soak (loopback, bounded): 60 s on SQLite, then 60 s on PostgreSQL with a
-## worker killed and PostgreSQL stopped and started mid-run. Needs root for pg_ctlcluster.
+## worker killed and PostgreSQL stopped and started mid-run. Needs root for pg_ctlcluster;
+## only the cluster on SOAK_PG_PORT is restarted (e.g. one of its own:
+## pg_createcluster 15 soak --port 5439 --start, then make soak SOAK_PG_PORT=5439).
 SOAK_SECONDS ?= 60
-SOAK_PG ?= postgres://postgres@127.0.0.1:5432/liaison_soak
+SOAK_PG_PORT ?= 5432
+SOAK_DB ?= liaison_soak
+SOAK_PG ?= postgres://postgres@127.0.0.1:$(SOAK_PG_PORT)/$(SOAK_DB)
 soak: setup
 	rm -f soak.sqlite3 soak.sqlite3-wal soak.sqlite3-shm
 	SQLITE_PATH=soak.sqlite3 $(DJANGO) migrate --noinput -v0
 	SQLITE_PATH=soak.sqlite3 $(DJANGO) seed_demo -v0
 	SQLITE_PATH=soak.sqlite3 $(DJANGO) soak --seconds $(SOAK_SECONDS) --workers 4 --kill-worker
-	psql -h 127.0.0.1 -U postgres -q -c "DROP DATABASE IF EXISTS liaison_soak" -c "CREATE DATABASE liaison_soak"
+	psql -h 127.0.0.1 -p $(SOAK_PG_PORT) -U postgres -q -c "DROP DATABASE IF EXISTS $(SOAK_DB)" -c "CREATE DATABASE $(SOAK_DB)"
 	DATABASE_URL=$(SOAK_PG) $(DJANGO) migrate --noinput -v0
 	DATABASE_URL=$(SOAK_PG) $(DJANGO) seed_demo -v0
 	DATABASE_URL=$(SOAK_PG) $(DJANGO) soak --seconds $(SOAK_SECONDS) --workers 4 --kill-worker --restart-postgres

@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -31,16 +32,23 @@ def free_port() -> int:
 
 
 class Server:
-    """gunicorn serving liaison.wsgi on a free loopback port."""
+    """gunicorn serving liaison.wsgi on a free loopback port.
 
-    def __init__(self, *, workers: int = 2, env: dict | None = None):
+    Its log goes to a file (`log_text()`), never to a pipe: a pipe nobody reads while the
+    server runs fills up (64 KiB of tracebacks during a database outage) and then every
+    worker blocks on its next log line, the whole server hanging with it.
+    """
+
+    def __init__(self, *, workers: int = 2, env: dict | None = None, healthy: bool = True):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         # The caller's environment as given (merging os.environ would let an outer
         # DATABASE_URL point the server at another database).
         self.env = dict(env) if env is not None else dict(os.environ)
         self.workers = workers
+        self.healthy = healthy  # wait for /healthz to answer 200 (else: any answer)
         self.process = None
+        self.log = tempfile.NamedTemporaryFile(prefix="gunicorn-", suffix=".log")  # noqa: SIM115
 
     def __enter__(self):
         self.process = subprocess.Popen(  # noqa: S603 -- fixed arguments, loopback only
@@ -61,19 +69,26 @@ class Server:
             cwd=BASE_DIR,
             env=self.env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=self.log,
         )
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and self.process.poll() is None:
             try:
                 health = self.url + "/healthz"  # our own loopback address
-                with urllib.request.urlopen(health, timeout=2) as response:  # noqa: S310 # nosec B310
+                with urllib.request.urlopen(health, timeout=2 if self.healthy else 10) as response:  # noqa: S310 # nosec B310
                     if response.status == 200:
                         return self
+            except urllib.error.HTTPError:
+                if not self.healthy:
+                    return self
             except (urllib.error.URLError, ConnectionError, OSError):
                 time.sleep(0.2)
         self.__exit__()
-        raise RuntimeError("gunicorn did not start")
+        raise RuntimeError(f"gunicorn did not start:\n{self.log_text()[-3000:]}")
+
+    def log_text(self) -> str:
+        """What gunicorn and the app wrote to stderr so far."""
+        return Path(self.log.name).read_text("utf-8", "replace")
 
     def worker_pids(self) -> list[int]:
         pids = []
@@ -106,10 +121,11 @@ class Server:
 class Browser:
     """A cookie-keeping HTTP client that fills in Django's CSRF token."""
 
-    def __init__(self, base: str, *, timeout: float = 15):
+    def __init__(self, base: str, *, timeout: float = 15, jar=None):
         self.base = base
         self.timeout = timeout
-        self.jar = http.cookiejar.CookieJar()
+        # Cookies do not keep ports apart: two servers on 127.0.0.1 may share one jar.
+        self.jar = jar if jar is not None else http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect()
         )
@@ -158,10 +174,14 @@ class Tally:
     errors: list[str] = field(default_factory=list)
     acknowledged: list[tuple[str, str]] = field(default_factory=list)  # (kind, marker)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    slowest: float = 0.0  # seconds, of the slowest request answered or dropped
 
-    def add(self, status: int, *, ack: tuple[str, str] | None = None, note: str = ""):
+    def add(
+        self, status: int, *, ack: tuple[str, str] | None = None, note: str = "", took: float = 0
+    ):
         with self.lock:
             self.statuses[status] += 1
+            self.slowest = max(self.slowest, took)
             if ack and status in (301, 302, 303):
                 self.acknowledged.append(ack)
             if status >= 500 and note:

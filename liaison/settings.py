@@ -55,6 +55,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A database or Redis outage answers the 503 page at once (base/outage.py).
+    "base.outage.OutageMiddleware",
     # Pages compressed for phones on a weak signal (static files come compressed from
     # whitenoise, which answers them above). Django's GZip adds random bytes against BREACH,
     # and the CSRF token is masked per response.
@@ -119,7 +121,20 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # - random_page_cost=1.1 (the usual value for SSDs; the default 4 assumes spinning
     #   disks): with it the household list walks the (village, number) index and stops at
     #   50 rows instead of sorting the whole township (6.7 -> 1.9 ms).
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off -c random_page_cost=1.1"
+    # Failing fast during an outage (base/outage.py answers 503): a connection attempt gives
+    # up after 5 s (libpq waits forever by default, e.g. on a host that drops packets), and
+    # TCP keepalives find a connection to a vanished server dead within ~11 s instead of the
+    # kernel's two hours, well inside gunicorn's worker timeout.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "options": "-c jit=off -c random_page_cost=1.1",
+            "connect_timeout": 5,
+            "keepalives": 1,
+            "keepalives_idle": 5,
+            "keepalives_interval": 2,
+            "keepalives_count": 3,
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and rate limits -------------------------------------------------------------------

@@ -17,7 +17,6 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -77,7 +76,9 @@ class Command(BaseCommand):
             if kill_worker:
                 events.append(threading.Timer(seconds / 3, _kill, args=(server, outage)))
             if restart_postgres:
-                events.append(threading.Timer(seconds / 2, _restart_postgres, args=(outage,)))
+                events.append(
+                    threading.Timer(seconds / 2, _restart_postgres, args=(outage, _cluster()))
+                )
             for event in events:
                 event.start()
             roles = [
@@ -101,10 +102,7 @@ class Command(BaseCommand):
                 t.join()
             for event in events:
                 event.cancel()
-            stderr = ""
-        stderr = (
-            server.process.stderr.read().decode("utf-8", "replace") if server.process.stderr else ""
-        )
+        stderr = server.log_text()
 
         connection.close()
         lost = _lost_writes(tally.acknowledged)
@@ -117,7 +115,7 @@ class Command(BaseCommand):
             f"acknowledged writes {len(tally.acknowledged)}, lost {len(lost)}; "
             f"5xx {tally.server_errors} ({len(outside)} outside an outage); "
             f"'database is locked' {locked}; worker killed: {outage.get('killed')}; "
-            f"postgres restarted: {'up' in outage}"
+            f"postgres restarted: {'up' in outage}; slowest request {tally.slowest:.1f} s"
         )
         if lost or outside or locked:
             raise CommandError(
@@ -164,7 +162,7 @@ def reader(stop_at, i, base, tally, password):
     while time.monotonic() < stop_at:
         path = random.choice(paths)  # noqa: S311
         status, body, t0 = _safe(browser.get, path)
-        tally.add(status, note=_stamp(f"GET {path} {status}", t0))
+        tally.add(status, note=_stamp(f"GET {path} {status}", t0), took=time.monotonic() - t0)
 
 
 def villager(stop_at, i, base, tally, tokens, category, run_id):
@@ -173,12 +171,17 @@ def villager(stop_at, i, base, tally, tokens, category, run_id):
         browser = loadtest.Browser(base)
         token = random.choice(tokens)  # noqa: S311
         status, _, t0 = _safe(browser.get, f"/c/{token}/")
-        tally.add(status, note=_stamp(f"GET card {status}", t0))
+        tally.add(status, note=_stamp(f"GET card {status}", t0), took=time.monotonic() - t0)
         marker = f"SOAK-{run_id}-{i}-{n}"
         status, _, t0 = _safe(
             browser.post, f"/c/{token}/", {"category": category, "description": marker}
         )
-        tally.add(status, ack=("card", marker), note=_stamp(f"POST card {status}", t0))
+        tally.add(
+            status,
+            ack=("card", marker),
+            note=_stamp(f"POST card {status}", t0),
+            took=time.monotonic() - t0,
+        )
         n += 1
 
 
@@ -195,7 +198,12 @@ def visitor(stop_at, i, base, tally, username, password, households, run_id):
             "notes": marker,
         }
         status, _, t0 = _safe(browser.post, "/casebook/visits/new/", data)
-        tally.add(status, ack=("visit", marker), note=_stamp(f"POST visit {status}", t0))
+        tally.add(
+            status,
+            ack=("visit", marker),
+            note=_stamp(f"POST visit {status}", t0),
+            took=time.monotonic() - t0,
+        )
         n += 1
 
 
@@ -206,7 +214,7 @@ def staff(stop_at, i, base, tally, password, requests, run_id):
     while time.monotonic() < stop_at and requests:
         pk = random.choice(requests)  # noqa: S311
         status, body, t0 = _safe(browser.get, f"/casebook/requests/{pk}/")
-        tally.add(status, note=_stamp(f"GET request {status}", t0))
+        tally.add(status, note=_stamp(f"GET request {status}", t0), took=time.monotonic() - t0)
         match = loadtest.VERSION_RE.search(body)
         if not match:
             continue
@@ -216,12 +224,14 @@ def staff(stop_at, i, base, tally, password, requests, run_id):
             f"/casebook/requests/{pk}/note/",
             {"version": match.group(1), "text": marker},
         )
+        took = time.monotonic() - t0
         # A redirect is also how a stale form is answered: look at the page to tell.
         _status, after, _t = _safe(browser.get, f"/casebook/requests/{pk}/")
         tally.add(
             status,
             ack=("note", marker) if marker in after else None,
             note=_stamp(f"POST note {status}", t0),
+            took=took,
         )
         n += 1
 
@@ -232,23 +242,37 @@ def _safe(call, *args):
     try:
         status, body = call(*args)
     except (OSError, ConnectionError) as error:
-        status, body = 599, str(error)
+        status, body = 599, f"{type(error).__name__}: {error}"
     return status, body, started
 
 
-def _restart_postgres(outage):
+def _cluster() -> list[str]:
+    """pg_ctlcluster's (version, name) of the local cluster serving DATABASE_URL's port.
+
+    Only that cluster is stopped: a soak on its own cluster (pg_createcluster 15 soak
+    --port 5439) leaves the other databases of the machine alone.
+    """
+    port = str(settings.DATABASES["default"].get("PORT") or 5432)
+    listing = subprocess.run(  # noqa: S603
+        [shutil.which("pg_lsclusters") or "/usr/bin/pg_lsclusters", "--no-header"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for line in listing.splitlines():
+        version, name, cluster_port = line.split()[:3]
+        if cluster_port == port:
+            return [version, name]
+    raise CommandError(f"no local PostgreSQL cluster listens on port {port} (pg_lsclusters)")
+
+
+def _restart_postgres(outage, cluster):
     """Stop and start the local cluster (root, Debian's pg_ctlcluster), noting the outage."""
-    clusters = (
-        sorted(p.name for p in Path("/etc/postgresql").iterdir())
-        if Path("/etc/postgresql").exists()
-        else []
-    )
     command = [
         shutil.which("pg_ctlcluster") or "/usr/bin/pg_ctlcluster",
         "--skip-systemctl-redirect",
-        (clusters or ["15"])[-1],
-        "main",
     ]
+    command += cluster
     outage["down"] = time.monotonic()
     subprocess.run([*command, "stop", "-m", "fast"], check=False)  # noqa: S603
     time.sleep(3)
