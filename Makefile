@@ -29,13 +29,15 @@ run: setup
 	@echo "Serving on http://$(HOST)/ (Ctrl-C to stop)"
 	$(DJANGO) runserver $(HOST)
 
-## The system packages the tests need: gettext (catalogue completeness) and Chromium.
+## The system packages the tests need: gettext (catalogue completeness), Chromium, and
+## redis-server (the two-servers test and CI's REDIS_URL pass run a Redis).
 system-deps:
 	@missing=""; \
 	command -v xgettext >/dev/null 2>&1 || missing="$$missing gettext"; \
 	test -x /usr/bin/chromium || missing="$$missing chromium"; \
 	fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
 	command -v zbarimg >/dev/null 2>&1 || missing="$$missing zbar-tools"; \
+	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing:$$missing"; \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \

@@ -138,11 +138,20 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and rate limits -------------------------------------------------------------------
-# Shared by every worker: Redis when REDIS_URL is set, else a table in the database.
+# Shared by every worker and every app server: Redis when REDIS_URL is set, else a table in
+# the database. With Redis, a server refuses to start when it cannot reach it (liaison/checks.py,
+# run by `manage.py check`/`runserver`/`migrate` and by gunicorn through gunicorn.conf.py), and
+# a Redis outage while running answers 503 within the 2 s socket timeouts (base/outage.py).
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # Several sites may share one Redis database: keys carry the prefix.
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", ""),
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
     }
     RATE_LIMIT_BACKEND = "cache"
 else:
@@ -198,7 +207,10 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = 8 * 60 * 60
 SESSION_SAVE_EVERY_REQUEST = True
 
-# django-axes: lock a username + IP pair after 5 failures for 15 minutes.
+# django-axes: lock a username + IP pair after 5 failures for 15 minutes. Failures are
+# counted in the database (AccessAttempt), which every app server shares, so failures
+# made on two servers add up (tests/liaison/test_two_servers.py).
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
