@@ -5,8 +5,10 @@ optionally PostgreSQL stopped and started) and by `manage.py bench` (requests pe
 Traffic goes to 127.0.0.1 only, bounded in count and time.
 """
 
+import contextlib
 import http.cookiejar
 import os
+import random
 import re
 import shutil
 import signal
@@ -110,6 +112,15 @@ class Server:
             return pids[0]
         return None
 
+    def kill(self) -> None:
+        """SIGKILL the whole server at once, as if its host died."""
+        workers = self.worker_pids()
+        self.process.kill()
+        for pid in workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self.process.wait()
+
     def __exit__(self, *exc):
         if self.process and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
@@ -188,8 +199,11 @@ class RedisServer:
 class Browser:
     """A cookie-keeping HTTP client that fills in Django's CSRF token."""
 
-    def __init__(self, base: str, *, timeout: float = 15, jar=None):
-        self.base = base
+    def __init__(self, base: str | list[str], *, timeout: float = 15, jar=None):
+        # Several bases: a balancer over several servers, as nginx's upstream. Each request
+        # goes to the next one; a refused connection (nothing was sent) to the one after.
+        self.bases = [base] if isinstance(base, str) else list(base)
+        self.turn = random.randrange(len(self.bases))  # noqa: S311
         self.timeout = timeout
         # Cookies do not keep ports apart: two servers on 127.0.0.1 may share one jar.
         self.jar = jar if jar is not None else http.cookiejar.CookieJar()
@@ -199,19 +213,32 @@ class Browser:
 
     def request(self, method: str, path: str, data: dict | None = None) -> tuple[int, str]:
         body = None
-        headers = {"Accept-Language": "zh-CN", "Referer": self.base + path}
+        headers = {"Accept-Language": "zh-CN"}
         if data is not None:
             token = next((c.value for c in self.jar if c.name == "csrftoken"), "")
             body = urllib.parse.urlencode(
                 {**data, "csrfmiddlewaretoken": token}, doseq=True
             ).encode()
             headers["Content-Type"] = "application/x-www-form-urlencoded"
-        req = urllib.request.Request(self.base + path, data=body, method=method, headers=headers)  # noqa: S310
-        try:
-            with self.opener.open(req, timeout=self.timeout) as response:
-                return response.status, response.read().decode("utf-8", "replace")
-        except urllib.error.HTTPError as error:
-            return error.code, error.read().decode("utf-8", "replace")
+        self.turn += 1
+        for attempt in range(len(self.bases)):
+            base = self.bases[(self.turn + attempt) % len(self.bases)]
+            headers["Referer"] = base + path
+            req = urllib.request.Request(base + path, data=body, method=method, headers=headers)  # noqa: S310
+            try:
+                with self.opener.open(req, timeout=self.timeout) as response:
+                    return response.status, response.read().decode("utf-8", "replace")
+            except urllib.error.HTTPError as error:
+                return error.code, error.read().decode("utf-8", "replace")
+            except urllib.error.URLError as error:
+                refused = isinstance(error.reason, ConnectionRefusedError)
+                if not refused or attempt == len(self.bases) - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    @property
+    def base(self) -> str:
+        return self.bases[0]
 
     def get(self, path: str) -> tuple[int, str]:
         return self.request("GET", path)

@@ -1,14 +1,19 @@
-"""Reliability soak: gunicorn with several workers under mixed reads and writes.
+"""Reliability soak: gunicorn servers with several workers under mixed reads and writes.
 
     manage.py soak --seconds 60 --workers 4 [--kill-worker] [--restart-postgres]
+    manage.py soak --servers 2 --workers 2 --kill-server --kill-worker --restart-redis \
+        --restart-postgres
 
 Readers browse lists and dashboards; villagers raise requests from their card pages;
-members record visits; staff add progress notes. Every write the server acknowledged is
-looked up afterwards. One worker can be killed mid-run, and PostgreSQL stopped and started.
-Fails (exit 1) on any 5xx outside a database outage, any lost acknowledged write, or a
-"database is locked" error. Loopback only, bounded in time.
-"""
+members record visits; staff add progress notes. Every write a server acknowledged is
+looked up afterwards. With several servers the clients go through a balancer (a refused
+connection is tried on the next server, as nginx does) and the servers share the database
+and, with --restart-redis, a Redis of the soak's own. Mid-run: a whole server killed, a
+worker killed, Redis restarted, PostgreSQL (the cluster on DATABASE_URL's port) stopped and
+started. Fails (exit 1) on any 5xx outside an outage, any lost acknowledged write, or a
+"database is locked" error. Loopback only, bounded in time."""
 
+import contextlib
 import os
 import random
 import secrets
@@ -33,17 +38,24 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--seconds", type=float, default=60)
-        parser.add_argument("--workers", type=int, default=4)
+        parser.add_argument("--servers", type=int, default=1, help="app servers (gunicorn)")
+        parser.add_argument("--workers", type=int, default=4, help="workers per server")
         parser.add_argument("--clients", type=int, default=8)
         parser.add_argument("--kill-worker", action="store_true")
+        parser.add_argument("--kill-server", action="store_true", help="SIGKILL one server")
+        parser.add_argument(
+            "--restart-redis",
+            action="store_true",
+            help="the servers share a Redis of the soak's own (REDIS_URL), restarted mid-run",
+        )
         parser.add_argument("--restart-postgres", action="store_true")
         parser.add_argument("--password", default="dongshan2026")
 
-    def handle(
-        self, *args, seconds, workers, clients, kill_worker, restart_postgres, password, **options
-    ):
+    def handle(self, *args, seconds, servers, workers, clients, password, **options):
         if not Household.objects.exists():
             raise CommandError("Seed the database first (manage.py seed_demo).")
+        if options["kill_server"] and servers < 2:
+            raise CommandError("--kill-server needs --servers 2 or more.")
         env = server_env()
         subprocess.run(  # noqa: S603
             [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], env=env, check=True
@@ -68,28 +80,44 @@ class Command(BaseCommand):
             )[:50]
         )
         tally = loadtest.Tally()
-        outage = {}
+        outages: list[dict] = []
         run_id = secrets.token_hex(3)
+        cluster = _cluster() if options["restart_postgres"] else None
 
-        with loadtest.Server(workers=workers, env=env) as server:
+        with contextlib.ExitStack() as stack:
+            redis = None
+            if options["restart_redis"]:
+                redis = stack.enter_context(loadtest.RedisServer())
+                env["REDIS_URL"] = redis.url
+            running = [
+                stack.enter_context(loadtest.Server(workers=workers, env=env))
+                for _ in range(servers)
+            ]
+            # Clients go through a balancer over every server, as nginx's upstream would:
+            # a refused connection is tried on the next server.
+            base = [server.url for server in running]
+            started = time.monotonic()
             events = []
-            if kill_worker:
-                events.append(threading.Timer(seconds / 3, _kill, args=(server, outage)))
-            if restart_postgres:
-                events.append(
-                    threading.Timer(seconds / 2, _restart_postgres, args=(outage, _cluster()))
-                )
-            for event in events:
-                event.start()
+            if options["kill_server"]:
+                events.append((0.2, _kill_server, (running[0], outages)))
+            if options["kill_worker"]:
+                events.append((1 / 3, _kill, (running[-1], outages)))
+            if redis:
+                events.append((0.45 if servers > 1 else 0.4, _restart_redis, (redis, outages)))
+            if cluster:
+                events.append((0.7 if servers > 1 else 0.5, _restart_postgres, (outages, cluster)))
+            timers = [threading.Timer(seconds * at, call, args=extra) for at, call, extra in events]
+            for timer in timers:
+                timer.start()
             roles = [
-                (reader, (server.url, tally, password)),
-                (villager, (server.url, tally, tokens, category, run_id)),
-                (villager, (server.url, tally, tokens, category, run_id)),
+                (reader, (base, tally, password)),
+                (villager, (base, tally, tokens, category, run_id)),
+                (villager, (base, tally, tokens, category, run_id)),
                 (
                     visitor,
-                    (server.url, tally, member.user.username, password, member_households, run_id),
+                    (base, tally, member.user.username, password, member_households, run_id),
                 ),
-                (staff, (server.url, tally, password, open_requests, run_id)),
+                (staff, (base, tally, password, open_requests, run_id)),
             ]
             threads = []
             stop_at = time.monotonic() + seconds
@@ -100,26 +128,32 @@ class Command(BaseCommand):
                 t.start()
             for t in threads:
                 t.join()
-            for event in events:
-                event.cancel()
-        stderr = server.log_text()
+            for timer in timers:
+                timer.cancel()
+            stderr = "".join(server.log_text() for server in running)
 
         connection.close()
         lost = _lost_writes(tally.acknowledged)
         locked = stderr.count("database is locked")
-        outside = [e for e in tally.errors if not _in_outage(e, outage)]
+        outside = [e for e in tally.errors if not _in_outage(e, outages)]
         rate = tally.total / seconds
+        timeline = ", ".join(
+            f"{o['what']} at {o['start'] - started:.1f} s"
+            + (f" (back after {o['end'] - o['start']:.1f} s)" if o["end"] > o["start"] else "")
+            for o in outages
+        )
         self.stdout.write(
-            f"requests {tally.total} in {seconds:.0f} s ({rate:.0f}/s), "
-            f"statuses {dict(tally.statuses)}\n"
+            f"servers {servers} x {workers} workers; requests {tally.total} in {seconds:.0f} s "
+            f"({rate:.0f}/s), statuses {dict(sorted(tally.statuses.items()))}\n"
             f"acknowledged writes {len(tally.acknowledged)}, lost {len(lost)}; "
             f"5xx {tally.server_errors} ({len(outside)} outside an outage); "
-            f"'database is locked' {locked}; worker killed: {outage.get('killed')}; "
-            f"postgres restarted: {'up' in outage}; slowest request {tally.slowest:.1f} s"
+            f"'database is locked' {locked}; slowest request {tally.slowest:.1f} s\n"
+            f"events: {timeline or 'none'}"
         )
         if lost or outside or locked:
             raise CommandError(
-                f"soak failed: lost={lost[:5]} errors={outside[:3]} locked={locked} events={outage}"
+                f"soak failed: lost={lost[:5]} errors={outside[:3]} locked={locked} "
+                f"events={timeline}"
             )
         self.stdout.write(self.style.SUCCESS("soak passed"))
 
@@ -143,9 +177,11 @@ def server_env() -> dict:
     return env
 
 
-def _stamp(note: str, started: float) -> str:
-    """A note that carries when its request started (errors are judged by that moment)."""
-    return f"{started:.3f} {note}"
+def _stamp(note: str, started: float, ended: float | None = None) -> str:
+    """A note that carries when its request started and ended (errors are judged by
+    whether that span met an outage)."""
+    ended = time.monotonic() if ended is None else ended
+    return f"{started:.3f} {ended:.3f} {note}"
 
 
 def reader(stop_at, i, base, tally, password):
@@ -230,7 +266,7 @@ def staff(stop_at, i, base, tally, password, requests, run_id):
         tally.add(
             status,
             ack=("note", marker) if marker in after else None,
-            note=_stamp(f"POST note {status}", t0),
+            note=_stamp(f"POST note {status}", t0, t0 + took),
             took=took,
         )
         n += 1
@@ -266,33 +302,58 @@ def _cluster() -> list[str]:
     raise CommandError(f"no local PostgreSQL cluster listens on port {port} (pg_lsclusters)")
 
 
-def _restart_postgres(outage, cluster):
+def _restart_postgres(outages, cluster):
     """Stop and start the local cluster (root, Debian's pg_ctlcluster), noting the outage."""
     command = [
         shutil.which("pg_ctlcluster") or "/usr/bin/pg_ctlcluster",
         "--skip-systemctl-redirect",
     ]
     command += cluster
-    outage["down"] = time.monotonic()
+    outage = {"what": "PostgreSQL restarted", "start": time.monotonic(), "grace": 10}
+    outage["end"] = outage["start"] + 3600  # until it is back
+    outages.append(outage)
     subprocess.run([*command, "stop", "-m", "fast"], check=False)  # noqa: S603
     time.sleep(3)
     subprocess.run([*command, "start"], check=False)  # noqa: S603
-    outage["up"] = time.monotonic()
+    outage["end"] = time.monotonic()
 
 
-def _kill(server, outage):
-    outage["killed_at"] = time.monotonic()
-    outage["killed"] = server.kill_a_worker()
+def _restart_redis(redis, outages):
+    outage = {"what": "Redis restarted", "start": time.monotonic(), "grace": 5}
+    outage["end"] = outage["start"] + 3600
+    outages.append(outage)
+    redis.restart(down_seconds=3)
+    outage["end"] = time.monotonic()
 
 
-def _in_outage(note: str, outage) -> bool:
-    """During a database outage, or a connection the killed worker dropped as it died."""
-    at = float(note.split(" ", 1)[0])
-    if "killed_at" in outage and note.endswith(" 599") and -5 <= at - outage["killed_at"] <= 5:
-        return True
-    if "down" not in outage:
-        return False
-    return outage["down"] - 1 <= at <= outage.get("up", at) + 10
+def _kill(server, outages):
+    """SIGKILL one worker: the requests it was serving are dropped (599), nothing else."""
+    now = time.monotonic()
+    pid = server.kill_a_worker()
+    outages.append({"what": f"worker {pid} killed", "start": now, "end": now, "only599": True})
+
+
+def _kill_server(server, outages):
+    """SIGKILL a whole server, its master first: its workers notice and exit. Its requests
+    in flight are dropped (599); the balancer sends the next ones to the other server."""
+    now = time.monotonic()
+    server.kill()
+    outages.append({"what": "server killed", "start": now, "end": now, "only599": True})
+
+
+def _in_outage(note: str, outages) -> bool:
+    """Whether a failed request's span met an outage: a database or Redis restart (and a
+    few seconds after, while connections come back), or a worker or server killed (its
+    dropped connections, 599, only)."""
+    started, ended, text = note.split(" ", 2)
+    started, ended = float(started), float(ended)
+    for outage in outages:
+        if outage.get("only599") and not text.endswith(" 599"):
+            continue
+        grace = outage.get("grace", 5)
+        if started <= outage["end"] + grace and ended >= outage["start"] - 1:
+            return True
+    return False
 
 
 def _lost_writes(acknowledged) -> list:
