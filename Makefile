@@ -22,11 +22,14 @@ setup: $(STAMP) messages
 messages: $(STAMP)
 	$(BIN)/python -m devtools.compile_messages
 
-## Serve the seeded demo on the embedded SQLite database.
+## Serve the seeded demo on the embedded SQLite database, with a background worker beside
+## the development server (large exports and imports); Ctrl-C stops both.
 run: setup
 	$(DJANGO) migrate --noinput
 	$(DJANGO) seed_demo
-	@echo "Serving on http://$(HOST)/ (Ctrl-C to stop)"
+	@echo "Serving on http://$(HOST)/ with a background worker (Ctrl-C to stop)"
+	@$(DJANGO) db_worker --no-reload --interval 1 -v0 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(DJANGO) runserver $(HOST)
 
 ## The system packages the tests need: gettext (catalogue completeness), Chromium, and

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from base import cache
-from base.models import AccessLog, AuditEvent
+from base.models import AccessLog, AuditEvent, Job
 
 
 class ReadOnlyAdmin:
@@ -60,3 +60,14 @@ class AuditEventAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     search_fields = ["username", "target", "detail", "ip_address"]
     date_hierarchy = "at"
     list_per_page = 100
+
+
+@admin.register(Job)
+class JobAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """Background jobs (exports, imports, reminders): who asked, how far, how they ended."""
+
+    list_display = ["created_at", "kind", "user", "status", "done", "total", "finished_at", "error"]
+    list_filter = ["kind", "status"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "error"]
+    date_hierarchy = "created_at"

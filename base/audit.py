@@ -25,12 +25,25 @@ def log_access(
     request: HttpRequest, *, action: str, description: str, record_count: int
 ) -> AccessLog:
     """Record who took how many records of personal data out of the system, and when."""
+    return log_access_as(
+        request.user if request.user.is_authenticated else None,
+        client_ip(request),
+        action=action,
+        description=description,
+        record_count=record_count,
+    )
+
+
+def log_access_as(
+    user, ip: str | None, *, action: str, description: str, record_count: int
+) -> AccessLog:
+    """The same, out of a request (a background job): the asker and their address."""
     return AccessLog.objects.create(
-        user=request.user if request.user.is_authenticated else None,
+        user=user,
         action=action,
         description=description[:300],
         record_count=record_count,
-        ip_address=client_ip(request),
+        ip_address=ip,
     )
 
 

@@ -152,3 +152,74 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.get_action_display()}"
+
+
+class Job(models.Model):
+    """Long work a user (or cron) asked for, run by a background worker (base/jobs.py).
+
+    The worker writes its progress (rows done of total) and a sign of life as it goes; the
+    page polls them. A finished export leaves a file for its asker only, kept until
+    `expires_at`. A feature's task does the work; this row knows no feature.
+    """
+
+    class Kind(models.TextChoices):
+        EXPORT_HOUSEHOLDS = "export_households", _("Households export")
+        EXPORT_MEMBERS = "export_members", _("Members export")
+        IMPORT_HOUSEHOLDS = "import_households", _("Households import")
+        IMPORT_MEMBERS = "import_members", _("Members import")
+        REMIND_OVERDUE = "remind_overdue", _("Overdue reminders")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("asked by"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    # What to do: an export's filter (query string), an import's upload id.
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    done = models.PositiveIntegerField(_("rows done"), default=0)
+    total = models.PositiveIntegerField(_("rows in all"), default=0)
+    # The file under JOB_FILES_DIR (a name the worker chose) and the name it downloads as.
+    file = models.CharField(_("file"), max_length=200, blank=True)
+    filename = models.CharField(_("download name"), max_length=200, blank=True)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    error = models.CharField(_("error message"), max_length=300, blank=True)
+    task_id = models.CharField(_("task id"), max_length=64, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    created_at = models.DateTimeField(_("asked at"), auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("file kept until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk} ({self.get_status_display()})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.total:
+            return 0
+        return min(100, self.done * 100 // self.total)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

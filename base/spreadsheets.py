@@ -143,12 +143,22 @@ def xlsx_response(
     filename: str, sheet_title: str, headers: Sequence[str], rows: Iterable[Sequence]
 ) -> FileResponse:
     """Stream an .xlsx built row by row (write-only mode, spooled to a temporary file)."""
+    return _stream(_table_workbook(sheet_title, headers, rows), filename)
+
+
+def xlsx_write(path, sheet_title: str, headers: Sequence[str], rows: Iterable[Sequence]) -> None:
+    """The same .xlsx as `xlsx_response`, written to a file (a background job's export)."""
+    with open(path, "wb") as handle:
+        _table_workbook(sheet_title, headers, rows).save(handle)
+
+
+def _table_workbook(sheet_title: str, headers: Sequence[str], rows: Iterable[Sequence]) -> Workbook:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=sheet_title[:31])
     sheet.append([str(h) for h in headers])
     for row in rows:
         sheet.append([safe_cell(value) for value in row])
-    return _stream(workbook, filename)
+    return workbook
 
 
 def _stream(workbook: Workbook, filename: str, fallback: str = "") -> FileResponse:

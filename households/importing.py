@@ -21,9 +21,9 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from base import cache
-from base.audit import log_access
-from base.models import AccessLog
+from base import cache, jobs
+from base.audit import log_access_as
+from base.models import AccessLog, Job
 from base.normalize import normalize_phone, normalize_text
 from base.spreadsheets import read_table
 from base.validators import PHONE_RE
@@ -294,14 +294,27 @@ class Roster:
     refresh_derived: Callable[[models.Model], None]
     derived_fields: tuple[str, ...]
     example: list
+    # A confirmation of more than IMPORT_TASK_THRESHOLD rows runs as this background job
+    # (a dotted path: the task lives in the roster's own package).
+    job_kind: str = ""
+    task_path: str = ""
 
     @property
     def headers(self) -> list[str]:
         return [column.header for column in self.columns]
 
 
-def plan_import(roster: Roster, headers: list[str], rows: list[list[str]], user) -> ImportPlan:
-    """What importing these rows would change, row by row; nothing is written."""
+def plan_import(
+    roster: Roster,
+    headers: list[str],
+    rows: list[list[str]],
+    user,
+    on_row: Callable[[], None] | None = None,
+) -> ImportPlan:
+    """What importing these rows would change, row by row; nothing is written.
+
+    `on_row` is called after each row (a background job counts its progress with it).
+    """
     columns = roster.columns
     index, header_errors = _header_index(columns, headers)
     plan = ImportPlan(kind=roster.kind, rows=[], header_errors=header_errors)
@@ -317,6 +330,8 @@ def plan_import(roster: Roster, headers: list[str], rows: list[list[str]], user)
     plain_fields = [c.field for c in columns if c.field not in ("village", "group")]
     group_header = next((c.header for c in columns if c.field == "group"), None)
     for line, row in enumerate(rows, start=2):
+        if on_row is not None:
+            on_row()
         values, errors = _parse_row(columns, index, row)
         label = " ".join(filter(None, [values.get(name) for name in roster.label_fields]))
         result = RowPlan(line=line, action=REJECT, label=label, errors=errors)
@@ -365,9 +380,16 @@ class ImportRejected(Exception):
 
 
 @transaction.atomic
-def import_apply(*, roster: Roster, headers: list[str], rows: list[list[str]], user) -> ImportPlan:
+def import_apply(
+    *,
+    roster: Roster,
+    headers: list[str],
+    rows: list[list[str]],
+    user,
+    on_row: Callable[[], None] | None = None,
+) -> ImportPlan:
     """Apply a roster all or nothing: any rejected row means nothing is written."""
-    plan = plan_import(roster, headers, rows, user)
+    plan = plan_import(roster, headers, rows, user, on_row)
     if not plan.is_valid:
         raise ImportRejected(_("The file has rejected rows; nothing was imported."))
     creates = [row.obj for row in plan.rows if row.action == CREATE]
@@ -421,6 +443,8 @@ HOUSEHOLDS = Roster(
     new=_new_household,
     refresh_derived=Household.refresh_derived,
     derived_fields=("search_key", "is_priority"),
+    job_kind=Job.Kind.IMPORT_HOUSEHOLDS,
+    task_path="households.tasks.import_households",
     example=[
         "白牙合村",
         "一社",
@@ -448,19 +472,59 @@ def read_upload(upload) -> tuple[list[str], list[list[str]]]:
 
 
 @transaction.atomic
-def upload_apply(*, roster: Roster, upload, headers, rows, request) -> ImportPlan:
-    """Apply a stored upload once, all or nothing, and write it into the access log."""
+def upload_apply(
+    *,
+    roster: Roster,
+    upload,
+    headers,
+    rows,
+    user,
+    ip: str | None,
+    on_row: Callable[[], None] | None = None,
+) -> ImportPlan:
+    """Apply a stored upload once, all or nothing, and write it into the access log.
+
+    Once: the upload row is locked and marked applied in the same transaction, so a second
+    confirmation (a double click, a background job run twice) is refused.
+    """
     upload = RosterUpload.objects.select_for_update().get(pk=upload.pk)
     if upload.applied_at is not None:
         raise ImportRejected(_("This file has already been imported."))
-    plan = import_apply(roster=roster, headers=headers, rows=rows, user=request.user)
+    plan = import_apply(roster=roster, headers=headers, rows=rows, user=user, on_row=on_row)
     upload.applied_at = timezone.now()
     upload.summary = plan.counts
     upload.save(update_fields=["applied_at", "summary"])
-    log_access(
-        request,
+    log_access_as(
+        user,
+        ip,
         action=AccessLog.Action.IMPORT,
         description=f"{upload.get_kind_display()} {upload.filename}",
         record_count=len(plan.rows),
     )
     return plan
+
+
+def run_import_job(job, progress, roster: Roster) -> None:
+    """A background job's import (households/tasks.py, members/tasks.py): the stored upload
+    applied once, all or nothing; the job is done in the same transaction as the rows."""
+    upload = RosterUpload.objects.filter(
+        pk=job.params.get("upload"), uploaded_by=job.user, kind=roster.kind
+    ).first()
+    if upload is None or not access.can_manage_rosters(job.user):
+        raise jobs.JobFailed(_("The uploaded file is no longer there; upload it again."))
+    headers, rows = read_upload(upload)
+    progress.set_total(len(rows))
+    try:
+        with transaction.atomic():
+            plan = upload_apply(
+                roster=roster,
+                upload=upload,
+                headers=headers,
+                rows=rows,
+                user=job.user,
+                ip=job.ip_address,
+                on_row=progress.advance,
+            )
+            jobs.finish(job, result=plan.counts)
+    except ImportRejected as error:
+        raise jobs.JobFailed(str(error)) from error

@@ -1,17 +1,21 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from base.audit import log_access
-from base.models import AccessLog
+from base import jobs
+from base.audit import client_ip, log_access
+from base.models import AccessLog, Job
 from base.query import require_valid_filter
 from base.spreadsheets import xlsx_response
-from households import access, cards, importing, selectors, services
+from households import access, cards, exports, importing, selectors, services, tasks
 from households.filters import HouseholdFilter
 from households.forms import (
     CardSelectionForm,
@@ -25,12 +29,7 @@ PAGE_SIZE = 50
 
 
 def _filtered_households(request: HttpRequest) -> HouseholdFilter:
-    queryset = selectors.households_annotated(access.households(request.user))
-    return HouseholdFilter(
-        request.GET or None,
-        queryset=queryset.order_by("village__code", "number"),
-        user=request.user,
-    )
+    return exports.household_filter(request.user, request.GET)
 
 
 @login_required
@@ -101,25 +100,28 @@ def household_reinstate(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("households:detail", pk=household.pk)
 
 
-EXPORT_HEADERS = [
-    "村", "社", "户号", "户主姓名", "联系电话", "门牌号", "住址", "家庭人口",
-    "低收入", "独居老人", "留守儿童", "残疾", "纬度", "经度", "状态", "联户党员", "最近走访",
-]  # fmt: skip
-
-
-def _yes_no(value: bool) -> str:
-    return "是" if value else "否"
-
-
 @login_required
 @require_safe
 def household_export(request: HttpRequest) -> HttpResponse:
-    """The filtered list as .xlsx with the import template's columns first (round trip)."""
+    """The filtered list as .xlsx with the import template's columns first (round trip).
+
+    More than EXPORT_TASK_THRESHOLD rows: a background job, and its progress page.
+    """
     access.require(access.can_manage_rosters(request.user))
-    filterset = _filtered_households(request)
+    filterset = exports.household_filter(request.user, request.GET)
     require_valid_filter(filterset)
     queryset = filterset.qs
     count = queryset.count()
+    if count > settings.EXPORT_TASK_THRESHOLD:
+        job = jobs.start(
+            Job.Kind.EXPORT_HOUSEHOLDS,
+            user=request.user,
+            task=tasks.export_households,
+            params={"query": request.GET.urlencode()},
+            total=count,
+            ip=client_ip(request),
+        )
+        return redirect("job", pk=job.pk)
     log_access(
         request,
         action=AccessLog.Action.EXPORT_HOUSEHOLDS,
@@ -127,29 +129,12 @@ def household_export(request: HttpRequest) -> HttpResponse:
         % {"query": request.GET.urlencode() or "-"},
         record_count=count,
     )
-    rows = (
-        [
-            h.village.name,
-            h.group.name,
-            h.number,
-            h.head_name,
-            h.phone,
-            h.door_no,
-            h.address,
-            h.size,
-            _yes_no(h.is_low_income),
-            _yes_no(h.is_elderly_alone),
-            _yes_no(h.has_left_behind_children),
-            _yes_no(h.has_disability),
-            h.latitude,
-            h.longitude,
-            h.get_status_display(),
-            h.member_name or "",
-            h.last_visit.isoformat() if h.last_visit else "",
-        ]  # fmt: skip
-        for h in queryset.iterator(chunk_size=2000)
+    return xlsx_response(
+        exports.FILENAME,
+        exports.SHEET_TITLE,
+        exports.EXPORT_HEADERS,
+        exports.household_rows(queryset),
     )
-    return xlsx_response("households.xlsx", "农户", EXPORT_HEADERS, rows)
 
 
 # --- Roster import: the household and member rosters share these views ---------------------
@@ -193,15 +178,47 @@ def _upload_for(request: HttpRequest, roster: importing.Roster, pk: int) -> Rost
     )
 
 
+def _import_job(
+    request: HttpRequest, roster: importing.Roster, upload: RosterUpload, rows: int
+) -> Job:
+    """The background job applying this upload: the one already under way (a second click
+    joins it), else a new one."""
+    with transaction.atomic():
+        RosterUpload.objects.select_for_update().get(pk=upload.pk)
+        job = Job.objects.filter(
+            kind=roster.job_kind,
+            user=request.user,
+            params__upload=upload.pk,
+            status__in=[Job.Status.QUEUED, Job.Status.RUNNING],
+        ).first()
+        if job is None:
+            job = jobs.start(
+                roster.job_kind,
+                user=request.user,
+                task=import_string(roster.task_path),
+                params={"upload": upload.pk, "filename": upload.filename},
+                total=rows,
+                ip=client_ip(request),
+            )
+    return job
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_preview(request: HttpRequest, roster: importing.Roster, pk: int) -> HttpResponse:
     upload = _upload_for(request, roster, pk)
     headers, rows = importing.read_upload(upload)
     if request.method == "POST" and upload.applied_at is None:
+        if len(rows) > settings.IMPORT_TASK_THRESHOLD:
+            return redirect("job", pk=_import_job(request, roster, upload, len(rows)).pk)
         try:
             plan = importing.upload_apply(
-                roster=roster, upload=upload, headers=headers, rows=rows, request=request
+                roster=roster,
+                upload=upload,
+                headers=headers,
+                rows=rows,
+                user=request.user,
+                ip=client_ip(request),
             )
         except importing.ImportRejected as error:
             messages.error(request, str(error))
@@ -214,10 +231,22 @@ def import_preview(request: HttpRequest, roster: importing.Roster, pk: int) -> H
             )
             return redirect(f"{roster.kind}:list")
     plan = importing.plan_import(roster, headers, rows, request.user)
+    # The background job that applies (or applied, or failed to apply) this file, if any.
+    job = (
+        Job.objects.filter(kind=roster.job_kind, user=request.user, params__upload=upload.pk)
+        .order_by("-pk")
+        .first()
+    )
     return render(
         request,
         "households/import_preview.html",
-        {"upload": upload, "plan": plan, "kind": roster.kind, "kind_label": roster.label},
+        {
+            "upload": upload,
+            "plan": plan,
+            "kind": roster.kind,
+            "kind_label": roster.label,
+            "job": job,
+        },
     )
 
 

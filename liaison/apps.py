@@ -1,6 +1,7 @@
 from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django_tasks_db.apps import TasksAppConfig
 
 
 class LiaisonConfig(AppConfig):
@@ -21,3 +22,9 @@ class AxesConfig(AxesAppConfig):
     """django-axes under a Chinese name in the admin (its app has no verbose name)."""
 
     verbose_name = _("Login protection")
+
+
+class TasksDbConfig(TasksAppConfig):
+    """django-tasks-db (the queue of background tasks) under a Chinese name in the admin."""
+
+    verbose_name = _("Background task queue")

@@ -42,6 +42,10 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    # Background tasks (django-tasks, the backport of Django 6's django.tasks) kept in the
+    # database; `manage.py db_worker` runs them.
+    "django_tasks",
+    "liaison.apps.TasksDbConfig",  # django_tasks_db, named in Chinese in the admin
     # The product, in its layers from the ground up (a package imports only downward):
     "base",
     "households",
@@ -170,6 +174,23 @@ CARD_VIEWS_PER_IP_PER_MINUTE = env_int("CARD_VIEWS_PER_IP_PER_MINUTE", 60)
 CARD_CODE_PER_IP_PER_MINUTE = env_int("CARD_CODE_PER_IP_PER_MINUTE", 10)
 # The address printed in QR codes (e.g. https://liaison.example.org); default: the request's.
 PUBLIC_BASE_URL = (env_str("PUBLIC_BASE_URL") or "").rstrip("/")
+
+# --- Background tasks -----------------------------------------------------------------------
+# Long work (large exports and imports, reminders) runs in a worker (`manage.py db_worker`),
+# queued in the database every app server shares. Django 6: django.tasks, same setting.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# An export of more rows than this, or an import of more rows, is a background job with a
+# progress page; below, the file is answered directly.
+EXPORT_TASK_THRESHOLD = env_int("EXPORT_TASK_THRESHOLD", 20000)
+IMPORT_TASK_THRESHOLD = env_int("IMPORT_TASK_THRESHOLD", 2000)
+# Where the workers write the files of finished jobs (every app server and worker must see
+# the same directory), and for how long a file is kept.
+JOB_FILES_DIR = BASE_DIR / env_str("JOB_FILES_DIR", "job-files")
+JOB_FILE_RETENTION_HOURS = env_int("JOB_FILE_RETENTION_HOURS", 24)
+# A running job whose worker gave no sign of life for this long is reported failed (the
+# worker died); a job still waiting for a worker after JOB_QUEUE_TIMEOUT_MINUTES too.
+JOB_STALE_SECONDS = env_int("JOB_STALE_SECONDS", 120)
+JOB_QUEUE_TIMEOUT_MINUTES = env_int("JOB_QUEUE_TIMEOUT_MINUTES", 60)
 
 # --- Authentication -------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from casebook import public
-from liaison import account_views, offline, views
+from liaison import account_views, job_views, offline, views
 
 handler400 = "liaison.views.bad_request"
 handler500 = "base.outage.server_error"
@@ -44,6 +44,9 @@ urlpatterns = [
         account_views.recovery_codes,
         name="account-recovery-codes",
     ),
+    path("jobs/<int:pk>/", job_views.job_page, name="job"),
+    path("jobs/<int:pk>/status.json", job_views.job_status, name="job-status"),
+    path("jobs/<int:pk>/download", job_views.job_download, name="job-download"),
     path("households/", include("households.urls")),
     path("members/", include("members.urls")),
     path("casebook/", include("casebook.urls")),

@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from base.models import Job
 from base.normalize import normalize_text
 from base.pinyin import search_key
 from households.importing import (
@@ -85,6 +86,8 @@ MEMBERS = Roster(
     new=_new_member,
     refresh_derived=_refresh_derived,
     derived_fields=("search_key",),
+    job_kind=Job.Kind.IMPORT_MEMBERS,
+    task_path="members.tasks.import_members",
     example=[
         "白牙合村",
         "一社",

@@ -90,6 +90,36 @@ def _upload(kind):
     return make
 
 
+OWN_JOB = "302 200 404 404 404 404 404"  # a background job is its asker's alone
+OWN_JOB_X = "302 404 200 404 404 404 404"
+
+
+def _job(attr: str):
+    """A finished households export of `world.<attr>`, its file on disk."""
+
+    def make(world):
+        from tests.jobs import finished_export
+
+        return {"pk": finished_export(getattr(world, attr)).pk}
+
+    return make
+
+
+def _job_rows() -> list[Row]:
+    return [
+        Row(
+            name,
+            get=OWN_JOB,
+            post=NOT_ALLOWED,
+            kwargs=_job("staff"),
+            get_out=OWN_JOB_X,
+            post_out=NOT_ALLOWED,
+            kwargs_out=_job("other_staff"),
+        )
+        for name in ("job", "job-status", "job-download")
+    ]
+
+
 def _roster_rows(app: str, obj_in: str, obj_out: str) -> list[Row]:
     def pk(attr):
         return lambda w: {"pk": getattr(w, attr).pk}
@@ -170,6 +200,7 @@ TABLE: list[Row] = [
     Row("account-two-factor", get=EVERYONE_302, post=EVERYONE_302),
     Row("account-two-factor-setup", get=EVERYONE_IN, post=EVERYONE_IN),
     Row("account-recovery-codes", get=EVERYONE_302, post=NOT_ALLOWED),
+    *_job_rows(),
     *_roster_rows("households", "household_a", "household_x"),
     Row(
         "households:reinstate",

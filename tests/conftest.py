@@ -39,6 +39,12 @@ class VerifiedClient(Client):
         session.save()
 
 
+@pytest.fixture(autouse=True)
+def _job_files(settings, tmp_path):
+    """Background jobs' files go to the test's own directory."""
+    settings.JOB_FILES_DIR = tmp_path / "job-files"
+
+
 @pytest.fixture
 def client():
     return VerifiedClient()

@@ -201,14 +201,17 @@ def test_the_default_proposal_narrows_loads_with_few_moves_on_the_demo(seeded, d
 def test_benchmark_machinery_runs_on_the_demo(seeded, db, settings):
     """The benchmark's page timings, tasks and report, at a tiny size so that they cannot rot."""
     from devtools.management.commands import bench
+    from tests.jobs import run_tasks
 
     settings.ROOT_URLCONF = "devtools.urls"
     ids = bench.sample_ids()
     pages = bench.measure_pages(ids, requests=1)
     assert set(pages) == {name for name, _user, _path in bench.PAGES}
     assert all(f["median_ms"] > 0 and f["queries"] >= 0 for f in pages.values())
-    figures = bench.tasks(ids, import_rows=20)
+    figures = bench.tasks(ids, import_rows=20, run_jobs=run_tasks)
     assert figures["import_rows_created"] == 20 and figures["export_rows"] == 3086
+    assert figures["export_job_rows"] == 3086 and figures["export_job_bytes"] > 0
+    assert figures["export_job_request_ms"] > 0 and figures["export_job_ready_s"] > 0
     # The township's proposal covers all of its villages, the largest among them.
     assert figures["proposal_township_s"] > figures["proposal_largest_village_s"] > 0
     results = {"scales": {"1": {"pages": pages, "tasks": figures, "seed_seconds": 1.0}}}

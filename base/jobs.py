@@ -1,0 +1,344 @@
+"""Background jobs: long work handed to a worker, with progress its page can poll.
+
+A view calls `start()`: a `Job` row (who asked, what) and a task queued for the worker
+(django-tasks, database backend: `manage.py db_worker`). The feature's task calls `run()`
+with a function that does the work; that function reports rows done through `Progress`,
+writes its file with `new_file()` and ends with `finish()`. `run()` turns an exception into
+a failed job with a message in Chinese.
+
+A worker that dies (killed, out of memory, host lost) leaves its job "running" with no one
+behind it. While it works, a thread of its own writes the job's progress and a sign of life
+every HEARTBEAT_SECONDS on its own connection (even during a long transaction);
+`refresh()` and `check_stale()` report a job silent for JOB_STALE_SECONDS as failed, so
+that no page waits for it forever. A job the worker never took within
+JOB_QUEUE_TIMEOUT_MINUTES is reported failed too.
+
+A job runs at most once: the worker claims it by moving it from "waiting" to "running" in one
+statement; a second run of the same task (a task queued twice, a worker restarted) finds it
+taken and does nothing. `finish()` moves it from "running" to "done" only if nobody declared
+it dead meanwhile; inside the work's transaction, the work and "done" are committed together.
+
+Files live in JOB_FILES_DIR (shared by every app server and worker) for
+JOB_FILE_RETENTION_HOURS; `cleanup()` (the `cleanup_jobs` task, scheduled when a file is
+made, and `manage.py prune_jobs` for cron) deletes them after that.
+"""
+
+import contextlib
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from base.models import Job
+
+logger = logging.getLogger(__name__)
+
+HEARTBEAT_SECONDS = 1
+
+FAILED_MESSAGE = gettext_lazy(
+    "The job failed. Please try again; if it fails again, tell the administrator."
+)
+DIED_MESSAGE = gettext_lazy(
+    "The job stopped: the background worker running it went away. Please try again."
+)
+NO_WORKER_MESSAGE = gettext_lazy(
+    "No background worker took the job in time. Please try again later, "
+    "or tell the administrator that no worker is running."
+)
+
+
+class JobFailed(Exception):
+    """A failure the asker should read about: its message (translated) becomes the job's."""
+
+
+class JobAbandoned(Exception):
+    """The job was declared dead (or finished) while this worker still ran it: stop."""
+
+
+def start(kind: str, *, user, task, params: dict | None = None, total: int = 0, ip=None) -> Job:
+    """Create the job and queue its task (the task receives the job's id)."""
+    job = Job.objects.create(kind=kind, user=user, params=params or {}, total=total, ip_address=ip)
+    result = task.enqueue(job.pk)
+    job.task_id = str(result.id)[:64]
+    Job.objects.filter(pk=job.pk).update(task_id=job.task_id)
+    return job
+
+
+def files_dir() -> Path:
+    path = Path(settings.JOB_FILES_DIR)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def file_path(job: Job) -> Path | None:
+    """Where a job's finished file is, or None (never made, or removed)."""
+    if not job.file:
+        return None
+    path = Path(settings.JOB_FILES_DIR) / job.file
+    return path if path.is_file() else None
+
+
+class Progress:
+    """Rows done of rows in all. The work only counts here; the heartbeat thread writes it.
+
+    The work's own connection never writes while it works: on SQLite a connection still
+    reading a query's rows (an export streams them) may not write once another connection
+    has written (WAL: its snapshot is stale), and inside an import's transaction a write
+    would be seen by nobody before the commit.
+    """
+
+    def __init__(self, job: Job):
+        self.job = job
+        self.abandoned = False
+
+    def set_total(self, total: int) -> None:
+        self.job.total = total
+        self._check()
+
+    def advance(self, rows: int = 1) -> None:
+        self.job.done += rows
+        self._check()
+
+    def _check(self) -> None:
+        if self.abandoned:
+            raise JobAbandoned(self.job.pk)
+
+
+def _write_progress(job: Job) -> None:
+    updated = Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).update(
+        done=job.done, total=job.total, heartbeat_at=timezone.now()
+    )
+    if not updated:
+        raise JobAbandoned(job.pk)
+
+
+def _on_own_connection(write: Callable[[], None]) -> None:
+    """Run a write on a connection of its own (a thread's), unless inside a transaction
+    (tests), where the work's connection is the only one that sees the job."""
+    if connection.in_atomic_block:
+        write()
+        return
+    errors = []
+
+    def target():
+        from django.db import connection as own
+
+        try:
+            write()
+        except Exception as error:  # handed to the caller below
+            errors.append(error)
+        finally:
+            own.close()
+
+    thread = threading.Thread(target=target, name="job-write")
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+
+
+@contextlib.contextmanager
+def _heartbeat(progress: Progress):
+    """A thread that writes the job's progress and a sign of life every HEARTBEAT_SECONDS,
+    on its own database connection, while the work runs (even inside a long transaction)."""
+    job = progress.job
+    if connection.in_atomic_block:
+        # Called inside a transaction (tests): another connection would wait on its locks.
+        yield
+        return
+    stop = threading.Event()
+
+    def beat():
+        from django.db import connection as own
+
+        try:
+            while not stop.wait(HEARTBEAT_SECONDS):
+                try:
+                    _write_progress(job)
+                except JobAbandoned:
+                    progress.abandoned = True
+                    return
+                except DatabaseError:
+                    logger.warning("job %s: heartbeat not written", job.pk, exc_info=True)
+        finally:
+            own.close()
+
+    thread = threading.Thread(target=beat, name=f"job-{job.pk}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=60)
+
+
+def run(job_id: int, work: Callable[[Job, Progress], None]) -> None:
+    """Run a job's work once; a failure leaves the job failed with a message in Chinese."""
+    translation.activate(settings.LANGUAGE_CODE)
+    now = timezone.now()
+    claimed = Job.objects.filter(pk=job_id, status=Job.Status.QUEUED).update(
+        status=Job.Status.RUNNING, started_at=now, heartbeat_at=now
+    )
+    if not claimed:
+        logger.info("job %s: already taken or given up, not run again", job_id)
+        return
+    job = Job.objects.get(pk=job_id)
+    progress = Progress(job)
+    try:
+        with _heartbeat(progress):
+            work(job, progress)
+    except JobAbandoned:
+        logger.warning("job %s: declared dead while it ran; its work is dropped", job_id)
+        _remove_partial(job)
+    except JobFailed as error:
+        fail(job, str(error))
+    except Exception:
+        fail(job, str(FAILED_MESSAGE))
+        raise  # the task's own result keeps the traceback (admin: task results)
+    else:
+        if Job.objects.filter(pk=job_id, status=Job.Status.RUNNING).exists():
+            finish(job)
+
+
+def new_file(job: Job, suffix: str) -> Path:
+    """A fresh path for the job's file, under a name nobody can guess or reuse."""
+    name = f"{job.pk}-{uuid.uuid4().hex}{suffix}"
+    job.file = name
+    return files_dir() / (name + ".part")
+
+
+def finish(job: Job, *, filename: str = "", result: dict | None = None) -> None:
+    """Mark the job done (its file, if any, becomes downloadable).
+
+    Inside the work's transaction this commits with the work; if the job was declared dead
+    meanwhile, JobAbandoned rolls the work back.
+    """
+    now = timezone.now()
+    expires = None
+    if job.file:
+        part = files_dir() / (job.file + ".part")
+        if part.exists():
+            part.rename(files_dir() / job.file)
+        expires = now + timedelta(hours=settings.JOB_FILE_RETENTION_HOURS)
+    updated = Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).update(
+        status=Job.Status.DONE,
+        done=job.total or job.done,
+        total=job.total,
+        file=job.file,
+        filename=filename[:200],
+        result=result or {},
+        finished_at=now,
+        heartbeat_at=now,
+        expires_at=expires,
+    )
+    if not updated:
+        raise JobAbandoned(job.pk)
+    job.status = Job.Status.DONE
+    if expires is not None:
+        # Delete the file when it expires, as long as a worker runs (cron: prune_jobs).
+        from base.tasks import cleanup_jobs
+
+        # In the same transaction as "done": both are committed, or neither.
+        cleanup_jobs.using(run_after=expires + timedelta(seconds=5)).enqueue()
+
+
+def fail(job: Job, message: str) -> None:
+    # On a connection of its own: the work's may still hold the rows it was reading.
+    _on_own_connection(
+        lambda: Job.objects.filter(
+            pk=job.pk, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]
+        ).update(status=Job.Status.FAILED, error=message[:300], finished_at=timezone.now())
+    )
+    job.status = Job.Status.FAILED
+    _remove_partial(job)
+
+
+def _remove_partial(job: Job) -> None:
+    if job.file:
+        with contextlib.suppress(OSError):
+            (Path(settings.JOB_FILES_DIR) / (job.file + ".part")).unlink(missing_ok=True)
+
+
+def _stale(now):
+    died = Job.objects.filter(
+        status=Job.Status.RUNNING,
+        heartbeat_at__lt=now - timedelta(seconds=settings.JOB_STALE_SECONDS),
+    )
+    never_taken = Job.objects.filter(
+        status=Job.Status.QUEUED,
+        created_at__lt=now - timedelta(minutes=settings.JOB_QUEUE_TIMEOUT_MINUTES),
+    )
+    return died, never_taken
+
+
+def check_stale(now=None, pk: int | None = None) -> int:
+    """Report jobs whose worker died, or that no worker took, as failed; how many."""
+    now = now or timezone.now()
+    died, never_taken = _stale(now)
+    if pk is not None:
+        died, never_taken = died.filter(pk=pk), never_taken.filter(pk=pk)
+    with translation.override(settings.LANGUAGE_CODE):
+        count = died.update(status=Job.Status.FAILED, error=str(DIED_MESSAGE), finished_at=now)
+        count += never_taken.update(
+            status=Job.Status.FAILED, error=str(NO_WORKER_MESSAGE), finished_at=now
+        )
+    return count
+
+
+def refresh(job: Job) -> Job:
+    """The job as it stands, a dead worker's job reported failed."""
+    if not job.is_finished and check_stale(pk=job.pk):
+        job.refresh_from_db()
+    return job
+
+
+def cleanup(now=None) -> dict[str, int]:
+    """Report dead jobs failed, delete expired files and files no job owns any more."""
+    now = now or timezone.now()
+    failed = check_stale(now)
+    expired = 0
+    for job in Job.objects.filter(expires_at__lte=now).exclude(file=""):
+        with contextlib.suppress(FileNotFoundError):
+            (Path(settings.JOB_FILES_DIR) / job.file).unlink()
+        Job.objects.filter(pk=job.pk).update(file="")
+        expired += 1
+    orphans = 0
+    directory = Path(settings.JOB_FILES_DIR)
+    if directory.is_dir():
+        kept = set(Job.objects.exclude(file="").values_list("file", flat=True))
+        running = set(Job.objects.filter(status=Job.Status.RUNNING).values_list("pk", flat=True))
+        for path in directory.iterdir():
+            name = path.name.removesuffix(".part")
+            owner = name.split("-", 1)[0]
+            if not path.is_file() or (path.name == name and name in kept):
+                continue
+            if owner.isdigit() and int(owner) in running:
+                continue  # being written
+            path.unlink(missing_ok=True)
+            orphans += 1
+    return {"failed": failed, "expired": expired, "orphans": orphans}
+
+
+def describe(job: Job) -> str:
+    """One line for the access log: what the job took out."""
+    query = job.params.get("query") or "-"
+    return _("%(kind)s (background job #%(pk)d), filter: %(query)s") % {
+        "kind": job.get_kind_display(),
+        "pk": job.pk,
+        "query": query,
+    }
+
+
+def counted(rows, progress: Progress):
+    """The rows, counting each one into the job's progress as it is written."""
+    for row in rows:
+        yield row
+        progress.advance()

@@ -1,0 +1,21 @@
+"""The casebook's background task: the overdue reminders (django-tasks; on Django 6 the
+import becomes `from django.tasks import task`)."""
+
+from django_tasks import task
+
+from base import jobs
+from casebook import reminders
+
+
+@task()
+def remind_overdue(job_id: int) -> None:
+    jobs.run(job_id, _remind)
+
+
+def _remind(job, progress) -> None:
+    result = reminders.send_overdue_reminders(
+        email=bool(job.params.get("email")),
+        on_total=progress.set_total,
+        on_owner=progress.advance,
+    )
+    jobs.finish(job, result=result)

@@ -1,0 +1,50 @@
+"""The registry's export: its columns and rows, shared by the page (a small export answers the
+file at once) and the background job (households/tasks.py) for a large one."""
+
+from django.http import QueryDict
+
+from households import access, selectors
+from households.filters import HouseholdFilter
+
+EXPORT_HEADERS = [
+    "村", "社", "户号", "户主姓名", "联系电话", "门牌号", "住址", "家庭人口",
+    "低收入", "独居老人", "留守儿童", "残疾", "纬度", "经度", "状态", "联户党员", "最近走访",
+]  # fmt: skip
+SHEET_TITLE = "农户"
+FILENAME = "households.xlsx"
+
+
+def household_filter(user, query: QueryDict) -> HouseholdFilter:
+    """The list's filter over the households `user` may see (the export takes the same)."""
+    queryset = selectors.households_annotated(access.households(user))
+    return HouseholdFilter(
+        query or None, queryset=queryset.order_by("village__code", "number"), user=user
+    )
+
+
+def _yes_no(value: bool) -> str:
+    return "是" if value else "否"
+
+
+def household_rows(queryset):
+    """The export's rows, the import template's columns first (round trip)."""
+    for h in queryset.iterator(chunk_size=2000):
+        yield [
+            h.village.name,
+            h.group.name,
+            h.number,
+            h.head_name,
+            h.phone,
+            h.door_no,
+            h.address,
+            h.size,
+            _yes_no(h.is_low_income),
+            _yes_no(h.is_elderly_alone),
+            _yes_no(h.has_left_behind_children),
+            _yes_no(h.has_disability),
+            h.latitude,
+            h.longitude,
+            h.get_status_display(),
+            h.member_name or "",
+            h.last_visit.isoformat() if h.last_visit else "",
+        ]  # fmt: skip

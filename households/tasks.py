@@ -1,0 +1,39 @@
+"""The registry's background tasks: a large households export, a large roster import.
+
+django-tasks (the backport of Django 6's django.tasks; on Django 6 the import becomes
+`from django.tasks import task`). Each takes its job's id; base/jobs.py runs it once.
+"""
+
+from functools import partial
+
+from django.http import QueryDict
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from base import jobs
+from base.spreadsheets import xlsx_write
+from households import access, exports, importing
+
+
+@task()
+def export_households(job_id: int) -> None:
+    jobs.run(job_id, _export_households)
+
+
+def _export_households(job, progress) -> None:
+    if not access.can_manage_rosters(job.user):
+        raise jobs.JobFailed(_("You may no longer export the registry."))
+    filterset = exports.household_filter(job.user, QueryDict(job.params.get("query", "")))
+    if filterset.is_bound and not filterset.is_valid():
+        raise jobs.JobFailed(_("The filter of this export is no longer valid."))
+    queryset = filterset.qs
+    progress.set_total(queryset.count())
+    path = jobs.new_file(job, ".xlsx")
+    rows = jobs.counted(exports.household_rows(queryset), progress)
+    xlsx_write(path, exports.SHEET_TITLE, exports.EXPORT_HEADERS, rows)
+    jobs.finish(job, filename=exports.FILENAME)
+
+
+@task()
+def import_households(job_id: int) -> None:
+    jobs.run(job_id, partial(importing.run_import_job, roster=importing.HOUSEHOLDS))

@@ -1,0 +1,40 @@
+"""The member roster's export: its columns and rows, shared by the page and the background
+job (members/tasks.py) for a large one."""
+
+from django.http import QueryDict
+from django.utils.translation import gettext as _
+
+from members import access, selectors
+from members.filters import MemberFilter
+
+EXPORT_HEADERS = [
+    "村", "社", "姓名", "性别", "联系电话", "入党日期", "联户上限", "纬度", "经度",
+    "状态", "联系户数", "本月走访",
+]  # fmt: skip
+SHEET_TITLE = "党员"
+FILENAME = "members.xlsx"
+
+
+def member_filter(user, query: QueryDict) -> MemberFilter:
+    queryset = selectors.members_annotated(access.members(user))
+    return MemberFilter(
+        query or None, queryset=queryset.order_by("village__code", "name", "id"), user=user
+    )
+
+
+def member_rows(queryset):
+    for m in queryset.iterator(chunk_size=2000):
+        yield [
+            m.village.name,
+            m.group.name if m.group else "",
+            m.name,
+            m.get_gender_display(),
+            m.phone,
+            m.joined_party_on.isoformat() if m.joined_party_on else "",
+            m.capacity,
+            m.latitude,
+            m.longitude,
+            _("Active") if m.is_active else _("Retired"),
+            m.load,
+            m.visits_now,
+        ]  # fmt: skip
