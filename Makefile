@@ -70,8 +70,9 @@ security: $(STAMP)
 
 ## Reliability soak (loopback, bounded): 60 s on SQLite, then 60 s on PostgreSQL with a
 ## worker killed and PostgreSQL stopped and started mid-run, then 60 s on two app servers
-## sharing PostgreSQL and a Redis of the soak's own: one server killed, a worker of the
-## other killed, Redis restarted, PostgreSQL restarted. Needs root for pg_ctlcluster;
+## sharing PostgreSQL and a Redis of the soak's own, with a background worker running
+## exports: one server killed, a worker of the other killed, the background worker killed
+## mid-job, Redis restarted, PostgreSQL restarted. Needs root for pg_ctlcluster;
 ## only the cluster on SOAK_PG_PORT is restarted (e.g. one of its own:
 ## pg_createcluster 15 soak --port 5439 --start, then make soak SOAK_PG_PORT=5439).
 SOAK_SECONDS ?= 60
@@ -88,7 +89,7 @@ soak: setup
 	DATABASE_URL=$(SOAK_PG) $(DJANGO) seed_demo -v0
 	DATABASE_URL=$(SOAK_PG) $(DJANGO) soak --seconds $(SOAK_SECONDS) --workers 4 --kill-worker --restart-postgres
 	DATABASE_URL=$(SOAK_PG) $(DJANGO) soak --seconds $(SOAK_SECONDS) --servers 2 --workers 2 \
-		--kill-server --kill-worker --restart-redis --restart-postgres
+		--kill-server --kill-worker --restart-redis --restart-postgres --kill-task-worker
 
 ## The benchmark (not part of make test): every page at scale 1 and at BENCH_SCALE, with the
 ## trivial-view and admin-changelist baselines, a loopback load test and task timings.

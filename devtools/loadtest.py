@@ -196,6 +196,66 @@ class RedisServer:
         self.dir.cleanup()
 
 
+class TaskWorker:
+    """`manage.py db_worker` (background jobs), started again 3 s after it exits, as
+    deploy/liaison-worker@.service's Restart=always, RestartSec=3 would."""
+
+    def __init__(self, env: dict):
+        self.env = dict(env)
+        self.process = None
+        self.exits = 0  # how often it ended (killed or crashed) and was started again
+        self.stopping = threading.Event()
+        self.supervisor = threading.Thread(target=self._supervise, daemon=True)
+        self.log = tempfile.NamedTemporaryFile(prefix="db-worker-", suffix=".log")  # noqa: SIM115
+
+    def _supervise(self):
+        while not self.stopping.is_set():
+            self.process = subprocess.Popen(  # noqa: S603 -- fixed arguments
+                [
+                    sys.executable,
+                    "manage.py",
+                    "db_worker",
+                    "--no-reload",
+                    "--interval",
+                    "1",
+                    "--worker-id",
+                    "soak",
+                ],  # fmt: skip
+                cwd=BASE_DIR,
+                env=self.env,
+                stdout=self.log,
+                stderr=self.log,
+            )
+            self.process.wait()
+            if self.stopping.wait(3):
+                return
+            self.exits += 1
+
+    def kill(self) -> int | None:
+        process = self.process
+        if process and process.poll() is None:
+            process.kill()
+            return process.pid
+        return None
+
+    def __enter__(self):
+        self.supervisor.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stopping.set()
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.supervisor.join(timeout=30)
+
+    def log_text(self) -> str:
+        return Path(self.log.name).read_text("utf-8", "replace")
+
+
 class Browser:
     """A cookie-keeping HTTP client that fills in Django's CSRF token."""
 
@@ -204,6 +264,7 @@ class Browser:
         # goes to the next one; a refused connection (nothing was sent) to the one after.
         self.bases = [base] if isinstance(base, str) else list(base)
         self.turn = random.randrange(len(self.bases))  # noqa: S311
+        self.location = ""  # where the last redirect pointed
         self.timeout = timeout
         # Cookies do not keep ports apart: two servers on 127.0.0.1 may share one jar.
         self.jar = jar if jar is not None else http.cookiejar.CookieJar()
@@ -221,12 +282,14 @@ class Browser:
             ).encode()
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         self.turn += 1
+        self.location = ""
         for attempt in range(len(self.bases)):
             base = self.bases[(self.turn + attempt) % len(self.bases)]
             headers["Referer"] = base + path
             req = urllib.request.Request(base + path, data=body, method=method, headers=headers)  # noqa: S310
             try:
                 with self.opener.open(req, timeout=self.timeout) as response:
+                    self.location = response.headers.get("Location", "")
                     return response.status, response.read().decode("utf-8", "replace")
             except urllib.error.HTTPError as error:
                 return error.code, error.read().decode("utf-8", "replace")

@@ -14,19 +14,25 @@ started. Fails (exit 1) on any 5xx outside an outage, any lost acknowledged writ
 "database is locked" error. Loopback only, bounded in time."""
 
 import contextlib
+import http.client
+import json
 import os
 import random
+import re
 import secrets
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
+from django.db import DatabaseError, connection
 
+from base.models import Job
 from casebook.models import Request, RequestCategory, RequestEvent, Visit
 from devtools import loadtest
 from households.models import Household
@@ -49,6 +55,11 @@ class Command(BaseCommand):
             help="the servers share a Redis of the soak's own (REDIS_URL), restarted mid-run",
         )
         parser.add_argument("--restart-postgres", action="store_true")
+        parser.add_argument(
+            "--kill-task-worker",
+            action="store_true",
+            help="exports run as background jobs on a worker (db_worker), killed mid-job",
+        )
         parser.add_argument("--password", default="dongshan2026")
 
     def handle(self, *args, seconds, servers, workers, clients, password, **options):
@@ -84,11 +95,19 @@ class Command(BaseCommand):
         run_id = secrets.token_hex(3)
         cluster = _cluster() if options["restart_postgres"] else None
 
+        exports: list[int] = []  # the background jobs the exporter started
         with contextlib.ExitStack() as stack:
             redis = None
             if options["restart_redis"]:
                 redis = stack.enter_context(loadtest.RedisServer())
                 env["REDIS_URL"] = redis.url
+            task_worker = None
+            if options["kill_task_worker"]:
+                files = stack.enter_context(tempfile.TemporaryDirectory(prefix="soak-jobs-"))
+                # Every export of the township is a job; a job whose worker died is
+                # reported failed after 10 s of silence (production: 120 s).
+                env.update(EXPORT_TASK_THRESHOLD="100", JOB_STALE_SECONDS="10", JOB_FILES_DIR=files)
+                task_worker = stack.enter_context(loadtest.TaskWorker(env))
             running = [
                 stack.enter_context(loadtest.Server(workers=workers, env=env))
                 for _ in range(servers)
@@ -104,6 +123,10 @@ class Command(BaseCommand):
                 events.append((1 / 3, _kill, (running[-1], outages)))
             if redis:
                 events.append((0.45 if servers > 1 else 0.4, _restart_redis, (redis, outages)))
+            if task_worker:
+                events.append(
+                    (0.25, _kill_task_worker, (task_worker, outages, base, password, exports))
+                )
             if cluster:
                 events.append((0.7 if servers > 1 else 0.5, _restart_postgres, (outages, cluster)))
             timers = [threading.Timer(seconds * at, call, args=extra) for at, call, extra in events]
@@ -124,12 +147,25 @@ class Command(BaseCommand):
             for i in range(clients):
                 action, extra = roles[i % len(roles)]
                 threads.append(threading.Thread(target=action, args=(stop_at, i, *extra)))
+            if task_worker:
+                threads.append(
+                    threading.Thread(
+                        target=exporter, args=(stop_at, clients, base, tally, password, exports)
+                    )
+                )
             for t in threads:
                 t.start()
             for t in threads:
                 t.join()
             for timer in timers:
                 timer.cancel()
+            queued = [o["queued"] for o in outages if "queued" in o]
+            db_down = [o["wall"] for o in outages if "wall" in o]
+            jobs_verdict = (
+                _jobs_verdict(base, password, exports, Path(files), task_worker, queued, db_down)
+                if task_worker
+                else None
+            )
             stderr = "".join(server.log_text() for server in running)
 
         connection.close()
@@ -150,10 +186,16 @@ class Command(BaseCommand):
             f"'database is locked' {locked}; slowest request {tally.slowest:.1f} s\n"
             f"events: {timeline or 'none'}"
         )
-        if lost or outside or locked:
+        jobs_wrong = []
+        if jobs_verdict:
+            self.stdout.write(jobs_verdict["line"])
+            jobs_wrong = jobs_verdict["wrong"]
+            if jobs_wrong:
+                self.stderr.write("task worker's log, last lines:\n" + jobs_verdict["log"])
+        if lost or outside or locked or jobs_wrong:
             raise CommandError(
                 f"soak failed: lost={lost[:5]} errors={outside[:3]} locked={locked} "
-                f"events={timeline}"
+                f"jobs={jobs_wrong[:5]} events={timeline}"
             )
         self.stdout.write(self.style.SUCCESS("soak passed"))
 
@@ -277,7 +319,7 @@ def _safe(call, *args):
     started = time.monotonic()
     try:
         status, body = call(*args)
-    except (OSError, ConnectionError) as error:
+    except (OSError, http.client.HTTPException) as error:  # refused, reset, cut short
         status, body = 599, f"{type(error).__name__}: {error}"
     return status, body, started
 
@@ -310,6 +352,7 @@ def _restart_postgres(outages, cluster):
     ]
     command += cluster
     outage = {"what": "PostgreSQL restarted", "start": time.monotonic(), "grace": 10}
+    outage["wall"] = time.time()  # to compare with the jobs' timestamps
     outage["end"] = outage["start"] + 3600  # until it is back
     outages.append(outage)
     subprocess.run([*command, "stop", "-m", "fast"], check=False)  # noqa: S603
@@ -354,6 +397,110 @@ def _in_outage(note: str, outages) -> bool:
         if started <= outage["end"] + grace and ended >= outage["start"] - 1:
             return True
     return False
+
+
+def exporter(stop_at, i, base, tally, password, exports):
+    """Township staff export every household (a background job at this size) and watch
+    the job's page status, as its progress bar does, until it ends; then again."""
+    browser = loadtest.Browser(base)
+    browser.log_in("township", password)
+    while time.monotonic() < stop_at:
+        status, _, t0 = _safe(browser.get, "/households/export.xlsx")
+        tally.add(status, note=_stamp(f"GET export {status}", t0), took=time.monotonic() - t0)
+        match = re.search(r"/jobs/(\d+)/", browser.location) if status == 302 else None
+        if not match:
+            time.sleep(1)
+            continue
+        pk = int(match.group(1))
+        exports.append(pk)
+        while time.monotonic() < stop_at:
+            status, body, t0 = _safe(browser.get, f"/jobs/{pk}/status.json")
+            tally.add(status, note=_stamp(f"GET job {status}", t0), took=time.monotonic() - t0)
+            if status == 200 and json.loads(body)["finished"]:
+                break
+            time.sleep(1)
+
+
+def _kill_task_worker(worker, outages, base, password, exports):
+    """SIGKILL the background worker while it runs a job (waiting up to 10 s for one),
+    and start an export while it is down: that job must finish once it is back."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            if Job.objects.filter(status=Job.Status.RUNNING).exists():
+                break
+        except DatabaseError:
+            pass
+        time.sleep(0.2)
+    now = time.monotonic()
+    pid = worker.kill()
+    outages.append({"what": f"task worker {pid} killed", "start": now, "end": now, "only599": True})
+    browser = loadtest.Browser(base)
+    browser.log_in("township", password)
+    status, _body, _t = _safe(browser.get, "/households/export.xlsx")
+    match = re.search(r"/jobs/(\d+)/", browser.location) if status == 302 else None
+    if match:
+        exports.append(int(match.group(1)))
+        outages[-1]["queued"] = int(match.group(1))
+
+
+def _jobs_verdict(base, password, exports, files: Path, worker, queued, db_down) -> dict:
+    """Every export started ends done (its file there, made once) or failed with a
+    message, as its page reports it, within a minute of the run's end: never stuck. The
+    export started while the worker was down (`queued`) is done: it ran once it was back
+    (unless it was running when PostgreSQL went down, which stops the worker too)."""
+    browser = loadtest.Browser(base)
+    browser.log_in("township", password)
+    states = {}
+    deadline = time.monotonic() + 60
+    for pk in exports:
+        while True:
+            status, body, _t = _safe(browser.get, f"/jobs/{pk}/status.json")
+            state = json.loads(body) if status == 200 else {}
+            if state.get("finished") or time.monotonic() > deadline:
+                break
+            time.sleep(1)
+        states[pk] = state
+    connection.close()
+    rows = {
+        job.pk: job
+        for job in Job.objects.filter(pk__in=exports).only(
+            "pk", "status", "error", "file", "started_at", "heartbeat_at"
+        )
+    }
+    wrong = []
+    done = failed = 0
+    for pk, state in states.items():
+        job = rows.get(pk)
+        made = sorted(p.name for p in files.glob(f"{pk}-*"))
+        if not state.get("finished") or job is None:
+            wrong.append(f"job {pk} stuck: {state.get('status')}")
+        elif state["failed"] and pk in queued and not _ran_into(job, db_down):
+            wrong.append(f"job {pk}, queued while the worker was down, failed: {job.error}")
+        elif state["failed"]:
+            failed += 1
+            if not job.error or not state.get("text"):
+                wrong.append(f"job {pk} failed without a message")
+        elif len(made) != 1 or made[0].endswith(".part") or not state.get("download"):
+            wrong.append(f"job {pk} done, files {made}")
+        else:
+            done += 1
+    line = (
+        f"exports (background jobs) started {len(exports)}: done {done}, failed with a "
+        f"message {failed}, wrong {len(wrong)}; queued while the worker was down and done "
+        f"after: {sum(1 for pk in queued if states.get(pk, {}).get('status') == 'done')} of "
+        f"{len(queued)}; task worker exits (killed, started again) {worker.exits}"
+    )
+    return {"line": line, "wrong": wrong, "log": worker.log_text()[-30000:]}
+
+
+def _ran_into(job, db_down) -> bool:
+    """Whether the job was still running when PostgreSQL went down (its last sign of life,
+    written every second, came within 3 s of that)."""
+    if job.started_at is None or job.heartbeat_at is None:
+        return False
+    started, beat = job.started_at.timestamp(), job.heartbeat_at.timestamp()
+    return any(started < at and beat >= at - 3 for at in db_down)
 
 
 def _lost_writes(acknowledged) -> list:
