@@ -32,13 +32,15 @@ run: setup
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(DJANGO) runserver $(HOST)
 
-## The system packages the tests need: gettext (catalogue completeness) and Chromium.
+## The system packages the tests need: gettext (catalogue completeness), Chromium, and
+## redis-server (the two-servers test and CI's REDIS_URL pass run a Redis).
 system-deps:
 	@missing=""; \
 	command -v xgettext >/dev/null 2>&1 || missing="$$missing gettext"; \
 	test -x /usr/bin/chromium || missing="$$missing chromium"; \
 	fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
 	command -v zbarimg >/dev/null 2>&1 || missing="$$missing zbar-tools"; \
+	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing:$$missing"; \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
@@ -67,18 +69,27 @@ security: $(STAMP)
 	$(BIN)/pip-audit -r requirements.txt --progress-spinner off
 
 ## Reliability soak (loopback, bounded): 60 s on SQLite, then 60 s on PostgreSQL with a
-## worker killed and PostgreSQL stopped and started mid-run. Needs root for pg_ctlcluster.
+## worker killed and PostgreSQL stopped and started mid-run, then 60 s on two app servers
+## sharing PostgreSQL and a Redis of the soak's own, with a background worker running
+## exports: one server killed, a worker of the other killed, the background worker killed
+## mid-job, Redis restarted, PostgreSQL restarted. Needs root for pg_ctlcluster;
+## only the cluster on SOAK_PG_PORT is restarted (e.g. one of its own:
+## pg_createcluster 15 soak --port 5439 --start, then make soak SOAK_PG_PORT=5439).
 SOAK_SECONDS ?= 60
-SOAK_PG ?= postgres://postgres@127.0.0.1:5432/liaison_soak
+SOAK_PG_PORT ?= 5432
+SOAK_DB ?= liaison_soak
+SOAK_PG ?= postgres://postgres@127.0.0.1:$(SOAK_PG_PORT)/$(SOAK_DB)
 soak: setup
 	rm -f soak.sqlite3 soak.sqlite3-wal soak.sqlite3-shm
 	SQLITE_PATH=soak.sqlite3 $(DJANGO) migrate --noinput -v0
 	SQLITE_PATH=soak.sqlite3 $(DJANGO) seed_demo -v0
 	SQLITE_PATH=soak.sqlite3 $(DJANGO) soak --seconds $(SOAK_SECONDS) --workers 4 --kill-worker
-	psql -h 127.0.0.1 -U postgres -q -c "DROP DATABASE IF EXISTS liaison_soak" -c "CREATE DATABASE liaison_soak"
+	psql -h 127.0.0.1 -p $(SOAK_PG_PORT) -U postgres -q -c "DROP DATABASE IF EXISTS $(SOAK_DB)" -c "CREATE DATABASE $(SOAK_DB)"
 	DATABASE_URL=$(SOAK_PG) $(DJANGO) migrate --noinput -v0
 	DATABASE_URL=$(SOAK_PG) $(DJANGO) seed_demo -v0
 	DATABASE_URL=$(SOAK_PG) $(DJANGO) soak --seconds $(SOAK_SECONDS) --workers 4 --kill-worker --restart-postgres
+	DATABASE_URL=$(SOAK_PG) $(DJANGO) soak --seconds $(SOAK_SECONDS) --servers 2 --workers 2 \
+		--kill-server --kill-worker --restart-redis --restart-postgres --kill-task-worker
 
 ## The benchmark (not part of make test): every page at scale 1 and at BENCH_SCALE, with the
 ## trivial-view and admin-changelist baselines, a loopback load test and task timings.

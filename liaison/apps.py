@@ -12,7 +12,10 @@ class LiaisonConfig(AppConfig):
     verbose_name = _("Liaison")
 
     def ready(self):
-        from liaison import accounts  # noqa: F401 -- reads the password state at log-in
+        from liaison import (
+            accounts,  # noqa: F401 -- reads the password state at log-in
+            checks,  # noqa: F401 -- registers the start-up checks
+        )
 
 
 class AxesConfig(AxesAppConfig):

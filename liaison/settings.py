@@ -59,6 +59,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A database or Redis outage answers the 503 page at once (base/outage.py).
+    "base.outage.OutageMiddleware",
     # Pages compressed for phones on a weak signal (static files come compressed from
     # whitenoise, which answers them above). Django's GZip adds random bytes against BREACH,
     # and the CSRF token is masked per response.
@@ -123,15 +125,37 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # - random_page_cost=1.1 (the usual value for SSDs; the default 4 assumes spinning
     #   disks): with it the household list walks the (village, number) index and stops at
     #   50 rows instead of sorting the whole township (6.7 -> 1.9 ms).
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off -c random_page_cost=1.1"
+    # Failing fast during an outage (base/outage.py answers 503): a connection attempt gives
+    # up after 5 s (libpq waits forever by default, e.g. on a host that drops packets), and
+    # TCP keepalives find a connection to a vanished server dead within ~11 s instead of the
+    # kernel's two hours, well inside gunicorn's worker timeout.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "options": "-c jit=off -c random_page_cost=1.1",
+            "connect_timeout": 5,
+            "keepalives": 1,
+            "keepalives_idle": 5,
+            "keepalives_interval": 2,
+            "keepalives_count": 3,
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and rate limits -------------------------------------------------------------------
-# Shared by every worker: Redis when REDIS_URL is set, else a table in the database.
+# Shared by every worker and every app server: Redis when REDIS_URL is set, else a table in
+# the database. With Redis, a server refuses to start when it cannot reach it (liaison/checks.py,
+# run by `manage.py check`/`runserver`/`migrate` and by gunicorn through gunicorn.conf.py), and
+# a Redis outage while running answers 503 within the 2 s socket timeouts (base/outage.py).
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # Several sites may share one Redis database: keys carry the prefix.
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", ""),
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
     }
     RATE_LIMIT_BACKEND = "cache"
 else:
@@ -204,7 +228,10 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = 8 * 60 * 60
 SESSION_SAVE_EVERY_REQUEST = True
 
-# django-axes: lock a username + IP pair after 5 failures for 15 minutes.
+# django-axes: lock a username + IP pair after 5 failures for 15 minutes. Failures are
+# counted in the database (AccessAttempt), which every app server shares, so failures
+# made on two servers add up (tests/liaison/test_two_servers.py).
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

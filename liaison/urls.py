@@ -6,6 +6,7 @@ from casebook import public
 from liaison import account_views, job_views, offline, views
 
 handler400 = "liaison.views.bad_request"
+handler500 = "base.outage.server_error"
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -7,6 +7,7 @@ from django.test import Client
 
 from households.models import RoleKind
 from liaison.accounts import VERIFIED_SESSION_KEY
+from tests import redis_keys
 from tests.factories import (
     AssignmentFactory,
     HouseholdFactory,
@@ -174,3 +175,10 @@ def rate_window():
     left = 3600 - time.time() % 3600
     if left < 120:  # the slowest of these tests takes about 15 s
         time.sleep(left + 1)
+
+
+@pytest.fixture(autouse=True)
+def _redis_emptied():
+    """With REDIS_URL set, each test starts with none of this run's keys in Redis (rate
+    counters and cached figures would otherwise outlive the test's rolled-back rows)."""
+    redis_keys.forget()

@@ -15,3 +15,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # connection shared by those threads can deadlock. A file gives each thread its own
     # connection, as in production (WAL, a busy timeout). One file per checkout.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}  # noqa: F405
+
+if REDIS_URL:  # noqa: F405
+    # The cache and rate limits in Redis (CI's third pass): one key prefix per test run, its
+    # keys removed before each test (tests/conftest.py), so tests share nothing through
+    # Redis and two runs on one Redis database never meet.
+    CACHES["default"]["KEY_PREFIX"] = f"test-{os.getpid()}-{os.urandom(3).hex()}"  # noqa: F405

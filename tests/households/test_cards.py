@@ -155,7 +155,15 @@ def test_submissions_are_rate_limited_per_card(client, world, settings, rate_win
     assert codes == [302, 302, 302, 429]
     assert Request.objects.count() == 3
     assert "操作过于频繁" in client.post(url, data).content.decode()
-    assert RateCounter.objects.exists()  # counted in the database, shared by every worker
+    # Counted where every worker and server sees it: the database, or Redis with REDIS_URL.
+    if settings.REDIS_URL:
+        from django.core.cache import cache
+
+        client = cache._cache.get_client()
+        assert not RateCounter.objects.exists()
+        assert list(client.scan_iter(f"{settings.CACHES['default']['KEY_PREFIX']}:*:rl:*"))
+    else:
+        assert RateCounter.objects.exists()
 
 
 def test_submissions_are_rate_limited_per_address_across_cards(
