@@ -14,10 +14,10 @@ Coordinates go through base.geo, the projection the proposal measures with.
 
 from collections import defaultdict
 from dataclasses import dataclass
+from html import escape  # what django.utils.html.escape writes, without its lazy-string wrapper
 
 import numpy as np
 from django.db.models import Subquery
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 from scipy.spatial import Delaunay, QhullError
