@@ -34,6 +34,12 @@ def card_url(request, household: Household) -> str:
     return public_url(request, reverse("card", args=[household.card_token]))
 
 
+def card_urls(request, households: list[Household]) -> list[str]:
+    """card_url() for a sheet of cards: the address is reversed once, not once a card."""
+    head, tail = public_url(request, reverse("card", args=["TOKEN"])).split("TOKEN")
+    return [f"{head}{h.card_token}{tail}" for h in households]
+
+
 def _draw(url: str) -> str:
     # A fixed mask skips segno's search over eight masks (3x faster, still a valid code).
     qr = segno.make(url, error="m", micro=False, mask=2, boost_error=False)

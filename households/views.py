@@ -293,10 +293,9 @@ def card_print(request: HttpRequest) -> HttpResponse:
     if not rows:
         messages.error(request, _("No card matches this choice."))
         return redirect("households:cards")
-    for household in rows:
-        household.card_url = cards.card_url(request, household)
-    for household, svg in zip(rows, cards.qr_svgs([h.card_url for h in rows]), strict=True):
-        household.qr = svg
+    urls = cards.card_urls(request, rows)
+    for household, url, svg in zip(rows, urls, cards.qr_svgs(urls), strict=True):
+        household.card_url, household.qr = url, svg
     services.cards_mark_printed(
         households=rows,
         by=request.user,

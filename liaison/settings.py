@@ -97,6 +97,14 @@ TEMPLATES = [
             ],
         },
     },
+    # The few hot fragments (list rows, the board, the card sheet, <select>s), rendered from
+    # Django templates with {% jinja %}: base/jinja_env.py says what they share with Django's.
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "base.jinja_env.environment", "autoescape": True},
+    },
 ]
 
 # --- Database -------------------------------------------------------------------------------

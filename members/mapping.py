@@ -14,10 +14,10 @@ Coordinates go through base.geo, the projection the proposal measures with.
 
 from collections import defaultdict
 from dataclasses import dataclass
+from html import escape  # what django.utils.html.escape writes, without its lazy-string wrapper
 
 import numpy as np
 from django.db.models import Subquery
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 from scipy.spatial import Delaunay, QhullError
@@ -162,12 +162,16 @@ def draw(
     height = int(np.clip(WIDTH * span[1] / span[0], MIN_HEIGHT, MAX_HEIGHT))
     scale = min((WIDTH - 2 * PAD) / span[0], (height - 2 * PAD) / span[1])
     offset = (np.array([WIDTH, height]) - span * scale) / 2
-    screen = np.column_stack(
-        [
-            offset[0] + (metres[:, 0] - low[0]) * scale,
-            height - offset[1] - (metres[:, 1] - low[1]) * scale,
-        ]
-    ).round(1)
+    screen = (
+        np.column_stack(
+            [
+                offset[0] + (metres[:, 0] - low[0]) * scale,
+                height - offset[1] - (metres[:, 1] - low[1]) * scale,
+            ]
+        )
+        .round(1)
+        .tolist()
+    )  # Python floats: formatted in the SVG ~10x faster than numpy's
     spot_xy = {s.pk: tuple(screen[i]) for i, s in enumerate(placed)}
     home_xy = {m.pk: tuple(screen[len(placed) + i]) for i, m in enumerate(located)}
 

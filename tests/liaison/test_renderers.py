@@ -1,4 +1,5 @@
-"""The Python <select> writes exactly what Django's own templates write."""
+"""The Jinja2 <select> (templates/jinja2/forms/select.html) writes exactly what Django's own
+templates write."""
 
 import pytest
 from django import forms

@@ -5,11 +5,14 @@
 For each scale it makes a fresh database beside the configured one (PostgreSQL: a database
 named <name>_bench_<scale>; SQLite: bench-<scale>.sqlite3), migrates and seeds it (timed),
 and then, in a child process on that database, times every page through Django's test
-client (warm-up, then N requests: median, p95, SQL queries) with two baselines measured in
-the same run: a trivial view rendering a small template (the floor) and Django admin's
-Household changelist. At scale 1 it also runs a bounded load test on loopback (gunicorn,
-2 workers) and times the assignment proposal, a 10,000-row import and a household export,
-in the request and as a background job run by a real worker (`manage.py db_worker`).
+client (warm-up, then N rounds of one request to every page: median, p95, SQL queries)
+with two baselines measured in the same rounds: a trivial view rendering a small template
+(the floor) and Django admin's Household changelist. At scale 1 it also runs a bounded load
+test on loopback (gunicorn, 2 workers; the targets take 5-second turns) and times the
+assignment proposal, a 10,000-row import and a household export, in the request and as a
+background job run by a real worker (`manage.py db_worker`). It ends with a verdict per
+target of issue 15 (pages within 5x the trivial view, the list clearly faster than the
+changelist, the list serving 30% of the trivial view's requests per second under load).
 """
 
 import json
@@ -147,14 +150,20 @@ class Command(BaseCommand):
 
 
 def measure_pages(ids: dict, requests: int) -> dict:
-    """Warm each page once, then time `requests` requests: median, p95 and SQL queries."""
+    """Warm each page once, then time `requests` requests of each: median, p95, SQL queries.
+
+    The requests go in rounds, one of every page per round, so that the load of a shared
+    machine falls on every page alike and the ratios to the trivial view hold. A page read
+    from the figures cache is warmed again (untimed) once a write earlier in the round has
+    invalidated it.
+    """
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     from base import cache
 
-    clients, pages = {}, {}
+    clients, calls = {}, []
     for name, user, path in PAGES:
         client = clients.get(user)
         if client is None:
@@ -167,26 +176,35 @@ def measure_pages(ids: dict, requests: int) -> dict:
         def call(client=client, method=method, url=url, data=data):
             return client.post(url, data) if method == "POST" else client.get(url)
 
-        after_a_write = name.endswith(", after a write")
         response = call()  # warm-up
         if response.status_code != 200:
             raise CommandError(f"{name}: {url} answered {response.status_code}")
         consume(response)
-        times, count = [], 0
-        for _ in range(requests):
-            if after_a_write:  # outside the timing: a write elsewhere changed the villages
+        calls.append((name, call))
+    times = {name: [] for name, _call in calls}
+    counts = dict.fromkeys(times, 0)
+    for _ in range(requests):
+        touched = False
+        for name, call in calls:
+            if name.endswith(", after a write"):
+                # Outside the timing: a write elsewhere changed the villages.
                 cache.touch(ids["township_villages"])
+                touched = True
+            elif touched:
+                consume(call())
             with CaptureQueriesContext(connection) as queries:
                 started = time.perf_counter()
                 consume(call())
-                times.append((time.perf_counter() - started) * 1000)
-            count += len(queries)
-        pages[name] = {
-            "median_ms": round(statistics.median(times), 2),
-            "p95_ms": round(sorted(times)[max(0, int(len(times) * 0.95) - 1)], 2),
-            "queries": count // requests,
+                times[name].append((time.perf_counter() - started) * 1000)
+            counts[name] += len(queries)
+    return {
+        name: {
+            "median_ms": round(statistics.median(t), 2),
+            "p95_ms": round(sorted(t)[max(0, int(len(t) * 0.95) - 1)], 2),
+            "queries": counts[name] // requests,
         }
-    return pages
+        for name, t in times.items()
+    }
 
 
 def parse(path: str):
@@ -382,27 +400,40 @@ def load(ids, seconds: float, clients: int) -> dict:
         "household list": ("township", "/households/"),
         "village dashboard": ("sec", f"/dashboard/villages/{ids['village']}/"),
     }
-    result = {}
+    # The targets take turns in slices of `SLICE` seconds (each gets `seconds` in all), so
+    # that a shared machine's load falls on all of them alike.
+    tallies = {name: loadtest.Tally() for name in targets}
+    slices = max(1, round(seconds / SLICE))
     with loadtest.Server(workers=2, env=env) as server:
-        for name, (user, path) in targets.items():
-            tally = loadtest.Tally()
+        browsers = {}  # logged in before the clock starts, one per user and client
+        for user in {user for user, _path in targets.values()}:
+            for i in range(clients):
+                browsers[(user, i)] = loadtest.Browser(server.url)
+                browsers[(user, i)].log_in(ids["users"][user].username, "bench-pass-123")
+        for _ in range(slices):
+            for name, (user, path) in targets.items():
+                tally = tallies[name]
 
-            def worker(stop_at, i, path=path, user=user, tally=tally):
-                browser = loadtest.Browser(server.url)
-                browser.log_in(ids["users"][user].username, "bench-pass-123")
-                while time.monotonic() < stop_at:
-                    try:
-                        status, _ = browser.get(path)
-                    except OSError:
-                        status = 599
-                    tally.add(status)
+                def worker(stop_at, i, path=path, user=user, tally=tally):
+                    browser = browsers[(user, i)]
+                    while time.monotonic() < stop_at:
+                        try:
+                            status, _ = browser.get(path)
+                        except OSError:
+                            status = 599
+                        tally.add(status)
 
-            loadtest.run_for(seconds, clients, worker)
-            result[name] = {
-                "rps": round(tally.total / seconds, 1),
-                "errors": sum(n for status, n in tally.statuses.items() if status != 200),
-            }
-    return result
+                loadtest.run_for(seconds / slices, clients, worker)
+    return {
+        name: {
+            "rps": round(tally.total / seconds, 1),
+            "errors": sum(n for status, n in tally.statuses.items() if status != 200),
+        }
+        for name, tally in tallies.items()
+    }
+
+
+SLICE = 5  # seconds of load on one target before the next takes its turn
 
 
 def ratios(results, large: int) -> dict:
@@ -462,9 +493,14 @@ def targets(results, large: int) -> dict:
             "met": bool(growth) and all(v <= 2 for v in growth.values()),
             "worst": max(growth.items(), key=lambda kv: kv[1]) if growth else None,
         },
+        # "By a clear margin": at most 0.8 of the changelist's median.
         "household_list_faster_than_admin": {
-            "met": r["household_list_over_admin"] < 1,
+            "met": r["household_list_over_admin"] <= 0.8,
             "ratio": r["household_list_over_admin"],
+        },
+        "household_list_load_30pct_of_trivial": {
+            "met": bool(load) and r["load_over_trivial"]["household list"] >= 0.3,
+            "ratio": r.get("load_over_trivial", {}).get("household list"),
         },
         "no_load_errors": {
             "met": bool(load) and all(f["errors"] == 0 for f in load.values()),
