@@ -9,14 +9,18 @@ a failed job with a message in Chinese.
 A worker that dies (killed, out of memory, host lost) leaves its job "running" with no one
 behind it. While it works, a thread of its own writes the job's progress and a sign of life
 every HEARTBEAT_SECONDS on its own connection (even during a long transaction);
-`refresh()` and `check_stale()` report a job silent for JOB_STALE_SECONDS as failed, so
-that no page waits for it forever. A job the worker never took within
-JOB_QUEUE_TIMEOUT_MINUTES is reported failed too.
+`refresh()` and `check_stale()` find a job silent for JOB_STALE_SECONDS and queue it again
+for the next worker (it starts over), up to JOB_MAX_ATTEMPTS runs, then report it failed,
+so that no page waits for it forever. A job no worker took within JOB_QUEUE_TIMEOUT_MINUTES
+is reported failed.
 
-A job runs at most once: the worker claims it by moving it from "waiting" to "running" in one
-statement; a second run of the same task (a task queued twice, a worker restarted) finds it
-taken and does nothing. `finish()` moves it from "running" to "done" only if nobody declared
-it dead meanwhile; inside the work's transaction, the work and "done" are committed together.
+A job is done exactly once: a worker claims it by moving it from "waiting" to "running" in
+one statement, which also counts the attempt; a second run of the same task (a task queued
+twice, a worker restarted) finds it taken and does nothing. Progress, "done" and "failed"
+are written only for the latest attempt, so a run that was given up for dead and comes back
+stops at its next heartbeat. `finish()` moves the job from "running" to "done" only if it is
+still this attempt's; inside the work's transaction, the work and "done" are committed
+together.
 
 Files live in JOB_FILES_DIR (shared by every app server and worker) for
 JOB_FILE_RETENTION_HOURS; `cleanup()` (the `cleanup_jobs` task, scheduled when a file is
@@ -32,10 +36,14 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, transaction
+from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_tasks import default_task_backend
+from django_tasks.exceptions import TaskResultDoesNotExist
 
 from base.models import Job
 
@@ -118,10 +126,13 @@ class Progress:
             raise JobAbandoned(self.job.pk)
 
 
+def _mine(job: Job):
+    """The job, if it still runs as this attempt."""
+    return Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING, attempts=job.attempts)
+
+
 def _write_progress(job: Job) -> None:
-    updated = Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).update(
-        done=job.done, total=job.total, heartbeat_at=timezone.now()
-    )
+    updated = _mine(job).update(done=job.done, total=job.total, heartbeat_at=timezone.now())
     if not updated:
         raise JobAbandoned(job.pk)
 
@@ -191,7 +202,7 @@ def run(job_id: int, work: Callable[[Job, Progress], None]) -> None:
     translation.activate(settings.LANGUAGE_CODE)
     now = timezone.now()
     claimed = Job.objects.filter(pk=job_id, status=Job.Status.QUEUED).update(
-        status=Job.Status.RUNNING, started_at=now, heartbeat_at=now
+        status=Job.Status.RUNNING, started_at=now, heartbeat_at=now, attempts=F("attempts") + 1
     )
     if not claimed:
         logger.info("job %s: already taken or given up, not run again", job_id)
@@ -210,7 +221,7 @@ def run(job_id: int, work: Callable[[Job, Progress], None]) -> None:
         _report_failure(job, str(FAILED_MESSAGE))
         raise  # the task's own result keeps the traceback (admin: task results)
     else:
-        if Job.objects.filter(pk=job_id, status=Job.Status.RUNNING).exists():
+        if _mine(job).exists():
             finish(job)
 
 
@@ -243,7 +254,7 @@ def finish(job: Job, *, filename: str = "", result: dict | None = None) -> None:
         if part.exists():
             part.rename(files_dir() / job.file)
         expires = now + timedelta(hours=settings.JOB_FILE_RETENTION_HOURS)
-    updated = Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).update(
+    updated = _mine(job).update(
         status=Job.Status.DONE,
         done=job.total or job.done,
         total=job.total,
@@ -268,9 +279,9 @@ def finish(job: Job, *, filename: str = "", result: dict | None = None) -> None:
 def fail(job: Job, message: str) -> None:
     # On a connection of its own: the work's may still hold the rows it was reading.
     _on_own_connection(
-        lambda: Job.objects.filter(
-            pk=job.pk, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]
-        ).update(status=Job.Status.FAILED, error=message[:300], finished_at=timezone.now())
+        lambda: _mine(job).update(
+            status=Job.Status.FAILED, error=message[:300], finished_at=timezone.now()
+        )
     )
     job.status = Job.Status.FAILED
     _remove_partial(job)
@@ -287,25 +298,53 @@ def _stale(now):
         status=Job.Status.RUNNING,
         heartbeat_at__lt=now - timedelta(seconds=settings.JOB_STALE_SECONDS),
     )
-    never_taken = Job.objects.filter(
+    # Waiting since it was asked for, or since it was queued again (heartbeat_at).
+    never_taken = Job.objects.alias(waiting_since=Coalesce("heartbeat_at", "created_at")).filter(
         status=Job.Status.QUEUED,
-        created_at__lt=now - timedelta(minutes=settings.JOB_QUEUE_TIMEOUT_MINUTES),
+        waiting_since__lt=now - timedelta(minutes=settings.JOB_QUEUE_TIMEOUT_MINUTES),
     )
     return died, never_taken
 
 
 def check_stale(now=None, pk: int | None = None) -> int:
-    """Report jobs whose worker died, or that no worker took, as failed; how many."""
+    """Queue again the jobs whose worker died (failed once they had JOB_MAX_ATTEMPTS runs);
+    report the jobs no worker took as failed. How many jobs changed."""
     now = now or timezone.now()
     died, never_taken = _stale(now)
     if pk is not None:
         died, never_taken = died.filter(pk=pk), never_taken.filter(pk=pk)
+    count = 0
+    for job in died.filter(attempts__lt=settings.JOB_MAX_ATTEMPTS):
+        count += _queue_again(job, now)
     with translation.override(settings.LANGUAGE_CODE):
-        count = died.update(status=Job.Status.FAILED, error=str(DIED_MESSAGE), finished_at=now)
+        count += died.update(status=Job.Status.FAILED, error=str(DIED_MESSAGE), finished_at=now)
         count += never_taken.update(
             status=Job.Status.FAILED, error=str(NO_WORKER_MESSAGE), finished_at=now
         )
     return count
+
+
+def _queue_again(job: Job, now) -> int:
+    """Put a dead worker's job back in the queue, with a new task for the same function."""
+    with transaction.atomic():
+        # Only the caller that moves it back queues the task (two pages may poll at once).
+        moved = Job.objects.filter(
+            pk=job.pk, status=Job.Status.RUNNING, attempts=job.attempts
+        ).update(status=Job.Status.QUEUED, done=0, heartbeat_at=now)
+        if not moved:
+            return 0
+        try:
+            task = default_task_backend.get_result(job.task_id).task
+        except TaskResultDoesNotExist:
+            # The queue's record is gone (pruned): nothing to run again.
+            Job.objects.filter(pk=job.pk).update(
+                status=Job.Status.FAILED, error=str(DIED_MESSAGE), finished_at=now
+            )
+            return 1
+        result = task.enqueue(job.pk)
+        Job.objects.filter(pk=job.pk).update(task_id=str(result.id)[:64])
+    logger.warning("job %s: its worker went away; queued again (run %s)", job.pk, job.attempts + 1)
+    return 1
 
 
 def refresh(job: Job) -> Job:

@@ -197,6 +197,9 @@ class Job(models.Model):
     result = models.JSONField(_("result"), default=dict, blank=True)
     error = models.CharField(_("error message"), max_length=300, blank=True)
     task_id = models.CharField(_("task id"), max_length=64, blank=True)
+    # How many times a worker took it: a job whose worker died is queued again, and only
+    # the latest run may write (a run that lost the job stops at its next heartbeat).
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     created_at = models.DateTimeField(_("asked at"), auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)

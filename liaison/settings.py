@@ -195,9 +195,11 @@ IMPORT_TASK_THRESHOLD = env_int("IMPORT_TASK_THRESHOLD", 2000)
 # the same directory), and for how long a file is kept.
 JOB_FILES_DIR = BASE_DIR / env_str("JOB_FILES_DIR", "job-files")
 JOB_FILE_RETENTION_HOURS = env_int("JOB_FILE_RETENTION_HOURS", 24)
-# A running job whose worker gave no sign of life for this long is reported failed (the
-# worker died); a job still waiting for a worker after JOB_QUEUE_TIMEOUT_MINUTES too.
+# A running job whose worker gave no sign of life for this long is queued again for the
+# next worker (the worker died), up to JOB_MAX_ATTEMPTS runs in all, then reported failed;
+# a job still waiting for a worker after JOB_QUEUE_TIMEOUT_MINUTES is reported failed.
 JOB_STALE_SECONDS = env_int("JOB_STALE_SECONDS", 120)
+JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3)
 JOB_QUEUE_TIMEOUT_MINUTES = env_int("JOB_QUEUE_TIMEOUT_MINUTES", 60)
 
 # --- Authentication -------------------------------------------------------------------------

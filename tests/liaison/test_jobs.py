@@ -188,14 +188,36 @@ def test_expired_files_are_deleted_by_the_cleanup_task_and_by_prune_jobs(staff, 
     assert second.file == "" and second.status == Job.Status.DONE
 
 
-def test_a_job_whose_worker_died_is_reported_failed_not_running_forever(staff, world, settings):
+def _worker_dies(job: Job, attempts: int = 1) -> None:
+    """A worker took the job, wrote some progress and was killed: no sign of life since."""
+    DBTaskResult.objects.filter(id=job.task_id).update(status="RUNNING")  # taken, never ended
+    Job.objects.filter(pk=job.pk).update(
+        status=Job.Status.RUNNING, done=1, attempts=attempts, heartbeat_at=timezone.now()
+    )
+
+
+def test_a_job_whose_worker_died_runs_again_and_is_done_exactly_once(staff, world, settings):
     settings.JOB_STALE_SECONDS = 60
     job = _start_export(staff)
-    # A worker took it, wrote some progress and was killed: no sign of life since.
-    Job.objects.filter(pk=job.pk).update(
-        status=Job.Status.RUNNING, done=1, heartbeat_at=timezone.now()
-    )
+    _worker_dies(job)
     assert _state(staff, job)["status"] == "running"
+    later = timezone.now() + datetime.timedelta(seconds=61)
+    with time_machine.travel(later):
+        state = _state(staff, job)  # the page finds it silent: back in the queue
+        again = _state(staff, job)  # a second poll does not queue it twice
+    assert state["status"] == again["status"] == "queued" and not state["finished"]
+    assert run_tasks() == 1  # the next worker runs it, once
+    job.refresh_from_db()
+    assert job.status == Job.Status.DONE and job.attempts == 2
+    assert [p.name for p in settings.JOB_FILES_DIR.iterdir()] == [job.file]
+    assert len(_rows(staff.get(reverse("job-download", args=[job.pk])))) == 1 + 3
+
+
+def test_a_job_whose_worker_died_too_often_is_reported_failed(staff, world, settings):
+    settings.JOB_STALE_SECONDS = 60
+    settings.JOB_MAX_ATTEMPTS = 2
+    job = _start_export(staff)
+    _worker_dies(job, attempts=2)
     with time_machine.travel(timezone.now() + datetime.timedelta(seconds=61)):
         state = _state(staff, job)
         page = staff.get(reverse("job", args=[job.pk])).content.decode()
@@ -206,6 +228,20 @@ def test_a_job_whose_worker_died_is_reported_failed_not_running_forever(staff, w
     run_tasks()
     job.refresh_from_db()
     assert job.status == Job.Status.FAILED and not list(settings.JOB_FILES_DIR.glob("*"))
+
+
+def test_a_run_given_up_for_dead_writes_nothing_when_it_comes_back(staff, world, settings):
+    settings.JOB_STALE_SECONDS = 60
+    job = _start_export(staff)
+    _worker_dies(job)
+    slow = Job.objects.get(pk=job.pk)  # the first run, only slow, still holds its copy
+    with time_machine.travel(timezone.now() + datetime.timedelta(seconds=61)):
+        jobs.check_stale()
+    run_tasks()  # the second run finishes it
+    with pytest.raises(jobs.JobAbandoned):
+        jobs.finish(slow)
+    job.refresh_from_db()
+    assert job.status == Job.Status.DONE and job.attempts == 2
 
 
 def test_a_job_no_worker_took_is_reported_failed_after_the_queue_timeout(staff, settings):
