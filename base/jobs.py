@@ -46,6 +46,7 @@ from django_tasks import default_task_backend
 from django_tasks.exceptions import TaskResultDoesNotExist
 
 from base.models import Job
+from base.spreadsheets import xlsx_write
 
 logger = logging.getLogger(__name__)
 
@@ -389,6 +390,20 @@ def describe(job: Job) -> str:
         "pk": job.pk,
         "query": query,
     }
+
+
+def write_export(job: Job, progress: Progress, *, filterset, rows, sheet) -> None:
+    """An export's work: the rows of the filter's queryset (`rows(queryset)`) into an .xlsx
+    file, counted into the progress as they are written. `sheet`: (title, headers, the
+    name the file downloads as)."""
+    if filterset.is_bound and not filterset.is_valid():
+        raise JobFailed(_("The filter of this export is no longer valid."))
+    title, headers, filename = sheet
+    queryset = filterset.qs
+    progress.set_total(queryset.count())
+    path = new_file(job, ".xlsx")
+    xlsx_write(path, title, headers, counted(rows(queryset), progress))
+    finish(job, filename=filename)
 
 
 def counted(rows, progress: Progress):

@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from base import jobs
-from base.spreadsheets import xlsx_write
 from households import access, exports, importing
 
 
@@ -23,15 +22,13 @@ def export_households(job_id: int) -> None:
 def _export_households(job, progress) -> None:
     if not access.can_manage_rosters(job.user):
         raise jobs.JobFailed(_("You may no longer export the registry."))
-    filterset = exports.household_filter(job.user, QueryDict(job.params.get("query", "")))
-    if filterset.is_bound and not filterset.is_valid():
-        raise jobs.JobFailed(_("The filter of this export is no longer valid."))
-    queryset = filterset.qs
-    progress.set_total(queryset.count())
-    path = jobs.new_file(job, ".xlsx")
-    rows = jobs.counted(exports.household_rows(queryset), progress)
-    xlsx_write(path, exports.SHEET_TITLE, exports.EXPORT_HEADERS, rows)
-    jobs.finish(job, filename=exports.FILENAME)
+    jobs.write_export(
+        job,
+        progress,
+        filterset=exports.household_filter(job.user, QueryDict(job.params.get("query", ""))),
+        rows=exports.household_rows,
+        sheet=(exports.SHEET_TITLE, exports.EXPORT_HEADERS, exports.FILENAME),
+    )
 
 
 @task()
