@@ -280,7 +280,7 @@
         // visit form now, so that it opens without a signal from the start (the other
         // daily pages are kept from the next time they are opened).
         var worker = registration.active;
-        if (worker) worker.postMessage({ type: "CACHE_URLS", payload: { urlsToCache: [text.formUrl] } });
+        if (worker && text.formUrl) worker.postMessage({ type: "CACHE_URLS", payload: { urlsToCache: [text.formUrl] } });
       })
       .catch(function () {});
   }

@@ -20,6 +20,8 @@ def test_a_new_cadre_sets_a_password_and_an_authenticator_on_a_phone(phone_page,
     user = UserFactory(username="cadre", password="Temp-Pass-2026", account_state=False)
     RoleFactory(user=user, kind=RoleKind.TOWNSHIP, township=township, village=None)
     page = phone_page
+    fetched = []  # the service worker's requests too: they are the context's
+    page.context.on("request", lambda request: fetched.append(request.url))
     page.goto(f"{live_server.url}/households/")
     page.fill("input[name=username]", "cadre")
     page.fill("input[name=password]", "Temp-Pass-2026")
@@ -52,3 +54,6 @@ def test_a_new_cadre_sets_a_password_and_an_authenticator_on_a_phone(phone_page,
     page.set_viewport_size(PHONE)
     page.click("a.btn-party")
     expect(page).to_have_url(f"{live_server.url}/households/")
+    # Nothing fetched behind the cadre's back (the members' visit form, kept offline, is
+    # theirs): such a request, racing the set-up's new session key, logged the cadre out.
+    assert not [url for url in fetched if "/casebook/visits/new/" in url]
