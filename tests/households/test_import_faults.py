@@ -60,8 +60,8 @@ def test_a_failure_mid_confirmation_imports_nothing(client, world, marker, n):
     fault = FailOnNth(marker, n)
     with connection.execute_wrapper(fault):
         response = client.post(url)
-    assert response.status_code == 503  # the database's failure: the Chinese 503 page
-    assert "系统暂时无法使用" in response.content.decode()
+    # The database's error answers the "try again shortly" page (base/outage.py).
+    assert response.status_code == 503 and "请稍等片刻后重试" in response.content.decode()
     assert fault.seen == n  # the failure did happen where it was meant to
     assert Household.objects.count() == before
     assert RosterUpload.objects.get().applied_at is None
