@@ -344,6 +344,9 @@ def _queue_again(job: Job, now) -> int:
             return 1
         result = task.enqueue(job.pk)
         Job.objects.filter(pk=job.pk).update(task_id=str(result.id)[:64])
+    # The dead run's unfinished file: the next run writes one of its own.
+    for part in Path(settings.JOB_FILES_DIR).glob(f"{job.pk}-*.part"):
+        part.unlink(missing_ok=True)
     logger.warning("job %s: its worker went away; queued again (run %s)", job.pk, job.attempts + 1)
     return 1
 

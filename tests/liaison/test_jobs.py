@@ -200,6 +200,8 @@ def test_a_job_whose_worker_died_runs_again_and_is_done_exactly_once(staff, worl
     settings.JOB_STALE_SECONDS = 60
     job = _start_export(staff)
     _worker_dies(job)
+    settings.JOB_FILES_DIR.mkdir(parents=True, exist_ok=True)
+    (settings.JOB_FILES_DIR / f"{job.pk}-dead0run.xlsx.part").write_bytes(b"half a file")
     assert _state(staff, job)["status"] == "running"
     later = timezone.now() + datetime.timedelta(seconds=61)
     with time_machine.travel(later):
