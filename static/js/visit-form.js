@@ -138,6 +138,8 @@
     var found = problems();
     showProblems(found);
     if (found.length) return;
+    // The last entry's "saved" must not stand for this one: it shows again once kept.
+    say("", "info");
     var entry = entryFrom();
     offline.outbox
       .put(entry)

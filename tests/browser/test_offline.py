@@ -81,10 +81,12 @@ def choose(page, name):
 
 
 def record_offline(page, household, notes):
+    kept = len(outbox_rows(page))
     choose(page, household)
     page.fill("textarea[name=notes]", notes)
     page.click(".visit-form button[type=submit]")
     expect(page.locator("[data-visit-status]")).to_contain_text("已保存在手机上")
+    assert len(outbox_rows(page)) == kept + 1  # this entry's own "saved", not the last one's
 
 
 def outbox_rows(page):
