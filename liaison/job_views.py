@@ -8,7 +8,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -61,7 +61,8 @@ def _state(job: Job) -> dict:
         if download:
             text = _("Ready: %(total)s rows. The file is kept until %(until)s.") % {
                 "total": _rows(job.total),
-                "until": timezone.localtime(job.expires_at).strftime("%m-%d %H:%M"),
+                # As the page's own "asked at": 2026年11月30日 22:46 in Chinese.
+                "until": date_format(timezone.localtime(job.expires_at), "DATETIME_FORMAT"),
             }
         else:
             text = _("The file was deleted after %(hours)d hours. Export again.") % {

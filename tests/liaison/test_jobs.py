@@ -93,6 +93,8 @@ def test_a_large_export_shows_a_progress_bar_then_a_link_only_its_asker_may_foll
     assert (state["done"], state["total"], state["percent"]) == (3, 3, 100)
     assert state["download"] == download
     assert "已就绪：3 行" in state["text"]
+    until = timezone.localtime(Job.objects.get(pk=job.pk).expires_at)
+    assert f"文件保留至 {until.year}年{until.month}月{until.day}日 {until:%H:%M}" in state["text"]
     page = staff.get(reverse("job", args=[job.pk])).content.decode()
     assert f'href="{download}" data-job-download>' in page
 
