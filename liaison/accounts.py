@@ -158,8 +158,14 @@ def setup_device(user) -> TOTPDevice:
 
 
 def mark_verified(request: HttpRequest, device) -> None:
-    """The session has passed the second factor with this device (a new session key)."""
-    request.session.cycle_key()
+    """The session has passed the second factor with this device.
+
+    The key is not renewed here: the password log-in just renewed it (Django's login()), so
+    nobody else can hold it. Renewing it again raced the browser's other requests still in
+    flight with the old key (the service worker's script, the manifest): answered for a
+    session that no longer existed, one of them could replace the new cookie, and the cadre
+    who had just set up the authenticator landed on the login page.
+    """
     request.session[VERIFIED_SESSION_KEY] = device.persistent_id
 
 
