@@ -329,9 +329,7 @@ def _queue_again(job: Job, now) -> int:
     """Put a dead worker's job back in the queue, with a new task for the same function."""
     with transaction.atomic():
         # Only the caller that moves it back queues the task (two pages may poll at once).
-        moved = Job.objects.filter(
-            pk=job.pk, status=Job.Status.RUNNING, attempts=job.attempts
-        ).update(status=Job.Status.QUEUED, done=0, heartbeat_at=now)
+        moved = _mine(job).update(status=Job.Status.QUEUED, done=0, heartbeat_at=now)
         if not moved:
             return 0
         try:
