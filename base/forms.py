@@ -31,12 +31,26 @@ class QuerySetChoiceIterator(forms.models.ModelChoiceIterator):
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
+        label_fields = getattr(self.field, "label_fields", None)
+        if label_fields:
+            # Labels from a few columns: no model instance per option (a filter bar's group
+            # select holds every group of a township).
+            for pk, *parts in self.queryset.values_list("pk", *label_fields):
+                yield (pk, " ".join(str(part) for part in parts))
+            return
         for obj in self.queryset:
             yield self.choice(obj)
 
 
 class ModelChoiceField(forms.ModelChoiceField):
+    """Django's, reading its choices once (above). `label_fields`: the columns whose values,
+    joined by a space, label each option, read as plain values; else `label_from_instance`."""
+
     iterator = QuerySetChoiceIterator
+
+    def __init__(self, *args, label_fields: tuple[str, ...] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.label_fields = label_fields
 
 
 class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):

@@ -30,7 +30,10 @@ class RequestFilter(FilterBar, django_filters.FilterSet):
         widget=forms.CheckboxInput(),
     )
     village = ModelChoiceFilter(
-        label=_("Village"), queryset=Village.objects.none(), empty_label=_("All villages")
+        label=_("Village"),
+        queryset=Village.objects.none(),
+        empty_label=_("All villages"),
+        label_fields=("name",),
     )
     replied = MonthFilter(
         label=_("Replied in (month)"),

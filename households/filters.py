@@ -1,5 +1,7 @@
 """The household list's search and filters (django-filter)."""
 
+from functools import cached_property
+
 import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -82,12 +84,36 @@ class HouseholdFilter(FilterBar, django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         villages = access.villages(user)
         self.filters["village"].queryset = villages
-        groups = VillageGroup.objects.filter(village__in=villages).select_related("village")
+        groups = VillageGroup.objects.filter(village__in=villages)
         village_id = parse_id(self.data.get("village"))
         if village_id:
             groups = groups.filter(village_id=village_id)
         self.filters["group"].queryset = groups
-        self.filters["group"].field.label_from_instance = lambda g: f"{g.village.name} {g.name}"
+        # The two selects' options as plain values, read only when the form is drawn (an
+        # export never draws it): the villages once, the groups labelled with their names
+        # (白鸭河村 一社) without a join. The querysets above still validate a choice.
+        self.filters["village"].field.choices = self._village_choices
+        self.filters["group"].field.choices = self._group_choices
+
+    @cached_property
+    def _villages(self) -> dict[int, str]:
+        return dict(self.filters["village"].queryset.values_list("pk", "name"))
+
+    def _village_choices(self):
+        return [("", self.filters["village"].field.empty_label), *self._villages.items()]
+
+    @cached_property
+    def _groups(self) -> list[tuple[int, str]]:
+        names = self._villages
+        village_id = parse_id(self.data.get("village"))
+        ids = [pk for pk in names if not village_id or pk == village_id]
+        rows = VillageGroup.objects.filter(village_id__in=ids).values_list(
+            "pk", "village_id", "name"
+        )
+        return [(pk, f"{names[village]} {name}") for pk, village, name in rows]
+
+    def _group_choices(self):
+        return [("", self.filters["group"].field.empty_label), *self._groups]
 
     def search(self, queryset, name, value):
         return queryset.filter(household_search_q(value))

@@ -62,6 +62,21 @@ def households_annotated(households: QuerySet[Household]) -> QuerySet[Household]
     )
 
 
+# What a list row shows (templates/jinja2/households/_list_rows.html): the page reads these
+# columns only. The other fifteen (card token, address, timestamps…) cost their transfer and
+# conversion on every row of every list page, for nothing.
+LIST_ROW_FIELDS = (
+    "number",
+    "head_name",
+    "phone",
+    "status",
+    *Household.PRIORITY_FLAGS,
+    "is_priority",
+    "village__name",
+    "group__name",
+)
+
+
 def household_page(household: Household) -> dict:
     """Everything the household page shows, in a fixed number of queries.
 

@@ -36,7 +36,8 @@ def _filtered_households(request: HttpRequest) -> HouseholdFilter:
 @require_safe
 def household_list(request: HttpRequest) -> HttpResponse:
     filterset = _filtered_households(request)
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = filterset.qs.only(*selectors.LIST_ROW_FIELDS)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "households/list.html",

@@ -13,7 +13,10 @@ ACTIVE_CHOICES = [("yes", _("Active")), ("no", _("Retired"))]
 class MemberFilter(FilterBar, django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     village = ModelChoiceFilter(
-        label=_("Village"), queryset=Village.objects.none(), empty_label=_("All villages")
+        label=_("Village"),
+        queryset=Village.objects.none(),
+        empty_label=_("All villages"),
+        label_fields=("name",),
     )
     active = django_filters.ChoiceFilter(
         label=_("Status"), choices=ACTIVE_CHOICES, method="filter_active", empty_label=_("All")
