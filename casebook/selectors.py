@@ -23,9 +23,31 @@ def households_due(households: QuerySet[Household]) -> QuerySet[Household]:
     )
 
 
+# What an inbox row shows (templates/jinja2/casebook/_inbox_rows.html): the page reads these
+# columns only, not the household's whole record or the owner's password hash.
+INBOX_ROW_FIELDS = (
+    "status",
+    "satisfaction",
+    "source",
+    "description",
+    "created_at",
+    "accept_due_on",
+    "due_on",
+    "household__head_name",
+    "village__name",
+    "category__name",
+    "category__name_en",
+    "owner__username",
+    "owner__first_name",
+    "owner__last_name",
+)
+
+
 def inbox(requests: QuerySet[Request]) -> QuerySet[Request]:
-    return requests.select_related("household", "village", "category", "owner").order_by(
-        "-created_at", "-id"
+    return (
+        requests.select_related("household", "village", "category", "owner")
+        .only(*INBOX_ROW_FIELDS)
+        .order_by("-created_at", "-id")
     )
 
 
