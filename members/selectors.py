@@ -1,12 +1,12 @@
 """Reads for the member pages: one query per list whatever the page size."""
 
-from django.db.models import F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from base.aggregates import subquery_count
 from base.dates import month_start, next_month_start
 from base.normalize import normalize_text
 from households.models import Household
-from households.selectors import households_annotated
+from households.selectors import households_annotated, open_assignment
 from members.models import Assignment, PartyMember
 
 
@@ -69,11 +69,19 @@ def member_search_q(text: str) -> Q:
     return q
 
 
+# The board's rows (templates/jinja2/members/_board_rows.html, _board_unassigned.html) show
+# a household's number, head, group and member: they read those columns alone, without the
+# list's last-visit and this-month columns.
+BOARD_ROW_FIELDS = ("village", "number", "head_name", "is_priority", "group__name")
+
+
 def board_unassigned(village) -> QuerySet:
     """Active households of the village with no member: priority first."""
     return (
-        households_annotated(village.households.filter(status="active"))
-        .filter(is_assigned=False)
+        village.households.filter(status="active")
+        .filter(~Exists(open_assignment()))
+        .select_related("group")
+        .only(*BOARD_ROW_FIELDS)
         .order_by("-is_priority", "group__number", "number")
     )
 
@@ -83,7 +91,12 @@ def board_households(village, *, group=None) -> QuerySet:
     households = village.households.filter(status="active")
     if group:
         households = households.filter(group_id=group)
-    return households_annotated(households).order_by("group__number", "number")
+    return (
+        households.select_related("group")
+        .annotate(member_name=Subquery(open_assignment().values("member__name")[:1]))
+        .only(*BOARD_ROW_FIELDS)
+        .order_by("group__number", "number")
+    )
 
 
 def household_labels(households: QuerySet[Household], ids) -> dict[int, str]:
