@@ -2,24 +2,43 @@
 
 import segno
 from django.conf import settings
-from django.db.models import QuerySet, Subquery
+from django.db.models import F, FilteredRelation, Q, QuerySet
 from django.urls import reverse
 
 from households.models import CardQRCode, Household
-from households.selectors import open_assignment
 
 BATCH = 500
 
+# What a card prints (templates/jinja2/households/_card_sheets.html) and what marking it
+# printed compares (services.cards_mark_printed).
+CARD_FIELDS = (
+    "number",
+    "head_name",
+    "card_token",
+    "card_code",
+    "card_version",
+    "card_printed_version",
+    "village__name",
+    "village__township__name",
+)
+
 
 def card_households(households: QuerySet[Household]) -> QuerySet[Household]:
-    """Households with their member's name and phone, in one query, in print order."""
-    link = open_assignment()
+    """Households with their member's name and phone, in one query, in print order.
+
+    The member comes through one join on the household's open link (at most one, a
+    constraint says so), not two subqueries a card: a sheet is a whole village.
+    """
     return (
-        households.select_related("village__township", "group")
+        households.select_related("village__township")
         .annotate(
-            member_name=Subquery(link.values("member__name")[:1]),
-            member_phone=Subquery(link.values("member__phone")[:1]),
+            open_link=FilteredRelation(
+                "assignments", condition=Q(assignments__ended_on__isnull=True)
+            ),
+            member_name=F("open_link__member__name"),
+            member_phone=F("open_link__member__phone"),
         )
+        .only(*CARD_FIELDS)
         .order_by("village__code", "group__number", "number")
     )
 
