@@ -270,13 +270,16 @@ def _colours(placed, located, owned, spot_xy, home_xy) -> dict[int, str]:
         try:
             triangles = Delaunay(points, qhull_options="QJ").simplices
         except QhullError:
-            triangles = []
-        for triangle in triangles:
-            for a in triangle:
-                for b in triangle:
-                    ma, mb = owner[a], owner[b]
-                    if ma is not None and mb is not None and ma != mb:
-                        neighbours[ma].add(mb)
+            triangles = np.empty((0, 3), dtype=int)
+        # The triangles' edges as pairs of owners (-1: no member), in numpy: a village has
+        # hundreds of triangles, and this ran as a Python loop over nine pairs each.
+        owners = np.array([-1 if o is None else o for o in owner], dtype=np.int64)
+        pairs = owners[triangles[:, [0, 1, 1, 2, 2, 0]]].reshape(-1, 2)
+        pairs = pairs[(pairs[:, 0] >= 0) & (pairs[:, 1] >= 0) & (pairs[:, 0] != pairs[:, 1])]
+        keys = np.unique((pairs[:, 0] << 32) | pairs[:, 1])  # one number per pair: ids < 2³¹
+        for ma, mb in zip((keys >> 32).tolist(), (keys & 0xFFFFFFFF).tolist(), strict=True):
+            neighbours[ma].add(mb)
+            neighbours[mb].add(ma)
     members = sorted(
         {o for o in owner if o is not None} | set(owned), key=lambda m: (-len(neighbours[m]), m)
     )
