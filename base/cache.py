@@ -10,10 +10,14 @@ the seed) call it once for every village they wrote.
 
 This module knows no feature: it deals in village ids and in the callables it is handed.
 The key also holds the day (overdue, this month) and the language (the maps' titles).
+Values are stored pickled and compressed (`_packed`); the key's "z:" keeps entries of
+another format apart.
 """
 
 import hashlib
+import pickle
 import secrets
+import zlib
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
@@ -51,9 +55,18 @@ def cached(kind: str, village_ids: Iterable[int], *parts, compute: Callable):
         timezone.localdate().isoformat(),
         translation.get_language(),
     )
-    key = "figures:" + hashlib.sha256(repr(identity).encode()).hexdigest()
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, TIMEOUT)
+    key = "figures:z:" + hashlib.sha256(repr(identity).encode()).hexdigest()
+    stored = cache.get(key)
+    if stored is not None:
+        return pickle.loads(zlib.decompress(stored))  # noqa: S301 # nosec B301 -- our own entry
+    value = compute()
+    cache.set(key, _packed(value), TIMEOUT)
     return value
+
+
+def _packed(value) -> bytes:
+    """The value pickled and compressed: a village's figures carry its map (~140 KB of SVG
+    pickled, 25 KB compressed), which the database cache otherwise base64-encodes and
+    writes whole (6 ms a write, 1.6 ms a read; 3.3 and 1.2 compressed). Level 1: the
+    fastest, and most of the gain."""
+    return zlib.compress(pickle.dumps(value, pickle.HIGHEST_PROTOCOL), 1)
