@@ -18,8 +18,6 @@ CARD_FIELDS = (
     "card_code",
     "card_version",
     "card_printed_version",
-    "village__name",
-    "village__township__name",
 )
 
 
@@ -27,16 +25,19 @@ def card_households(households: QuerySet[Household]) -> QuerySet[Household]:
     """Households with their member's name and phone, in one query, in print order.
 
     The member comes through one join on the household's open link (at most one, a
-    constraint says so), not two subqueries a card: a sheet is a whole village.
+    constraint says so), not two subqueries a card: a sheet is a whole village. The
+    village's and township's names are columns of the row, not two more model instances
+    a card.
     """
     return (
-        households.select_related("village__township")
-        .annotate(
+        households.annotate(
             open_link=FilteredRelation(
                 "assignments", condition=Q(assignments__ended_on__isnull=True)
             ),
             member_name=F("open_link__member__name"),
             member_phone=F("open_link__member__phone"),
+            village_name=F("village__name"),
+            township_name=F("village__township__name"),
         )
         .only(*CARD_FIELDS)
         .order_by("village__code", "group__number", "number")
