@@ -16,7 +16,7 @@ FILENAME = "households.xlsx"
 
 def household_filter(user, query: QueryDict) -> HouseholdFilter:
     """The list's filter over the households `user` may see (the export takes the same)."""
-    queryset = selectors.households_annotated(access.households(user))
+    queryset = selectors.households_listed(access.households(user))
     return HouseholdFilter(
         query or None, queryset=queryset.order_by("village__code", "number"), user=user
     )
@@ -45,6 +45,6 @@ def household_rows(queryset):
             h.latitude,
             h.longitude,
             h.get_status_display(),
-            h.member_name or "",
+            h.linked_member["name"] if h.linked_member else "",
             h.last_visit.isoformat() if h.last_visit else "",
         ]  # fmt: skip

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from base.filters import FilterBar, ModelChoiceFilter
 from base.normalize import normalize_text
 from base.query import parse_id
-from households import access
+from households import access, selectors
 from households.models import Household, HouseholdStatus, Village, VillageGroup
 
 FLAG_CHOICES = [
@@ -123,7 +123,8 @@ class HouseholdFilter(FilterBar, django_filters.FilterSet):
         return queryset.filter(**{field: True})
 
     def filter_assigned(self, queryset, name, value):
-        return queryset.filter(is_assigned=(value == "yes"))
+        return selectors.with_assigned(queryset).filter(is_assigned=(value == "yes"))
 
     def filter_visited(self, queryset, name, value):
-        return queryset.filter(visited_now=(value == "yes"))
+        visited = selectors.visited_this_month_q()
+        return queryset.filter(visited) if value == "yes" else queryset.exclude(visited)

@@ -5,6 +5,7 @@ from django.db.models import (
     Case,
     Exists,
     F,
+    JSONField,
     OuterRef,
     Q,
     QuerySet,
@@ -12,6 +13,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import JSONObject
 
 from base.dates import month_start, next_month_start
 from households.models import Household
@@ -62,6 +64,32 @@ def households_annotated(households: QuerySet[Household]) -> QuerySet[Household]
     )
 
 
+def households_listed(households: QuerySet[Household]) -> QuerySet[Household]:
+    """The household list's and its export's rows: village, group, the member as
+    `linked_member` ({"id", "name"}, or None), the last visit (`last_visit`).
+
+    Lighter than households_annotated: the member's id and name come from one subquery on
+    the open link (a JSON object), and "visited this month" is the household's own
+    `visited_this_month`; the filters add what they filter on (`with_assigned`,
+    `visited_this_month_q`).
+    """
+    member = open_assignment().values(m=JSONObject(id=F("member_id"), name=F("member__name")))
+    return households.select_related("village", "group").annotate(
+        linked_member=Subquery(member[:1], output_field=JSONField()),
+        last_visit=F("last_visited_on"),
+    )
+
+
+def with_assigned(households: QuerySet[Household]) -> QuerySet[Household]:
+    """`is_assigned` (has an open link) to filter on."""
+    return households.alias(is_assigned=Exists(open_assignment()))
+
+
+def visited_this_month_q() -> Q:
+    start = month_start()
+    return Q(last_visited_on__gte=start, last_visited_on__lt=next_month_start(start))
+
+
 # What a list row shows (templates/jinja2/households/_list_rows.html): the page reads these
 # columns only. The other fifteen (card token, address, timestamps…) cost their transfer and
 # conversion on every row of every list page, for nothing.
@@ -72,6 +100,7 @@ LIST_ROW_FIELDS = (
     "status",
     *Household.PRIORITY_FLAGS,
     "is_priority",
+    "last_visited_on",
     "village__name",
     "group__name",
 )
