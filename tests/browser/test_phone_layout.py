@@ -12,6 +12,7 @@ from devtools import demo
 from households.models import Household, Village
 from members.models import PartyMember
 from tests.browser.conftest import PHONE, log_in, screenshot
+from tests.factories import RequestFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,7 +29,11 @@ def daily_pages() -> dict[str | None, list[str]]:
         assignments__member=member, assignments__ended_on__isnull=True
     ).first()
     request = Request.objects.filter(village=village).order_by("-id").first()
-    own_request = Request.objects.filter(household__assignments__member=member).first()
+    # Whether the member's households raised a request depends on the day the demo is
+    # seeded (its random draws follow the days of the month so far): make sure of one.
+    own_request = Request.objects.filter(
+        household__assignments__member=member
+    ).first() or RequestFactory(household=household)
     meeting = Meeting.objects.filter(village=village, kind="mediation").first()
     staff_pages = [
         reverse("casebook:inbox"),
