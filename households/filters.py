@@ -91,7 +91,7 @@ class HouseholdFilter(FilterBar, django_filters.FilterSet):
         self.filters["group"].queryset = groups
         # The two selects' options as plain values, read only when the form is drawn (an
         # export never draws it): the villages once, the groups labelled with their names
-        # (白鸭河村 一社) without a join. The querysets above still validate a choice.
+        # (白牙合村 一社) without a join. The querysets above still validate a choice.
         self.filters["village"].field.choices = self._village_choices
         self.filters["group"].field.choices = self._group_choices
 
