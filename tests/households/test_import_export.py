@@ -13,7 +13,7 @@ from households.importing import HOUSEHOLDS
 from households.models import Household, RosterUpload
 from members.importing import MEMBERS
 from members.models import PartyMember
-from tests.factories import HouseholdFactory, VillageGroupFactory
+from tests.factories import OWN_GROUP_NUMBER, HouseholdFactory, VillageGroupFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +51,7 @@ def row(
 @pytest.fixture
 def staff(client, world):
     client.force_login(world.staff)
-    VillageGroupFactory(village=world.village_a, number=977, name="七社")
+    VillageGroupFactory(village=world.village_a, number=OWN_GROUP_NUMBER, name="七社")
     return client
 
 

@@ -50,10 +50,10 @@ class FailOnNth:
     ],
 )
 def test_a_failure_mid_confirmation_imports_nothing(client, world, marker, n):
-    from tests.factories import VillageGroupFactory
+    from tests.factories import OWN_GROUP_NUMBER, VillageGroupFactory
 
     client.force_login(world.staff)
-    VillageGroupFactory(village=world.village_a, number=977, name="七社")
+    VillageGroupFactory(village=world.village_a, number=OWN_GROUP_NUMBER, name="七社")
     response = client.post(reverse("households:import"), {"file": _roster(1200)})
     url = response.url
     before = Household.objects.count()

@@ -26,7 +26,7 @@ from base import jobs
 from base.models import AccessLog, Job
 from casebook.models import RequestStatus
 from households.models import Household, RoleKind, RosterUpload
-from tests.factories import HouseholdFactory, RequestFactory, VillageGroupFactory
+from tests.factories import OWN_GROUP_NUMBER, HouseholdFactory, RequestFactory, VillageGroupFactory
 from tests.households.test_import_export import HEADERS as HOUSEHOLD_HEADERS
 from tests.households.test_import_export import row, upload, xlsx_file
 from tests.jobs import run_tasks
@@ -278,7 +278,7 @@ def test_a_large_import_confirmation_runs_as_a_job_and_applies_rows_exactly_once
 ):
     settings.IMPORT_TASK_THRESHOLD = 2
     client.force_login(world.staff)
-    VillageGroupFactory(village=world.village_a, number=977, name="七社")
+    VillageGroupFactory(village=world.village_a, number=OWN_GROUP_NUMBER, name="七社")
     rows = [row(number=f"07-{n:03}", name=f"张{n}", phone=f"1380000{n:04}") for n in range(1, 4)]
     preview, _page = upload(client, xlsx_file(HOUSEHOLD_HEADERS, rows))
     before = Household.objects.count()
@@ -325,7 +325,7 @@ def test_a_large_import_confirmation_runs_as_a_job_and_applies_rows_exactly_once
 def test_an_import_below_the_threshold_is_applied_in_the_request(client, world, settings):
     settings.IMPORT_TASK_THRESHOLD = 5
     client.force_login(world.staff)
-    VillageGroupFactory(village=world.village_a, number=977, name="七社")
+    VillageGroupFactory(village=world.village_a, number=OWN_GROUP_NUMBER, name="七社")
     preview, _page = upload(client, xlsx_file(HOUSEHOLD_HEADERS, [row()]))
     assert client.post(preview)["Location"] == reverse("households:list")
     assert Household.objects.filter(head_name="张三").exists()
