@@ -40,27 +40,19 @@ def households_annotated(households: QuerySet[Household]) -> QuerySet[Household]
     page shows; a LEFT JOIN instead would be kept in the paginator's COUNT(*) as well and,
     at the scale of a prefecture, hash every open link to count one township's households.
     """
-    start = month_start()
     link = open_assignment()
-    return (
-        households.select_related("village", "group")
-        # For filters only (has a member: yes/no): not in the SELECT, where it cost a
-        # scan of every open link to answer 50 rows.
-        .alias(is_assigned=Exists(link))
-        .annotate(
-            member_id=Subquery(link.values("member_id")[:1]),
-            member_name=Subquery(link.values("member__name")[:1]),
-            last_visit=F("last_visited_on"),
-            # CASE, not a bare comparison: never visited (NULL) must read as False.
-            visited_now=Case(
-                When(
-                    Q(last_visited_on__gte=start, last_visited_on__lt=next_month_start(start)),
-                    then=Value(True),
-                ),
-                default=Value(False),
-                output_field=BooleanField(),
-            ),
-        )
+    # is_assigned is for filters only (has a member: yes/no): not in the SELECT, where it
+    # cost a scan of every open link to answer 50 rows.
+    return with_assigned(households.select_related("village", "group")).annotate(
+        member_id=Subquery(link.values("member_id")[:1]),
+        member_name=Subquery(link.values("member__name")[:1]),
+        last_visit=F("last_visited_on"),
+        # CASE, not a bare comparison: never visited (NULL) must read as False.
+        visited_now=Case(
+            When(visited_this_month_q(), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
     )
 
 
