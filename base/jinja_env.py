@@ -60,6 +60,11 @@ def date(value, fmt: str | None = None) -> str:
     return _date_label(value, fmt, get_language())
 
 
+def default_dash(value):
+    """Django's |default_if_none:"—": a dash for nothing, a zero stays a zero."""
+    return "—" if value is None else value
+
+
 def environment(**options) -> Environment:
     options.setdefault("extensions", []).append("jinja2.ext.i18n")
     # Django's Jinja2 backend passes autoescape=True (settings.TEMPLATES says it too).
@@ -69,6 +74,10 @@ def environment(**options) -> Environment:
     env.install_gettext_callables(gettext, ngettext, pgettext=pgettext)
     env.globals.update(url=reverse, pk_url=pk_url, pk_address=pk_address, static=static)
     env.filters.update(
-        date=date, mask_phone=mask_phone, user_label=user_label, truncatechars=truncatechars
+        date=date,
+        default_dash=default_dash,
+        mask_phone=mask_phone,
+        user_label=user_label,
+        truncatechars=truncatechars,
     )
     return env
