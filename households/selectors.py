@@ -1,5 +1,8 @@
 """Reads for the registry pages: one query per list whatever the page size."""
 
+import datetime
+from dataclasses import dataclass
+
 from django.db.models import (
     BooleanField,
     Case,
@@ -16,7 +19,7 @@ from django.db.models import (
 from django.db.models.functions import JSONObject
 
 from base.dates import month_start, next_month_start
-from households.models import Household
+from households.models import Household, HouseholdStatus
 
 
 def open_links() -> QuerySet:
@@ -83,19 +86,68 @@ def visited_this_month_q() -> Q:
 
 
 # What a list row shows (templates/jinja2/households/_list_rows.html): the page reads these
-# columns only. The other fifteen (card token, address, timestamps…) cost their transfer and
-# conversion on every row of every list page, for nothing.
-LIST_ROW_FIELDS = (
+# values only, as plain rows (`list_rows`): the other fifteen columns (card token, address,
+# timestamps…) and three model instances a row cost their transfer and construction on
+# every row of every list page, for nothing.
+LIST_ROW_VALUES = (
+    "pk",
     "number",
     "head_name",
     "phone",
     "status",
     *Household.PRIORITY_FLAGS,
     "is_priority",
-    "last_visited_on",
+    "last_visit",
     "village__name",
     "group__name",
+    "linked_member",
 )
+
+
+@dataclass(frozen=True, slots=True)
+class ListRow:
+    """One row of the household list, as households_listed(...).values(*LIST_ROW_VALUES)
+    gives it, with the labels it shows."""
+
+    pk: int
+    number: str
+    head_name: str
+    phone: str
+    status: str
+    status_label: str
+    is_priority: bool
+    flag_labels: list[str]
+    village_name: str
+    group_name: str
+    linked_member: dict | None
+    last_visit: datetime.date | None
+    visited_this_month: bool
+
+
+def list_rows(values) -> list[ListRow]:
+    """The household list's rows from `LIST_ROW_VALUES` dicts (today's month read once)."""
+    start = month_start()
+    end = next_month_start(start)
+    flags = [(f, Household._meta.get_field(f).verbose_name) for f in Household.PRIORITY_FLAGS]
+    statuses = dict(HouseholdStatus.choices)
+    return [
+        ListRow(
+            pk=v["pk"],
+            number=v["number"],
+            head_name=v["head_name"],
+            phone=v["phone"],
+            status=v["status"],
+            status_label=statuses.get(v["status"], v["status"]),
+            is_priority=v["is_priority"],
+            flag_labels=[label for flag, label in flags if v[flag]],
+            village_name=v["village__name"],
+            group_name=v["group__name"],
+            linked_member=v["linked_member"],
+            last_visit=v["last_visit"],
+            visited_this_month=v["last_visit"] is not None and start <= v["last_visit"] < end,
+        )
+        for v in values
+    ]
 
 
 def household_page(household: Household) -> dict:

@@ -36,8 +36,9 @@ def _filtered_households(request: HttpRequest) -> HouseholdFilter:
 @require_safe
 def household_list(request: HttpRequest) -> HttpResponse:
     filterset = _filtered_households(request)
-    rows = filterset.qs.only(*selectors.LIST_ROW_FIELDS)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The page's rows as plain values (the count above stays a bare COUNT(*)).
+    page.object_list = selectors.list_rows(page.object_list.values(*selectors.LIST_ROW_VALUES))
     return render(
         request,
         "households/list.html",

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from casebook.models import Visit
 from households.models import Household
-from households.selectors import households_listed
+from households.selectors import LIST_ROW_VALUES, households_listed, list_rows
 from tests.factories import HouseholdFactory, VisitFactory
 from tests.html import squeeze
 
@@ -41,7 +41,9 @@ def test_rows_say_what_the_template_said(world, language):
     last_month = timezone.localdate().replace(day=1) - datetime.timedelta(days=3)
     VisitFactory(household=world.household_a2, member=world.member_a2, visited_on=last_month)
     assert Visit.objects.count() == 2
-    households = list(households_listed(Household.objects.all()).order_by("pk"))
+    households = list_rows(
+        households_listed(Household.objects.all()).order_by("pk").values(*LIST_ROW_VALUES)
+    )
     with translation.override(language):
         html = engines["django"].from_string(PAGE).render({"rows": households})
         rows = rows_by_pk(html)
