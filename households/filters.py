@@ -90,27 +90,38 @@ class HouseholdFilter(FilterBar, django_filters.FilterSet):
             groups = groups.filter(village_id=village_id)
         self.filters["group"].queryset = groups
         # The two selects' options as plain values, read only when the form is drawn (an
-        # export never draws it): the villages once, the groups labelled with their names
-        # (白牙合村 一社) without a join. The querysets above still validate a choice.
+        # export never draws it): the villages and their groups in one query, the groups
+        # labelled with their village's name (白牙合村 一社). The querysets above still
+        # validate a choice.
         self.filters["village"].field.choices = self._village_choices
         self.filters["group"].field.choices = self._group_choices
 
     @cached_property
+    def _places(self) -> list[tuple[int, str, int | None, str | None]]:
+        """(village, its name, group, its name) in the villages' order, then the groups';
+        a village without groups once, with None."""
+        villages = self.filters["village"].queryset
+        return list(
+            villages.order_by("township_id", "code", "groups__number").values_list(
+                "pk", "name", "groups__pk", "groups__name"
+            )
+        )
+
+    @cached_property
     def _villages(self) -> dict[int, str]:
-        return dict(self.filters["village"].queryset.values_list("pk", "name"))
+        return {pk: name for pk, name, _group, _group_name in self._places}
 
     def _village_choices(self):
         return [("", self.filters["village"].field.empty_label), *self._villages.items()]
 
     @cached_property
     def _groups(self) -> list[tuple[int, str]]:
-        names = self._villages
         village_id = parse_id(self.data.get("village"))
-        ids = [pk for pk in names if not village_id or pk == village_id]
-        rows = VillageGroup.objects.filter(village_id__in=ids).values_list(
-            "pk", "village_id", "name"
-        )
-        return [(pk, f"{names[village]} {name}") for pk, village, name in rows]
+        return [
+            (group, f"{name} {group_name}")
+            for pk, name, group, group_name in self._places
+            if group is not None and (not village_id or pk == village_id)
+        ]
 
     def _group_choices(self):
         return [("", self.filters["group"].field.empty_label), *self._groups]
