@@ -29,13 +29,13 @@ class Median(Aggregate):
     allow_distinct = False
 
     def as_postgresql(self, compiler, connection, **extra_context):
-        return self.as_sql(
-            compiler,
-            connection,
-            function="PERCENTILE_CONT",
-            template="%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)",
-            **extra_context,
-        )
+        # On a copy, not as keyword arguments: with `filter=` Django builds the FILTER
+        # clause around the aggregate's own template (PERCENTILE_CONT(0.5) WITHIN GROUP
+        # (ORDER BY …) FILTER (WHERE …)) and would be handed a second `template`.
+        median = self.copy()
+        median.function = "PERCENTILE_CONT"
+        median.template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+        return super(Median, median).as_sql(compiler, connection, **extra_context)
 
 
 class ReplySeconds(Func):
