@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone, translation
 
 from base.models import CacheToken
@@ -41,16 +42,31 @@ def touch(village_ids: Iterable[int | None]) -> None:
         )
 
 
-def cached(kind: str, village_ids: Iterable[int], *parts, compute: Callable):
-    """`compute()` for these villages, or its cached value while none of them has changed."""
-    ids = sorted(set(village_ids))
-    tokens = dict(CacheToken.objects.filter(village_id__in=ids).values_list("village_id", "token"))
+def cached(kind: str, villages: Iterable[int] | QuerySet, *parts, compute: Callable):
+    """`compute()` for these villages, or its cached value while none of them has changed.
+
+    `villages`: their ids, or a queryset of them (any model whose pk is the village id),
+    read together with their tokens in one query.
+    """
+    if isinstance(villages, QuerySet):
+        token = CacheToken.objects.filter(village_id=OuterRef("pk")).values("token")[:1]
+        tokens = dict(
+            villages.order_by()
+            .annotate(cache_token=Subquery(token))
+            .values_list("pk", "cache_token")
+        )
+        ids = sorted(tokens)
+    else:
+        ids = sorted(set(villages))
+        tokens = dict(
+            CacheToken.objects.filter(village_id__in=ids).values_list("village_id", "token")
+        )
     db = settings.DATABASES["default"]
     identity = (
         kind,
         db.get("NAME"),
         db.get("HOST"),
-        [(pk, tokens.get(pk, 0)) for pk in ids],
+        [(pk, tokens.get(pk) or 0) for pk in ids],
         [str(part) for part in parts],
         timezone.localdate().isoformat(),
         translation.get_language(),

@@ -9,9 +9,8 @@ from members import mapping
 
 def village_rows(villages, month):
     """dashboard.village_rows, cached: the township table and a village's figures."""
-    ids = list(villages.values_list("pk", flat=True))
     return cached(
-        "village-rows", ids, month, compute=lambda: dashboard.village_rows(villages, month)
+        "village-rows", villages, month, compute=lambda: dashboard.village_rows(villages, month)
     )
 
 
@@ -29,15 +28,13 @@ def village_dashboard(village, month):
 
 
 def trends(villages, month):
-    ids = list(villages.values_list("pk", flat=True))
-    return cached("trends", ids, month, compute=lambda: dashboard.trends(villages, month))
+    return cached("trends", villages, month, compute=lambda: dashboard.trends(villages, month))
 
 
 def monthly_report(villages, month, *, place, village=None):
-    ids = list(villages.values_list("pk", flat=True))
     return cached(
         "report",
-        ids,
+        villages,
         month,
         village.pk if village else "",
         place,
