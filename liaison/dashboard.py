@@ -266,6 +266,14 @@ def member_rows(village: Village, month: datetime.date) -> list[MemberRow]:
     visited = Visit.objects.filter(
         household_id=OuterRef("household_id"), visited_on__gte=start, visited_on__lt=end
     )
+    # Still due: the household's last visit answers, as in village_rows: never visited or
+    # last visited before the month, due; inside it, not; only a later last visit (a past
+    # month's page) asks the notebook.
+    due = (
+        Q(household__last_visited_on__isnull=True)
+        | Q(household__last_visited_on__lt=start)
+        | Q(household__last_visited_on__gte=end) & ~Exists(visited)
+    )
     # A member without a login owns no request: owner_id = NULL matches nothing.
     overdue = Request.objects.filter(village=village, owner_id=OuterRef("user_id")).filter(
         overdue_q()
@@ -275,7 +283,7 @@ def member_rows(village: Village, month: datetime.date) -> list[MemberRow]:
         .order_by("name")
         .annotate(
             linked=subquery_count(links),
-            due=subquery_count(links.filter(~Exists(visited))),
+            due=subquery_count(links.filter(due)),
             overdue_owned=subquery_count(overdue),
         )
     )

@@ -182,6 +182,23 @@ def test_secretary_home_is_the_village_dashboard(
     assert due == {world.member_a: 0, world.member_a2: 1}  # member_a visited all theirs
 
 
+def test_members_still_due_in_a_past_month(village, world):
+    """November, seen in December: a household last visited in December was visited in
+    November only if the notebook has a November visit."""
+    p2 = village.households.get(is_low_income=True)  # member_a2's, visited 1 December
+    due = {m.member: m.due for m in dashboard.member_rows(village, NOV)}
+    # member_a: household_a and p1, both first visited in December; member_a2: household_a2
+    # visited 30 November, p2 not in November.
+    assert due == {world.member_a: 2, world.member_a2: 1}
+    VisitFactory(household=p2, member=world.member_a2, visited_on=datetime.date(2026, 11, 15))
+    due = {m.member: m.due for m in dashboard.member_rows(village, NOV)}
+    assert due == {world.member_a: 2, world.member_a2: 0}
+    assert {m.member: m.due for m in dashboard.member_rows(village, DEC)} == {
+        world.member_a: 0,
+        world.member_a2: 1,  # household_a2: last visited 30 November
+    }
+
+
 def test_monthly_report_workbook_has_a_sheet_per_table_and_totals(client, village, world):
     client.force_login(world.staff)
     response = client.get(reverse("report"), {"month": "2026-12", "format": "xlsx"})
