@@ -72,6 +72,21 @@ def cached(kind: str, villages: Iterable[int] | QuerySet, *parts, compute: Calla
         translation.get_language(),
     )
     key = "figures:z:" + hashlib.sha256(repr(identity).encode()).hexdigest()
+    return _kept(key, compute)
+
+
+def memoized(kind: str, inputs, compute: Callable):
+    """`compute()`, kept under a digest of `inputs`: for a pure function of rows read afresh
+    (a drawing of them), so that recomputing after a write that did not change its inputs
+    (a visit does not move a household on the map) reuses the result. `inputs` must say
+    everything the result depends on, by its repr; the language is added. An entry lasts
+    TIMEOUT, whatever the code that made it."""
+    identity = (kind, inputs, translation.get_language())
+    key = "memo:z:" + hashlib.sha256(repr(identity).encode()).hexdigest()
+    return _kept(key, compute)
+
+
+def _kept(key: str, compute: Callable):
     stored = cache.get(key)
     if stored is not None:
         return pickle.loads(zlib.decompress(stored))  # noqa: S301 # nosec B301 -- our own entry

@@ -21,7 +21,7 @@ def village_dashboard(village, month):
         return {
             "row": dashboard.village_rows(Village.objects.filter(pk=village.pk), month).rows[0],
             "members": dashboard.member_rows(village, month),
-            "map": mapping.village_map(village),
+            "map": mapping.redrawn_map(village),
         }
 
     return cached("village-dashboard", [village.pk], month, compute=compute)

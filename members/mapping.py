@@ -23,7 +23,7 @@ from django.utils.translation import gettext, ngettext
 from scipy.spatial import Delaunay, QhullError
 
 from base import geo
-from base.cache import cached
+from base.cache import cached, memoized
 from households.models import Household, HouseholdStatus, Village
 from households.selectors import open_assignment
 from members.models import PartyMember
@@ -92,24 +92,47 @@ def drawn_map(village: Village, *, highlight: PartyMember | None = None) -> Draw
 
 def village_map(village: Village, *, highlight: PartyMember | None = None) -> DrawnMap:
     """The map of one village in two queries; `highlight` brings one member forward."""
-    link = open_assignment()
-    # Plain rows, not model instances: a village has hundreds of households.
-    rows = Household.objects.filter(village=village, status=HouseholdStatus.ACTIVE).annotate(
-        member_id=Subquery(link.values("member_id")[:1])
+    households, members = _rows(village)
+    return _draw_rows(village, households, members, highlight.pk if highlight else None)
+
+
+def redrawn_map(village: Village) -> DrawnMap:
+    """The village's map, drawn again only when what it draws changed: for the dashboard's
+    figures, recomputed after every visit and request, which move nothing on the map. Its
+    rows are read afresh (two queries) and the drawing kept under their digest."""
+    households, members = _rows(village)
+    return memoized(
+        "village-map",
+        (village.latitude, households, members),
+        compute=lambda: _draw_rows(village, households, members, None),
     )
-    spots = [
-        Spot(pk, f"{number} {head_name}", lat, lng, priority, member_id)
-        for pk, number, head_name, lat, lng, priority, member_id in rows.values_list(
+
+
+def _rows(village: Village) -> tuple[list[tuple], list[tuple]]:
+    """What the map draws of a village, as plain rows: a village has hundreds of households."""
+    link = open_assignment()
+    households = list(
+        Household.objects.filter(village=village, status=HouseholdStatus.ACTIVE)
+        .annotate(member_id=Subquery(link.values("member_id")[:1]))
+        .order_by("number")
+        .values_list(
             "pk", "number", "head_name", "latitude", "longitude", "is_priority", "member_id"
         )
-    ]
-    homes = [
-        Home(*row)
-        for row in PartyMember.objects.filter(village=village, is_active=True)
+    )
+    members = list(
+        PartyMember.objects.filter(village=village, is_active=True)
         .order_by("pk")
         .values_list("pk", "name", "latitude", "longitude")
+    )
+    return households, members
+
+
+def _draw_rows(village, households, members, highlight: int | None) -> DrawnMap:
+    spots = [
+        Spot(pk, f"{number} {head_name}", lat, lng, priority, member_id)
+        for pk, number, head_name, lat, lng, priority, member_id in households
     ]
-    return draw(village, spots, homes, highlight=highlight.pk if highlight else None)
+    return draw(village, spots, [Home(*row) for row in members], highlight=highlight)
 
 
 def proposal_map(proposal) -> DrawnMap:

@@ -1,6 +1,7 @@
 """Cached dashboard figures follow every write that changes them, and only those."""
 
 import datetime
+from unittest import mock
 
 import pytest
 import time_machine
@@ -14,6 +15,7 @@ from households.importing import HOUSEHOLDS, import_apply
 from households.models import Household, Village
 from liaison import figures
 from liaison.models import VillageTarget
+from members import mapping
 from members import services as members
 from tests.admin_forms import admin_post
 from tests.factories import (
@@ -181,3 +183,32 @@ def test_village_dashboard_shows_a_visit_recorded_after_it_was_cached(client, wo
     )
     client.force_login(world.secretary_a)
     assert client.get(page).context["row"].visited == 1
+
+
+def test_the_village_map_is_drawn_again_only_when_what_it_draws_changed(world):
+    """A visit changes the village's figures but moves nothing on its map: the figures are
+    recomputed, the drawing is reused; a new link changes the map."""
+
+    def dashboard():
+        return figures.village_dashboard(world.village_a, month())
+
+    with mock.patch.object(mapping, "draw", wraps=mapping.draw) as draw:
+        first = dashboard()
+        assert (first["row"].visited, draw.call_count) == (0, 1)
+        casebook.visit_record(
+            member=world.member_a,
+            household=world.household_a,
+            by=world.member_user,
+            visited_on=timezone.localdate(),
+            channel="in_person",
+            duties=[],
+        )
+        again = dashboard()
+        assert (again["row"].visited, draw.call_count) == (1, 1)
+        assert again["map"].svg == first["map"].svg
+        lonely = HouseholdFactory(village=world.village_a, latitude=36.5, longitude=101.7)
+        members.assignment_assign(household=lonely, member=world.member_a, by=world.staff)
+        moved = dashboard()
+        assert draw.call_count == 2
+        assert f"{lonely.number} {lonely.head_name}" in moved["map"].svg
+        assert f"{lonely.number} {lonely.head_name}" not in first["map"].svg
