@@ -5,6 +5,7 @@ whatever the number of villages, households or visits), then put together here.
 """
 
 import datetime
+import functools
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Value
@@ -126,11 +127,9 @@ class Totals:
     quarter: datetime.date
 
 
-def _by_village(queryset: QuerySet, village_field: str = "village_id", **aggregates) -> dict:
-    return {
-        row.pop(village_field): row
-        for row in queryset.order_by().values(village_field).annotate(**aggregates)
-    }
+def _by_village(queryset: QuerySet, village_field: str = "village_id", **aggregates) -> QuerySet:
+    """`aggregates` per village, as {village_field: …, name: value} rows."""
+    return queryset.order_by().values(village_field).annotate(**aggregates)
 
 
 def village_rows(villages: QuerySet[Village], month: datetime.date) -> Totals:
@@ -139,7 +138,6 @@ def village_rows(villages: QuerySet[Village], month: datetime.date) -> Totals:
     start = month_start(month)
     end = add_months(start, 1)
     quarter = quarter_start(start)
-    since, until = _aware_bounds(start, end)
     q_since, q_until = _aware_bounds(quarter, add_months(quarter, 3))
     # The villages with their members and this quarter's meetings counted alongside (a
     # village's few dozen rows each, by index), instead of a GROUP BY query apiece.
@@ -160,9 +158,68 @@ def village_rows(villages: QuerySet[Village], month: datetime.date) -> Totals:
             ),
         )
     )
-    ids = [v.pk for v in village_list]
-    active = Household.objects.filter(village_id__in=ids, status=HouseholdStatus.ACTIVE)
+    ids = tuple(v.pk for v in village_list)
+    figures = _figure_queries(ids, start, end, min(datetime.date.today(), end))
+    households = {row.pop("village_id"): row for row in figures.households.all()}
+    request_counts = {row.pop("village_id"): row for row in figures.requests.all()}
+    rows = []
+    for v in village_list:
+        target = getattr(v, "target", None) or DEFAULT_TARGET
+        h = households.get(v.pk, {})
+        r = request_counts.get(v.pk, {})
+        median = r.get("median")
+        rows.append(
+            VillageRow(
+                village=v,
+                target=target,
+                households=h.get("n", 0),
+                priority=h.get("priority", 0),
+                members=v.members_n,
+                covered=h.get("covered", 0),
+                visited=h.get("visited", 0),
+                priority_visited=h.get("priority_visited", 0),
+                priority_visited_enough=h.get("priority_enough", 0),
+                open=r.get("open", 0),
+                overdue=r.get("overdue", 0),
+                replied=r.get("replied", 0),
+                confirmed=r.get("confirmed", 0),
+                median_reply_days=round(median / DAY, 1) if median is not None else None,
+                meetings=v.meetings_n,
+            )
+        )
+    total = VillageRow(village=None, target=DEFAULT_TARGET)
+    for name in (
+        "households", "priority", "members", "covered", "visited", "priority_visited",
+        "priority_visited_enough", "open", "overdue", "replied", "confirmed", "meetings",
+    ):  # fmt: skip
+        setattr(total, name, sum(getattr(row, name) for row in rows))
+    if len(rows) == 1:  # one village (its dashboard): its median is the whole median
+        total.median_reply_days = rows[0].median_reply_days
+    else:
+        overall = figures.replied.aggregate(median=Median(figures.reply_seconds))["median"]
+        total.median_reply_days = round(overall / DAY, 1) if overall is not None else None
+    return Totals(rows=rows, total=total, month=start, quarter=quarter)
 
+
+@dataclass(frozen=True)
+class FigureQueries:
+    households: QuerySet  # per village: n, priority, covered, visited, priority_…
+    requests: QuerySet  # per village: open, overdue, replied, confirmed, median
+    replied: QuerySet  # the month's replied requests of all the villages
+    reply_seconds: ReplySeconds
+
+
+@functools.lru_cache(maxsize=32)
+def _figure_queries(
+    ids: tuple[int, ...], start: datetime.date, end: datetime.date, overdue_on: datetime.date
+) -> FigureQueries:
+    """The figures' aggregate queries for these villages and month, built once per process
+    and arguments (they depend on nothing else): building them resolves some forty
+    expressions, which cost more Python than the database takes to run them, and the
+    figures are recomputed with the same arguments after every write. Each use runs a copy
+    (`.all()`); the queries here are never run themselves."""
+    since, until = _aware_bounds(start, end)
+    active = Household.objects.filter(village_id__in=ids, status=HouseholdStatus.ACTIVE)
     in_month = Visit.objects.filter(
         household_id=OuterRef("pk"), visited_on__gte=start, visited_on__lt=end
     )
@@ -198,53 +255,16 @@ def village_rows(villages: QuerySet[Village], month: datetime.date) -> Totals:
     )
     replied_in_month = Q(replied_at__gte=since, replied_at__lt=until)
     reply_seconds = ReplySeconds(F("replied_at"), F("created_at"))
-    request_counts = _by_village(
+    requests = _by_village(
         Request.objects.filter(village_id__in=ids),
         open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
-        overdue=Count("pk", filter=overdue_q(min(datetime.date.today(), end))),
+        overdue=Count("pk", filter=overdue_q(overdue_on)),
         replied=Count("pk", filter=replied_in_month),
         confirmed=Count("pk", filter=replied_in_month & Q(satisfaction=Satisfaction.SATISFIED)),
         median=Median(reply_seconds, filter=replied_in_month),
     )
-    rows = []
-    for v in village_list:
-        target = getattr(v, "target", None) or DEFAULT_TARGET
-        h = households.get(v.pk, {})
-        r = request_counts.get(v.pk, {})
-        median = r.get("median")
-        rows.append(
-            VillageRow(
-                village=v,
-                target=target,
-                households=h.get("n", 0),
-                priority=h.get("priority", 0),
-                members=v.members_n,
-                covered=h.get("covered", 0),
-                visited=h.get("visited", 0),
-                priority_visited=h.get("priority_visited", 0),
-                priority_visited_enough=h.get("priority_enough", 0),
-                open=r.get("open", 0),
-                overdue=r.get("overdue", 0),
-                replied=r.get("replied", 0),
-                confirmed=r.get("confirmed", 0),
-                median_reply_days=round(median / DAY, 1) if median is not None else None,
-                meetings=v.meetings_n,
-            )
-        )
-    total = VillageRow(village=None, target=DEFAULT_TARGET)
-    for name in (
-        "households", "priority", "members", "covered", "visited", "priority_visited",
-        "priority_visited_enough", "open", "overdue", "replied", "confirmed", "meetings",
-    ):  # fmt: skip
-        setattr(total, name, sum(getattr(row, name) for row in rows))
-    if len(rows) == 1:  # one village (its dashboard): its median is the whole median
-        total.median_reply_days = rows[0].median_reply_days
-    else:
-        overall = Request.objects.filter(replied_in_month, village_id__in=ids).aggregate(
-            median=Median(reply_seconds)
-        )["median"]
-        total.median_reply_days = round(overall / DAY, 1) if overall is not None else None
-    return Totals(rows=rows, total=total, month=start, quarter=quarter)
+    replied = Request.objects.filter(replied_in_month, village_id__in=ids)
+    return FigureQueries(households, requests, replied, reply_seconds)
 
 
 @dataclass
@@ -259,7 +279,18 @@ def member_rows(village: Village, month: datetime.date) -> list[MemberRow]:
     """Per member of a village: linked households, still due this month, overdue owned; in
     one query (a village's few dozen members, each counted by index)."""
     start = month_start(month)
-    end = add_months(start, 1)
+    members = _member_query(village.pk, start, add_months(start, 1), timezone.localdate())
+    return [
+        MemberRow(member=m, households=m.linked, due=m.due, overdue_owned=m.overdue_owned)
+        for m in members.all()
+    ]
+
+
+@functools.lru_cache(maxsize=64)
+def _member_query(
+    village_id: int, start: datetime.date, end: datetime.date, today: datetime.date
+) -> QuerySet[PartyMember]:
+    """member_rows' query, built once per process and arguments (as _figure_queries)."""
     links = Assignment.objects.filter(
         member_id=OuterRef("pk"), ended_on__isnull=True, household__status=HouseholdStatus.ACTIVE
     )
@@ -275,11 +306,11 @@ def member_rows(village: Village, month: datetime.date) -> list[MemberRow]:
         | Q(household__last_visited_on__gte=end) & ~Exists(visited)
     )
     # A member without a login owns no request: owner_id = NULL matches nothing.
-    overdue = Request.objects.filter(village=village, owner_id=OuterRef("user_id")).filter(
-        overdue_q()
+    overdue = Request.objects.filter(village_id=village_id, owner_id=OuterRef("user_id")).filter(
+        overdue_q(today)
     )
-    members = (
-        PartyMember.objects.filter(village=village, is_active=True)
+    return (
+        PartyMember.objects.filter(village_id=village_id, is_active=True)
         .order_by("name")
         .annotate(
             linked=subquery_count(links),
@@ -287,10 +318,6 @@ def member_rows(village: Village, month: datetime.date) -> list[MemberRow]:
             overdue_owned=subquery_count(overdue),
         )
     )
-    return [
-        MemberRow(member=m, households=m.linked, due=m.due, overdue_owned=m.overdue_owned)
-        for m in members
-    ]
 
 
 @dataclass
