@@ -311,6 +311,7 @@ def _member_query(
     )
     return (
         PartyMember.objects.filter(village_id=village_id, is_active=True)
+        .only("name", "user_id", "latitude", "longitude")  # the rows and the map's homes
         .order_by("name")
         .annotate(
             linked=subquery_count(links),

@@ -18,10 +18,11 @@ def village_dashboard(village, month):
     """A village's figures, its members' rows and its map: one entry for the whole page."""
 
     def compute():
+        members = dashboard.member_rows(village, month)
         return {
             "row": dashboard.village_rows(Village.objects.filter(pk=village.pk), month).rows[0],
-            "members": dashboard.member_rows(village, month),
-            "map": mapping.redrawn_map(village),
+            "members": members,
+            "map": mapping.redrawn_map(village, [row.member for row in members]),
         }
 
     return cached("village-dashboard", [village.pk], month, compute=compute)

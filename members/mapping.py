@@ -12,12 +12,13 @@ static/js/village-map.js, which highlights one member on hover or tap.
 Coordinates go through base.geo, the projection the proposal measures with.
 """
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 from html import escape  # what django.utils.html.escape writes, without its lazy-string wrapper
 
 import numpy as np
-from django.db.models import Subquery
+from django.db.models import QuerySet, Subquery
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 from scipy.spatial import Delaunay, QhullError
@@ -96,35 +97,45 @@ def village_map(village: Village, *, highlight: PartyMember | None = None) -> Dr
     return _draw_rows(village, households, members, highlight.pk if highlight else None)
 
 
-def redrawn_map(village: Village) -> DrawnMap:
+def redrawn_map(village: Village, members: list[PartyMember] | None = None) -> DrawnMap:
     """The village's map, drawn again only when what it draws changed: for the dashboard's
     figures, recomputed after every visit and request, which move nothing on the map. Its
-    rows are read afresh (two queries) and the drawing kept under their digest."""
-    households, members = _rows(village)
+    rows are read afresh and the drawing kept under their digest. `members`: the village's
+    active members if the caller has them already (else read here)."""
+    if members is None:
+        households, homes = _rows(village)
+    else:
+        households = list(_household_rows(village.pk).all())
+        homes = sorted((m.pk, m.name, m.latitude, m.longitude) for m in members)
     return memoized(
         "village-map",
-        (village.latitude, households, members),
-        compute=lambda: _draw_rows(village, households, members, None),
+        (village.latitude, households, homes),
+        compute=lambda: _draw_rows(village, households, homes, None),
     )
 
 
 def _rows(village: Village) -> tuple[list[tuple], list[tuple]]:
     """What the map draws of a village, as plain rows: a village has hundreds of households."""
+    members = list(
+        PartyMember.objects.filter(village=village, is_active=True)
+        .order_by("pk")
+        .values_list("pk", "name", "latitude", "longitude")
+    )
+    return list(_household_rows(village.pk).all()), members
+
+
+@functools.lru_cache(maxsize=256)
+def _household_rows(village_id: int) -> QuerySet:
+    """The households' rows the map draws, built once per village (each use runs a copy)."""
     link = open_assignment()
-    households = list(
-        Household.objects.filter(village=village, status=HouseholdStatus.ACTIVE)
+    return (
+        Household.objects.filter(village_id=village_id, status=HouseholdStatus.ACTIVE)
         .annotate(member_id=Subquery(link.values("member_id")[:1]))
         .order_by("number")
         .values_list(
             "pk", "number", "head_name", "latitude", "longitude", "is_priority", "member_id"
         )
     )
-    members = list(
-        PartyMember.objects.filter(village=village, is_active=True)
-        .order_by("pk")
-        .values_list("pk", "name", "latitude", "longitude")
-    )
-    return households, members
 
 
 def _draw_rows(village, households, members, highlight: int | None) -> DrawnMap:
