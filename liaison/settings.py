@@ -171,6 +171,11 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "liaison_cache",
+            # Every write gives its villages new figures keys (base/cache.py) and leaves the
+            # old entries to expire; at Django's default of 300 entries a day's writes made
+            # the table cull a third of itself (live figures and drawings among them) every
+            # few writes. A few thousand entries of a few KB each (a map's drawing ~30 KB).
+            "OPTIONS": {"MAX_ENTRIES": 5000},
         }
     }
     RATE_LIMIT_BACKEND = "database"
