@@ -72,27 +72,38 @@ def cached(kind: str, villages: Iterable[int] | QuerySet, *parts, compute: Calla
         translation.get_language(),
     )
     key = "figures:z:" + hashlib.sha256(repr(identity).encode()).hexdigest()
-    return _kept(key, compute)
+    return kept(key, compute)
 
 
-def memoized(kind: str, inputs, compute: Callable):
-    """`compute()`, kept under a digest of `inputs`: for a pure function of rows read afresh
-    (a drawing of them), so that recomputing after a write that did not change its inputs
-    (a visit does not move a household on the map) reuses the result. `inputs` must say
+def memo_key(kind: str, inputs) -> str:
+    """A key for a pure function's result, from a digest of its `inputs` (`kept` keeps the
+    result there, `recall` reads it back): for what is computed from rows read afresh (a
+    drawing of them), so that recomputing after a write that did not change its inputs (a
+    visit does not move a household on the map) reuses the result. `inputs` must say
     everything the result depends on, by its repr; the language is added. An entry lasts
     TIMEOUT, whatever the code that made it."""
     identity = (kind, inputs, translation.get_language())
-    key = "memo:z:" + hashlib.sha256(repr(identity).encode()).hexdigest()
-    return _kept(key, compute)
+    return "memo:z:" + hashlib.sha256(repr(identity).encode()).hexdigest()
 
 
-def _kept(key: str, compute: Callable):
+def kept(key: str, compute: Callable):
+    """The value kept under `key`, else `compute()`, kept there."""
     stored = cache.get(key)
     if stored is not None:
-        return pickle.loads(zlib.decompress(stored))  # noqa: S301 # nosec B301 -- our own entry
+        return _unpacked(stored)
     value = compute()
     cache.set(key, _packed(value), TIMEOUT)
     return value
+
+
+def recall(key: str):
+    """The value kept under `key`, or None when there is none (expired or culled since)."""
+    stored = cache.get(key)
+    return None if stored is None else _unpacked(stored)
+
+
+def _unpacked(stored: bytes):
+    return pickle.loads(zlib.decompress(stored))  # noqa: S301 # nosec B301 -- our own entry
 
 
 def _packed(value) -> bytes:

@@ -1,7 +1,7 @@
 """The dashboards' figures, cached per village until a write in one of them changes them
 (base/cache.py says how; each feature's services touch the villages they change)."""
 
-from base.cache import cached
+from base.cache import cached, recall
 from households.models import Village
 from liaison import dashboard, reports
 from members import mapping
@@ -15,17 +15,28 @@ def village_rows(villages, month):
 
 
 def village_dashboard(village, month):
-    """A village's figures, its members' rows and its map: one entry for the whole page."""
+    """A village's figures, its members' rows and its map. The figures and rows are one
+    entry; the map's drawing is kept once under its own key (mapping.redrawn_map), which
+    the entry names, rather than again inside every entry (~120 KB of SVG to compress and
+    write after every write in the village)."""
+    drawn = []
 
     def compute():
         members = dashboard.member_rows(village, month)
+        drawn.append(mapping.redrawn_map(village, [row.member for row in members]))
         return {
             "row": dashboard.village_rows(Village.objects.filter(pk=village.pk), month).rows[0],
             "members": members,
-            "map": mapping.redrawn_map(village, [row.member for row in members]),
+            "map": drawn[0].kept_as,
         }
 
-    return cached("village-dashboard", [village.pk], month, compute=compute)
+    entry = cached("village-dashboard", [village.pk], month, compute=compute)
+    if not drawn:  # read from the cache: the drawing too, or drawn again if it went since
+        drawn.append(
+            recall(entry["map"])
+            or mapping.redrawn_map(village, [row.member for row in entry["members"]])
+        )
+    return {**entry, "map": drawn[0]}
 
 
 def trends(villages, month):

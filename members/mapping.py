@@ -14,7 +14,7 @@ Coordinates go through base.geo, the projection the proposal measures with.
 
 import functools
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html import escape  # what django.utils.html.escape writes, without its lazy-string wrapper
 
 import numpy as np
@@ -24,7 +24,7 @@ from django.utils.translation import gettext, ngettext
 from scipy.spatial import Delaunay, QhullError
 
 from base import geo
-from base.cache import cached, memoized
+from base.cache import cached, kept, memo_key
 from households.models import Household, HouseholdStatus, Village
 from households.selectors import open_assignment
 from members.models import PartyMember
@@ -79,6 +79,7 @@ class DrawnMap:
     members: int = 0
     moves: int = 0
     highlight: int | None = None
+    kept_as: str = ""  # the key the drawing is kept under (redrawn_map), if it is
 
 
 def drawn_map(village: Village, *, highlight: PartyMember | None = None) -> DrawnMap:
@@ -97,21 +98,18 @@ def village_map(village: Village, *, highlight: PartyMember | None = None) -> Dr
     return _draw_rows(village, households, members, highlight.pk if highlight else None)
 
 
-def redrawn_map(village: Village, members: list[PartyMember] | None = None) -> DrawnMap:
+def redrawn_map(village: Village, members: list[PartyMember]) -> DrawnMap:
     """The village's map, drawn again only when what it draws changed: for the dashboard's
-    figures, recomputed after every visit and request, which move nothing on the map. Its
-    rows are read afresh and the drawing kept under their digest. `members`: the village's
-    active members if the caller has them already (else read here)."""
-    if members is None:
-        households, homes = _rows(village)
-    else:
-        households = list(_household_rows(village.pk).all())
-        homes = sorted((m.pk, m.name, m.latitude, m.longitude) for m in members)
-    return memoized(
-        "village-map",
-        (village.latitude, households, homes),
-        compute=lambda: _draw_rows(village, households, homes, None),
+    figures, recomputed after every visit and request, which move nothing on the map. The
+    households are read afresh (`members`: the village's active members, which the caller
+    has read) and the drawing is kept under their digest (`kept_as`)."""
+    households = list(_household_rows(village.pk).all())
+    homes = sorted((m.pk, m.name, m.latitude, m.longitude) for m in members)
+    key = memo_key("village-map", (village.latitude, households, homes))
+    drawn = kept(
+        key, compute=lambda: replace(_draw_rows(village, households, homes, None), kept_as=key)
     )
+    return replace(drawn, kept_as=key)  # an entry kept before kept_as was, too
 
 
 def _rows(village: Village) -> tuple[list[tuple], list[tuple]]:
