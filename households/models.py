@@ -8,7 +8,6 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from base.dates import month_start, next_month_start
 from base.pinyin import search_key
 from base.validators import (
     coordinate_constraints,
@@ -192,13 +191,6 @@ class Household(models.Model):
 
     def compute_priority(self) -> bool:
         return any(getattr(self, flag) for flag in self.PRIORITY_FLAGS)
-
-    @property
-    def visited_this_month(self) -> bool:
-        start = month_start()
-        return self.last_visited_on is not None and (
-            start <= self.last_visited_on < next_month_start(start)
-        )
 
     @property
     def flag_labels(self) -> list[str]:

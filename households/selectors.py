@@ -64,8 +64,8 @@ def households_listed(households: QuerySet[Household]) -> QuerySet[Household]:
     `linked_member` ({"id", "name"}, or None), the last visit (`last_visit`).
 
     Lighter than households_annotated: the member's id and name come from one subquery on
-    the open link (a JSON object), and "visited this month" is the household's own
-    `visited_this_month`; the filters add what they filter on (`with_assigned`,
+    the open link (a JSON object), and "visited this month" is told from the last visit
+    (`list_rows`); the filters add what they filter on (`with_assigned`,
     `visited_this_month_q`).
     """
     member = open_assignment().values(m=JSONObject(id=F("member_id"), name=F("member__name")))
