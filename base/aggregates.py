@@ -4,10 +4,12 @@
   new connection (SQLite lets Python define aggregates), so the median is still computed in
   the database's GROUP BY, not by the view looping over rows.
 - ReplySeconds: seconds between two timestamps (EXTRACT(EPOCH …) / julianday arithmetic).
+- Compiled: a query compiled once and run again as its SQL.
 """
 
 import statistics
 
+from django.db import connections
 from django.db.backends.signals import connection_created
 from django.db.models import (
     Aggregate,
@@ -67,6 +69,41 @@ def subquery_count(queryset: QuerySet) -> Coalesce:
     """COUNT(*) of a correlated subquery, as a column of the outer query (no GROUP BY)."""
     counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+class Compiled:
+    """A query built once and compiled once per database, then run again as its SQL.
+
+    Compiling the figures' queries (some forty conditions, subqueries and aggregates) costs
+    more Python than the database takes to run them; liaison.dashboard keeps them built per
+    arguments and runs them after every write. `rows()` gives a values() query's rows as
+    the database gives them: for numbers only (ids, counts, medians), which Django does not
+    convert. `objects()` gives a model query's instances through Django's raw(), which
+    converts the model's fields as a query would; its annotations come as the database
+    gives them (numbers, again).
+    """
+
+    def __init__(self, queryset: QuerySet):
+        self.queryset = queryset
+        self._sql = {}
+
+    def _compiled(self):
+        connection = connections[self.queryset.db]
+        key = (connection.alias, connection.vendor)
+        if key not in self._sql:
+            self._sql[key] = self.queryset.query.get_compiler(connection=connection).as_sql()
+        return connection, self._sql[key]
+
+    def rows(self) -> list[dict]:
+        connection, (sql, params) = self._compiled()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            names = [column[0] for column in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def objects(self) -> list:
+        _connection, (sql, params) = self._compiled()
+        return list(self.queryset.model.objects.db_manager(self.queryset.db).raw(sql, params))
 
 
 class _SqliteMedian:

@@ -12,7 +12,7 @@ from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, Qu
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
-from base.aggregates import Median, ReplySeconds, subquery_count
+from base.aggregates import Compiled, Median, ReplySeconds, subquery_count
 from base.dates import add_months, month_start
 from casebook.models import (
     OPEN_STATUSES,
@@ -160,8 +160,8 @@ def village_rows(villages: QuerySet[Village], month: datetime.date) -> Totals:
     )
     ids = tuple(v.pk for v in village_list)
     figures = _figure_queries(ids, start, end, min(datetime.date.today(), end))
-    households = {row.pop("village_id"): row for row in figures.households.all()}
-    request_counts = {row.pop("village_id"): row for row in figures.requests.all()}
+    households = {row.pop("village_id"): row for row in figures.households.rows()}
+    request_counts = {row.pop("village_id"): row for row in figures.requests.rows()}
     rows = []
     for v in village_list:
         target = getattr(v, "target", None) or DEFAULT_TARGET
@@ -203,8 +203,8 @@ def village_rows(villages: QuerySet[Village], month: datetime.date) -> Totals:
 
 @dataclass(frozen=True)
 class FigureQueries:
-    households: QuerySet  # per village: n, priority, covered, visited, priority_…
-    requests: QuerySet  # per village: open, overdue, replied, confirmed, median
+    households: Compiled  # per village: n, priority, covered, visited, priority_…
+    requests: Compiled  # per village: open, overdue, replied, confirmed, median
     replied: QuerySet  # the month's replied requests of all the villages
     reply_seconds: ReplySeconds
 
@@ -216,8 +216,9 @@ def _figure_queries(
     """The figures' aggregate queries for these villages and month, built once per process
     and arguments (they depend on nothing else): building them resolves some forty
     expressions, which cost more Python than the database takes to run them, and the
-    figures are recomputed with the same arguments after every write. Each use runs a copy
-    (`.all()`); the queries here are never run themselves."""
+    figures are recomputed with the same arguments after every write. The two per-village
+    aggregates are compiled once too (base.aggregates.Compiled); the median is run as a
+    copy."""
     since, until = _aware_bounds(start, end)
     active = Household.objects.filter(village_id__in=ids, status=HouseholdStatus.ACTIVE)
     in_month = Visit.objects.filter(
@@ -264,7 +265,7 @@ def _figure_queries(
         median=Median(reply_seconds, filter=replied_in_month),
     )
     replied = Request.objects.filter(replied_in_month, village_id__in=ids)
-    return FigureQueries(households, requests, replied, reply_seconds)
+    return FigureQueries(Compiled(households), Compiled(requests), replied, reply_seconds)
 
 
 @dataclass
@@ -282,15 +283,16 @@ def member_rows(village: Village, month: datetime.date) -> list[MemberRow]:
     members = _member_query(village.pk, start, add_months(start, 1), timezone.localdate())
     return [
         MemberRow(member=m, households=m.linked, due=m.due, overdue_owned=m.overdue_owned)
-        for m in members.all()
+        for m in members.objects()
     ]
 
 
 @functools.lru_cache(maxsize=64)
 def _member_query(
     village_id: int, start: datetime.date, end: datetime.date, today: datetime.date
-) -> QuerySet[PartyMember]:
-    """member_rows' query, built once per process and arguments (as _figure_queries)."""
+) -> Compiled:
+    """member_rows' query, built and compiled once per process and arguments (as
+    _figure_queries)."""
     links = Assignment.objects.filter(
         member_id=OuterRef("pk"), ended_on__isnull=True, household__status=HouseholdStatus.ACTIVE
     )
@@ -309,7 +311,7 @@ def _member_query(
     overdue = Request.objects.filter(village_id=village_id, owner_id=OuterRef("user_id")).filter(
         overdue_q(today)
     )
-    return (
+    return Compiled(
         PartyMember.objects.filter(village_id=village_id, is_active=True)
         .only("name", "user_id", "latitude", "longitude")  # the rows and the map's homes
         .order_by("name")
