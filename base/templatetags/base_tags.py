@@ -31,6 +31,18 @@ def pk_address(view_name: str):
     return lambda pk: f"{head}{int(pk)}{tail}"
 
 
+@register.simple_tag
+def fixed_url(view_name: str) -> str:
+    """{% url %} for a view that takes no argument, reversed once per process: the menu,
+    the footer and the offline set-up name a dozen such views on every page (~0.3 ms)."""
+    return _fixed_url(view_name, get_script_prefix(), get_urlconf())
+
+
+@lru_cache(maxsize=128)
+def _fixed_url(view_name: str, prefix: str, urlconf) -> str:
+    return reverse(view_name, urlconf=urlconf)
+
+
 def date_labels(empty: str = ""):
     """date -> the date as |date writes it, formatted once per distinct date: a list's rows
     repeat the same few days. None gives `empty`."""
