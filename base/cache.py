@@ -8,6 +8,10 @@ count calls `touch()` inside its own transaction, so the token and the data comm
 and the next read recomputes exactly the villages that changed. Bulk writers (the importer,
 the seed) call it once for every village they wrote.
 
+What is computed from rows read afresh can be kept by those rows instead: `memo_key()`
+names a digest of the inputs, `kept()` keeps the result there and `recall()` reads it back
+(the village map's drawing, drawn again only when a household or a link it draws changed).
+
 This module knows no feature: it deals in village ids and in the callables it is handed.
 The key also holds the day (overdue, this month) and the language (the maps' titles).
 Values are stored pickled and compressed (`_packed`); the key's "z:" keeps entries of
@@ -107,8 +111,8 @@ def _unpacked(stored: bytes):
 
 
 def _packed(value) -> bytes:
-    """The value pickled and compressed: a village's figures carry its map (~140 KB of SVG
-    pickled, 25 KB compressed), which the database cache otherwise base64-encodes and
-    writes whole (6 ms a write, 1.6 ms a read; 3.3 and 1.2 compressed). Level 1: the
-    fastest, and most of the gain."""
+    """The value pickled and compressed: a village map's drawing is ~140 KB of SVG pickled,
+    25 KB compressed, which the database cache otherwise base64-encodes and writes whole
+    (6 ms a write, 1.6 ms a read; 3.3 and 1.2 compressed). Level 1: the fastest, and most
+    of the gain."""
     return zlib.compress(pickle.dumps(value, pickle.HIGHEST_PROTOCOL), 1)
