@@ -39,6 +39,18 @@ def row(village):
     return rows[0]
 
 
+def record_visit(world):
+    """member_a visits household_a today, through the notebook's service."""
+    return casebook.visit_record(
+        member=world.member_a,
+        household=world.household_a,
+        by=world.member_user,
+        visited_on=timezone.localdate(),
+        channel="in_person",
+        duties=[],
+    )
+
+
 def test_a_second_read_comes_from_the_cache(world, django_assert_max_num_queries):
     row(world.village_a)
     with django_assert_max_num_queries(3):  # the village ids, their tokens, the cached entry
@@ -47,14 +59,7 @@ def test_a_second_read_comes_from_the_cache(world, django_assert_max_num_queries
 
 def test_notebook_entries_change_the_figures(world):
     assert row(world.village_a).visited == 0
-    visit = casebook.visit_record(
-        member=world.member_a,
-        household=world.household_a,
-        by=world.member_user,
-        visited_on=timezone.localdate(),
-        channel="in_person",
-        duties=[],
-    )
+    visit = record_visit(world)
     assert row(world.village_a).visited == 1
     casebook.visit_correct(
         visit=visit,
@@ -199,14 +204,7 @@ def test_the_village_map_is_drawn_again_only_when_what_it_draws_changed(world):
         assert dashboard()["map"] == first["map"]  # the entry names the kept drawing
         cache.delete(first["map"].kept_as)  # gone from the cache since: drawn again
         assert (dashboard()["map"], draw.call_count) == (first["map"], 2)
-        casebook.visit_record(
-            member=world.member_a,
-            household=world.household_a,
-            by=world.member_user,
-            visited_on=timezone.localdate(),
-            channel="in_person",
-            duties=[],
-        )
+        record_visit(world)
         again = dashboard()
         assert (again["row"].visited, draw.call_count) == (1, 2)
         assert again["map"].svg == first["map"].svg
