@@ -1,47 +1,71 @@
 """Heart-link cards: what each card says, and its QR code as inline SVG (segno)."""
 
+from dataclasses import dataclass
+
 import segno
 from django.conf import settings
-from django.db.models import F, FilteredRelation, Q, QuerySet
+from django.db.models import FilteredRelation, Q, QuerySet
 from django.urls import reverse
 
-from households.models import CardQRCode, Household
+from households.models import CardQRCode, Household, format_card_code
 
 BATCH = 500
 
-# What a card prints (templates/jinja2/households/_card_sheets.html) and what marking it
-# printed compares (services.cards_mark_printed).
-CARD_FIELDS = (
-    "number",
-    "head_name",
-    "card_token",
-    "card_code",
-    "card_version",
-    "card_printed_version",
-)
+
+@dataclass(slots=True)
+class Card:
+    """One card of a sheet: what it prints (templates/jinja2/households/_card_sheets.html),
+    the versions that marking it printed compares (services.cards_mark_printed), and the
+    address and QR code the view adds."""
+
+    pk: int
+    number: str
+    head_name: str
+    card_token: str
+    card_code: str
+    card_version: int
+    card_printed_version: int | None
+    member_name: str | None
+    member_phone: str | None
+    village_name: str
+    township_name: str
+    card_url: str = ""
+    qr: str = ""
+
+    @property
+    def card_code_display(self) -> str:
+        return format_card_code(self.card_code)
 
 
-def card_households(households: QuerySet[Household]) -> QuerySet[Household]:
-    """Households with their member's name and phone, in one query, in print order.
+def card_rows(households: QuerySet[Household]) -> list[Card]:
+    """The cards of these households, in print order, in one query.
 
     The member comes through one join on the household's open link (at most one, a
-    constraint says so), not two subqueries a card: a sheet is a whole village. The
-    village's and township's names are columns of the row, not two more model instances
-    a card.
+    constraint says so), not two subqueries a card: a sheet is a whole village. The rows
+    are plain values, not model instances (a third of the time for a village's 330 cards).
     """
-    return (
+    rows = (
         households.annotate(
             open_link=FilteredRelation(
                 "assignments", condition=Q(assignments__ended_on__isnull=True)
             ),
-            member_name=F("open_link__member__name"),
-            member_phone=F("open_link__member__phone"),
-            village_name=F("village__name"),
-            township_name=F("village__township__name"),
         )
-        .only(*CARD_FIELDS)
         .order_by("village__code", "group__number", "number")
+        .values_list(
+            "pk",
+            "number",
+            "head_name",
+            "card_token",
+            "card_code",
+            "card_version",
+            "card_printed_version",
+            "open_link__member__name",
+            "open_link__member__phone",
+            "village__name",
+            "village__township__name",
+        )
     )
+    return [Card(*row) for row in rows]
 
 
 def public_url(request, path: str) -> str:
@@ -54,7 +78,7 @@ def card_url(request, household: Household) -> str:
     return public_url(request, reverse("card", args=[household.card_token]))
 
 
-def card_urls(request, households: list[Household]) -> list[str]:
+def card_urls(request, households: list[Card]) -> list[str]:
     """card_url() for a sheet of cards: the address is reversed once, not once a card."""
     head, tail = public_url(request, reverse("card", args=["TOKEN"])).split("TOKEN")
     return [f"{head}{h.card_token}{tail}" for h in households]

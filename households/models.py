@@ -30,6 +30,11 @@ def new_card_code() -> str:
     return "".join(secrets.choice(CARD_CODE_ALPHABET) for _ in range(10))
 
 
+def format_card_code(code: str) -> str:
+    """The code as printed and read aloud: two groups of five (T69XM-3PUMJ)."""
+    return f"{code[:5]}-{code[5:]}"
+
+
 class Township(models.Model):
     name = models.CharField(_("name"), max_length=50)
     code = models.SlugField(_("code"), max_length=20, unique=True)
@@ -211,7 +216,7 @@ class Household(models.Model):
 
     @property
     def card_code_display(self) -> str:
-        return f"{self.card_code[:5]}-{self.card_code[5:]}"
+        return format_card_code(self.card_code)
 
 
 class RosterUpload(models.Model):

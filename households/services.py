@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from base import cache
 from base.audit import log_access
 from base.models import AccessLog
+from households.cards import Card
 from households.models import Household, HouseholdStatus, new_card_code, new_card_token
 
 
@@ -75,7 +76,7 @@ def card_rotate(*, household: Household, by) -> Household:
 
 
 @transaction.atomic
-def cards_mark_printed(*, households: list[Household], by, request, description: str) -> None:
+def cards_mark_printed(*, households: list[Card], by, request, description: str) -> None:
     """Record a printed card sheet: the cards count as printed at their version; log it."""
     by_version: dict[int, list[int]] = {}
     for household in households:

@@ -291,13 +291,13 @@ def card_print(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Choose which cards to print."))
         return redirect("households:cards")
     households = form.select(access.households(request.user).filter(status=HouseholdStatus.ACTIVE))
-    rows = list(cards.card_households(households))
+    rows = cards.card_rows(households)
     if not rows:
         messages.error(request, _("No card matches this choice."))
         return redirect("households:cards")
     urls = cards.card_urls(request, rows)
-    for household, url, svg in zip(rows, urls, cards.qr_svgs(urls), strict=True):
-        household.card_url, household.qr = url, svg
+    for card, url, svg in zip(rows, urls, cards.qr_svgs(urls), strict=True):
+        card.card_url, card.qr = url, svg
     services.cards_mark_printed(
         households=rows,
         by=request.user,
