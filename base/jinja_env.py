@@ -12,6 +12,8 @@ it. They are rendered from Django templates with `{% jinja "name.html" key=value
   and labels are translated once before the loop;
 - `_()` is Django's gettext (jinja2's i18n extension), so makemessages reads
   `{{ _("...") }}` as it reads it in Django templates;
+- `query_string(request.GET, page=2)` is the current query with parameters replaced
+  (pagination and sorting links);
 - `|date` formats as Django's `|date` does, in local time and the active language's
   DATE_FORMAT (Chinese: 2026年11月29日), and `|default_dash` writes "—" for nothing.
 """
@@ -26,7 +28,13 @@ from django.utils.translation import get_language, gettext, ngettext, pgettext
 from jinja2 import Environment
 from markupsafe import Markup, escape
 
-from base.templatetags.base_tags import mask_phone, pk_address, pk_url, user_label
+from base.templatetags.base_tags import (
+    mask_phone,
+    pk_address,
+    pk_url,
+    query_string,
+    user_label,
+)
 
 
 def _finalize(value):
@@ -72,7 +80,13 @@ def environment(**options) -> Environment:
     # Old-style callables: a translation is a plain string, escaped on output as Django's
     # {% translate %} escapes it.
     env.install_gettext_callables(gettext, ngettext, pgettext=pgettext)
-    env.globals.update(url=reverse, pk_url=pk_url, pk_address=pk_address, static=static)
+    env.globals.update(
+        url=reverse,
+        pk_url=pk_url,
+        pk_address=pk_address,
+        static=static,
+        query_string=query_string,
+    )
     env.filters.update(
         date=date,
         default_dash=default_dash,

@@ -68,10 +68,10 @@ def mask_phone(phone: str) -> str:
     return _mask_phone(phone)
 
 
-@register.simple_tag(takes_context=True)
-def query_replace(context, **changes) -> str:
-    """The current query string with some parameters replaced (pagination, sorting)."""
-    params = context["request"].GET.copy()
+def query_string(query, **changes) -> str:
+    """The current query string (a QueryDict) with some parameters replaced, for pagination
+    and sorting links (templates/jinja2/_pagination.html, _sort_link.html)."""
+    params = query.copy()
     for key, value in changes.items():
         if value in (None, ""):
             params.pop(key, None)
