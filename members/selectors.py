@@ -1,12 +1,14 @@
 """Reads for the member pages: one query per list whatever the page size."""
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from dataclasses import dataclass
+
+from django.db.models import F, FilteredRelation, OuterRef, Q, QuerySet
 
 from base.aggregates import subquery_count
 from base.dates import month_start, next_month_start
 from base.normalize import normalize_text
 from households.models import Household
-from households.selectors import households_annotated, open_assignment
+from households.selectors import households_annotated
 from members.models import Assignment, PartyMember
 
 
@@ -69,33 +71,49 @@ def member_search_q(text: str) -> Q:
     return q
 
 
-# The board's rows (templates/jinja2/members/_board_rows.html, _board_unassigned.html) show
-# a household's number, head, group and member: they read those columns alone, without the
-# list's last-visit and this-month columns.
-BOARD_ROW_FIELDS = ("village", "number", "head_name", "is_priority", "group__name")
+@dataclass(frozen=True, slots=True)
+class BoardRow:
+    """One active household on the board (templates/jinja2/members/_board_rows.html,
+    _board_unassigned.html): its number, head, group and member (None: no member)."""
+
+    pk: int
+    number: str
+    head_name: str
+    is_priority: bool
+    group_id: int
+    group_name: str
+    member_name: str | None
 
 
-def board_unassigned(village) -> QuerySet:
-    """Active households of the village with no member: priority first."""
-    return (
+def board_rows(village) -> list[BoardRow]:
+    """Every active household of the village with its member, by group and number, in one
+    query of plain values: the board pages them, and picks the ones without a member
+    (`board_unassigned`) from the same rows instead of asking again."""
+    rows = (
         village.households.filter(status="active")
-        .filter(~Exists(open_assignment()))
-        .select_related("group")
-        .only(*BOARD_ROW_FIELDS)
-        .order_by("-is_priority", "group__number", "number")
-    )
-
-
-def board_households(village, *, group=None) -> QuerySet:
-    """Every active household of the village with its member, by group and number."""
-    households = village.households.filter(status="active")
-    if group:
-        households = households.filter(group_id=group)
-    return (
-        households.select_related("group")
-        .annotate(member_name=Subquery(open_assignment().values("member__name")[:1]))
-        .only(*BOARD_ROW_FIELDS)
+        .annotate(
+            open_link=FilteredRelation(
+                "assignments", condition=Q(assignments__ended_on__isnull=True)
+            )
+        )
         .order_by("group__number", "number")
+        .values_list(
+            "pk",
+            "number",
+            "head_name",
+            "is_priority",
+            "group_id",
+            "group__name",
+            "open_link__member__name",
+        )
+    )
+    return [BoardRow(*row) for row in rows]
+
+
+def board_unassigned(rows: list[BoardRow]) -> list[BoardRow]:
+    """The rows without a member, priority households first (then by group and number)."""
+    return sorted(
+        (row for row in rows if row.member_name is None), key=lambda row: not row.is_priority
     )
 
 

@@ -195,8 +195,9 @@ def board(request: HttpRequest, village_pk: int) -> HttpResponse:
     village = _board_village(request, village_pk)
     query = parse_query(request, BoardQuery)
     members = list(selectors.members_with_load(village))
-    households = selectors.board_households(village, group=query["group"])
-    page = Paginator(households, 50).get_page(request.GET.get("page"))
+    rows = selectors.board_rows(village)
+    shown = [row for row in rows if row.group_id == query["group"]] if query["group"] else rows
+    page = Paginator(shown, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "members/board.html",
@@ -205,7 +206,7 @@ def board(request: HttpRequest, village_pk: int) -> HttpResponse:
             "villages": access.managed_villages(request.user),
             "groups": village.groups.all(),
             "members": members,
-            "unassigned": list(selectors.board_unassigned(village)),
+            "unassigned": selectors.board_unassigned(rows),
             "page": page,
             "map": mapping.drawn_map(village),
         },

@@ -148,14 +148,40 @@ def test_board_shows_unassigned_first_and_the_map(client, world, django_assert_m
         )
     client.force_login(world.secretary_a)
     board = reverse("members:board", args=[world.village_a.pk])
-    with django_assert_max_num_queries(24):  # the map drawn and cached
+    with django_assert_max_num_queries(22):  # the map drawn and cached
         client.get(board)
-    with django_assert_max_num_queries(17):  # the map read from the cache
+    with django_assert_max_num_queries(15):  # the map read from the cache
         response = client.get(board)
     assert [h.pk for h in response.context["unassigned"]] == [lonely.pk]
     html = response.content.decode()
     assert "<svg" in html and f"{lonely.number} {lonely.head_name}" in html
     assert 'fill="#d62728"' in html  # the unassigned household is red
+
+
+def test_board_lists_every_household_without_a_member_whatever_the_group_shown(client, world):
+    """Households without a member: priority first, then by group and number, whichever
+    group the table below shows; the table shows that group's households with their member."""
+    first = HouseholdFactory(village=world.village_a, number="09-0001")
+    second = HouseholdFactory(village=world.village_a, group=first.group, number="09-0002")
+    priority = HouseholdFactory(village=world.village_a, number="09-0003", has_disability=True)
+    linked = HouseholdFactory(village=world.village_a, group=priority.group, number="09-0004")
+    AssignmentFactory(household=linked, member=world.member_a2)
+    HouseholdFactory(village=world.village_a, status="moved_out")  # not on the board
+    client.force_login(world.secretary_a)
+    board = reverse("members:board", args=[world.village_a.pk])
+
+    response = client.get(board, {"group": priority.group_id})
+    assert [h.pk for h in response.context["unassigned"]] == [priority.pk, first.pk, second.pk]
+    shown = list(response.context["page"])
+    assert [h.pk for h in shown] == [priority.pk, linked.pk]
+    assert [h.member_name for h in shown] == [None, world.member_a2.name]
+    html = response.content.decode()
+    assert world.member_a2.name in html and linked.head_name in html
+    assert first.head_name in html  # among the households without a member
+
+    everyone = list(client.get(board).context["page"])
+    assert {first.pk, second.pk, priority.pk, linked.pk} <= {h.pk for h in everyone}
+    assert len(everyone) == len({h.pk for h in everyone})
 
 
 @pytest.mark.django_db(transaction=True)
