@@ -249,7 +249,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
     )
     require_valid_filter(filterset, names=("replied",))  # hidden: its error would not show
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "casebook/inbox.html", {"filter": filterset, "page": page})
+    return render(
+        request,
+        "casebook/inbox.html",
+        {"filter": filterset, "page": page, "labels": selectors.inbox_labels()},
+    )
 
 
 @login_required

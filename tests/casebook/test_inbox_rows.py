@@ -12,13 +12,13 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from casebook.models import Request
-from casebook.selectors import inbox
+from casebook.selectors import inbox, inbox_labels
 from tests.factories import RequestFactory
 from tests.html import squeeze
 
 pytestmark = pytest.mark.django_db
 
-PAGE = '{% load base_tags %}{% jinja "casebook/_inbox_rows.html" rows=rows %}'
+PAGE = '{% load base_tags %}{% jinja "casebook/_inbox_rows.html" rows=rows labels=labels %}'
 
 
 def rows_by_pk(html: str) -> dict[int, str]:
@@ -44,7 +44,7 @@ def test_rows_say_what_the_template_said(world, language):
     rows = list(inbox(Request.objects.all()))
     assert any(r.is_overdue for r in rows)
     with translation.override(language):
-        html = engines["django"].from_string(PAGE).render({"rows": rows})
+        html = engines["django"].from_string(PAGE).render({"rows": rows, "labels": inbox_labels()})
         overdue = f'<span class="badge text-bg-danger" data-overdue>{_("Overdue")}</span>'
         reopened_badge = (
             f'<span class="badge text-bg-warning" data-reopened>{_("Not solved, reopened")}</span>'
