@@ -169,7 +169,8 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            # Django's database cache, but a write is one upsert (base/dbcache.py).
+            "BACKEND": "base.dbcache.DatabaseCache",
             "LOCATION": "liaison_cache",
             # Every write gives its villages new figures keys (base/cache.py) and leaves the
             # old entries to expire; at Django's default of 300 entries a day's writes made
