@@ -133,33 +133,14 @@ def _by_village(queryset: QuerySet, village_field: str = "village_id", **aggrega
 
 
 def village_rows(villages: QuerySet[Village], month: datetime.date) -> Totals:
-    """The dashboard table for the given villages and month, in four queries (three for one
-    village)."""
+    """The dashboard table for the given villages and month, in five queries (four for one
+    village): the villages, then their figures by the queries `_figure_queries` keeps."""
     start = month_start(month)
     end = add_months(start, 1)
-    quarter = quarter_start(start)
-    q_since, q_until = _aware_bounds(quarter, add_months(quarter, 3))
-    # The villages with their members and this quarter's meetings counted alongside (a
-    # village's few dozen rows each, by index), instead of a GROUP BY query apiece.
-    village_list = list(
-        villages.select_related("target")
-        .order_by("code")
-        .annotate(
-            members_n=subquery_count(
-                PartyMember.objects.filter(village_id=OuterRef("pk"), is_active=True)
-            ),
-            meetings_n=subquery_count(
-                Meeting.objects.filter(
-                    village_id=OuterRef("pk"),
-                    status=MeetingStatus.HELD,
-                    held_at__gte=q_since,
-                    held_at__lt=q_until,
-                )
-            ),
-        )
-    )
+    village_list = list(villages.select_related("target").order_by("code"))
     ids = tuple(v.pk for v in village_list)
     figures = _figure_queries(ids, start, end, min(datetime.date.today(), end))
+    counts = {row.pop("id"): row for row in figures.villages.rows()}
     households = {row.pop("village_id"): row for row in figures.households.rows()}
     request_counts = {row.pop("village_id"): row for row in figures.requests.rows()}
     rows = []
@@ -174,7 +155,7 @@ def village_rows(villages: QuerySet[Village], month: datetime.date) -> Totals:
                 target=target,
                 households=h.get("n", 0),
                 priority=h.get("priority", 0),
-                members=v.members_n,
+                members=counts[v.pk]["members_n"],
                 covered=h.get("covered", 0),
                 visited=h.get("visited", 0),
                 priority_visited=h.get("priority_visited", 0),
@@ -184,7 +165,7 @@ def village_rows(villages: QuerySet[Village], month: datetime.date) -> Totals:
                 replied=r.get("replied", 0),
                 confirmed=r.get("confirmed", 0),
                 median_reply_days=round(median / DAY, 1) if median is not None else None,
-                meetings=v.meetings_n,
+                meetings=counts[v.pk]["meetings_n"],
             )
         )
     total = VillageRow(village=None, target=DEFAULT_TARGET)
@@ -198,11 +179,12 @@ def village_rows(villages: QuerySet[Village], month: datetime.date) -> Totals:
     else:
         overall = figures.replied.aggregate(median=Median(figures.reply_seconds))["median"]
         total.median_reply_days = round(overall / DAY, 1) if overall is not None else None
-    return Totals(rows=rows, total=total, month=start, quarter=quarter)
+    return Totals(rows=rows, total=total, month=start, quarter=quarter_start(start))
 
 
 @dataclass(frozen=True)
 class FigureQueries:
+    villages: Compiled  # per village: active members, meetings held this quarter
     households: Compiled  # per village: n, priority, covered, visited, priority_…
     requests: Compiled  # per village: open, overdue, replied, confirmed, median
     replied: QuerySet  # the month's replied requests of all the villages
@@ -216,10 +198,31 @@ def _figure_queries(
     """The figures' aggregate queries for these villages and month, built once per process
     and arguments (they depend on nothing else): building them resolves some forty
     expressions, which cost more Python than the database takes to run them, and the
-    figures are recomputed with the same arguments after every write. The two per-village
-    aggregates are compiled once too (base.aggregates.Compiled); the median is run as a
+    figures are recomputed with the same arguments after every write. The three per-village
+    queries are compiled once too (base.aggregates.Compiled); the median is run as a
     copy."""
     since, until = _aware_bounds(start, end)
+    quarter = quarter_start(start)
+    q_since, q_until = _aware_bounds(quarter, add_months(quarter, 3))
+    # Members and this quarter's meetings counted alongside each village (a village's few
+    # dozen rows each, by index), instead of a GROUP BY query apiece.
+    villages = (
+        Village.objects.filter(pk__in=ids)
+        .values("id")
+        .annotate(
+            members_n=subquery_count(
+                PartyMember.objects.filter(village_id=OuterRef("pk"), is_active=True)
+            ),
+            meetings_n=subquery_count(
+                Meeting.objects.filter(
+                    village_id=OuterRef("pk"),
+                    status=MeetingStatus.HELD,
+                    held_at__gte=q_since,
+                    held_at__lt=q_until,
+                )
+            ),
+        )
+    )
     active = Household.objects.filter(village_id__in=ids, status=HouseholdStatus.ACTIVE)
     in_month = Visit.objects.filter(
         household_id=OuterRef("pk"), visited_on__gte=start, visited_on__lt=end
@@ -265,7 +268,9 @@ def _figure_queries(
         median=Median(reply_seconds, filter=replied_in_month),
     )
     replied = Request.objects.filter(replied_in_month, village_id__in=ids)
-    return FigureQueries(Compiled(households), Compiled(requests), replied, reply_seconds)
+    return FigureQueries(
+        Compiled(villages), Compiled(households), Compiled(requests), replied, reply_seconds
+    )
 
 
 @dataclass
