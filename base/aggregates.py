@@ -9,6 +9,7 @@
 
 import statistics
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.backends.signals import connection_created
 from django.db.models import (
@@ -91,18 +92,27 @@ class Compiled:
         connection = connections[self.queryset.db]
         key = (connection.alias, connection.vendor)
         if key not in self._sql:
-            self._sql[key] = self.queryset.query.get_compiler(connection=connection).as_sql()
+            try:
+                self._sql[key] = self.queryset.query.get_compiler(connection=connection).as_sql()
+            except EmptyResultSet:  # filtered on an empty list (a township without villages)
+                self._sql[key] = None
         return connection, self._sql[key]
 
     def rows(self) -> list[dict]:
-        connection, (sql, params) = self._compiled()
+        connection, compiled = self._compiled()
+        if compiled is None:
+            return []
+        sql, params = compiled
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             names = [column[0] for column in cursor.description]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def objects(self) -> list:
-        _connection, (sql, params) = self._compiled()
+        _connection, compiled = self._compiled()
+        if compiled is None:
+            return []
+        sql, params = compiled
         return list(self.queryset.model.objects.db_manager(self.queryset.db).raw(sql, params))
 
 

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 
 from casebook.models import Meeting
 from households import access
+from households.models import RoleKind
 from liaison import dashboard
 from liaison.models import VillageTarget
 from tests.factories import (
@@ -20,6 +21,9 @@ from tests.factories import (
     MeetingFactory,
     PartyMemberFactory,
     RequestFactory,
+    RoleFactory,
+    TownshipFactory,
+    UserFactory,
     VillageFactory,
     VisitFactory,
 )
@@ -146,6 +150,19 @@ def test_dashboard_queries_do_not_grow_with_villages(world, frozen, django_asser
     with django_assert_max_num_queries(10):  # seven aggregates and the staff's scope (three)
         totals = dashboard.village_rows(access.managed_villages(world.staff), DEC)
     assert len(totals.rows) == 10
+
+
+def test_a_township_without_villages_yet_has_an_empty_dashboard(client):
+    """A township just made in the admin, its staff already given their role: the
+    dashboard, its report and its trends answer with nothing to count, not an error."""
+    staff = UserFactory(username="new-township-staff")
+    RoleFactory(user=staff, kind=RoleKind.TOWNSHIP, township=TownshipFactory(), village=None)
+    totals = dashboard.village_rows(access.managed_villages(staff), DEC)
+    assert (totals.rows, totals.total.households, totals.total.median_reply_days) == ([], 0, None)
+    client.force_login(staff)
+    for name in ("home", "dashboard", "trends", "report"):
+        assert client.get(reverse(name)).status_code == 200, name
+    assert client.get(reverse("report"), {"format": "xlsx"}).status_code == 200
 
 
 def _figure(html, village_code, link_fragment):
