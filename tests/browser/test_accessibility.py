@@ -31,6 +31,8 @@ WIDTHS = (DESKTOP, PHONE)
 # Every rule axe runs by default (WCAG 2.0-2.2 A and AA and axe's best practices); results
 # are kept to the violations, the elements named by their selector and a short snippet.
 RUN_AXE = """async () => {
+    // Let the page answer a new width first (a box that now scrolls becomes a tab stop).
+    await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
     const result = await axe.run(document, {resultTypes: ["violations"]});
     return result.violations.map(v => ({
         rule: v.id,
