@@ -1,8 +1,32 @@
 /* Pages everyone can use.
-   A table or map that scrolls inside its own box is reachable by keyboard (tabindex=0)
-   and named for screen readers after its caption or the heading above it. */
+   1. Care mode (关怀模式): where the page offers it (<html data-care-offered>: the villager's
+      card pages and the member's pages), the phone's choice, kept in localStorage, is applied
+      before the page is drawn (this script loads in <head>), so it holds offline too. The
+      switch ([data-care-toggle]) turns it on and off and says its state by aria-pressed.
+   2. A table or map that scrolls inside its own box is reachable by keyboard (tabindex=0)
+      and named for screen readers after its caption or the heading above it. */
 (function () {
   "use strict";
+  var KEY = "care-mode";
+  var root = document.documentElement;
+
+  function stored() {
+    try { return localStorage.getItem(KEY) === "on"; } catch (e) { return false; }
+  }
+  function store(on) {
+    try { localStorage.setItem(KEY, on ? "on" : "off"); } catch (e) { /* private mode: this page only */ }
+  }
+  function apply(on) {
+    root.classList.toggle("care", on);
+    document.querySelectorAll("[data-care-toggle]").forEach(function (button) {
+      button.setAttribute("aria-pressed", on ? "true" : "false");
+      var state = button.querySelector(".care-toggle-state");
+      if (state) state.textContent = on ? state.dataset.on : state.dataset.off;
+    });
+  }
+  var offered = root.hasAttribute("data-care-offered");
+  if (offered) root.classList.toggle("care", stored());
+
   function nameOf(box) {
     var figure = box.closest("figure");
     var caption = box.querySelector("caption") || (figure && figure.querySelector("figcaption"));
@@ -35,6 +59,18 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    if (offered) {
+      document.querySelectorAll("[data-care-toggle]").forEach(function (button) {
+        button.hidden = false;
+        button.addEventListener("click", function () {
+          var on = !root.classList.contains("care");
+          store(on);
+          apply(on);
+          labelScrollBoxes();
+        });
+      });
+      apply(root.classList.contains("care"));
+    }
     labelScrollBoxes();
   });
   // Rows that htmx swaps in (the board) may bring new boxes; a turned phone, new widths.
