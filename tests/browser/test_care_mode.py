@@ -1,4 +1,5 @@
-"""Care mode (关怀模式) for elderly villagers and members; keyboard use.
+"""Care mode (关怀模式) for elderly villagers and members, the card page read aloud, and
+keyboard use.
 
 The switch is on the first screen of the villager's card page and of every member page;
 the choice stays on the phone (also offline); in it, on a 360 px phone, every page of the
@@ -174,6 +175,60 @@ def test_staff_pages_offer_no_care_mode(page, live_server, journey):
     page.goto(live_server.url + reverse("casebook:inbox"))
     expect(page.locator("[data-care-toggle]")).to_have_count(0)
     assert not page.evaluate("document.documentElement.classList.contains('care')")
+
+
+FAKE_SPEECH = """(voices) => {
+    window.spoken = [];
+    const synth = {
+        speaking: false,
+        getVoices: () => voices.map(lang => ({lang, name: lang, localService: true})),
+        speak(utterance) {
+            this.speaking = true;
+            window.spoken.push({text: utterance.text, lang: utterance.lang,
+                                voice: utterance.voice && utterance.voice.lang});
+            window.finish = () => { this.speaking = false; utterance.onend && utterance.onend(); };
+        },
+        cancel() { this.speaking = false; },
+        addEventListener() {},
+    };
+    Object.defineProperty(window, "speechSynthesis", {value: synth, configurable: true});
+    // The real utterance takes only the browser's own voice objects.
+    window.SpeechSynthesisUtterance = function (text) { this.text = text; };
+}"""
+
+
+def card_with_voices(browser, live_server, household, voices):
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
+    context.add_init_script(f"({FAKE_SPEECH})({voices!r})")
+    page = context.new_page()
+    page.goto(live_server.url + reverse("card", args=[household.card_token]))
+    return context, page
+
+
+def test_the_card_page_reads_the_matters_and_replies_aloud_in_chinese(
+    browser, live_server, journey
+):
+    context, page = card_with_voices(browser, live_server, journey["household"], ["en-US", "zh-CN"])
+    button = page.get_by_role("button", name="读给我听")
+    expect(button).to_be_visible()
+    button.click()
+    spoken = page.evaluate("window.spoken")
+    assert len(spoken) == 1
+    assert spoken[0]["lang"] == "zh-CN" and spoken[0]["voice"] == "zh-CN"
+    for words in ("巷道路灯坏了，晚上出门看不见", "村委会已联系电工，本周五前修好。", "已答复"):
+        assert words in spoken[0]["text"]
+    expect(page.get_by_role("button", name="停止朗读")).to_be_visible()  # while it speaks
+    page.evaluate("window.finish()")
+    expect(button).to_be_visible()
+    context.close()
+
+
+@pytest.mark.parametrize("voices", [[], ["en-US", "ja-JP"]], ids=["no voice", "no Chinese voice"])
+def test_read_aloud_is_hidden_without_a_chinese_voice(browser, live_server, journey, voices):
+    context, page = card_with_voices(browser, live_server, journey["household"], voices)
+    expect(page.locator("[data-read-aloud]")).to_be_hidden()
+    expect(page.locator("form.card-raise")).to_be_visible()  # the page itself works as ever
+    context.close()
 
 
 def test_keyboard_skip_link_visible_focus_and_a_reachable_scrolling_table(
