@@ -25,8 +25,12 @@ from tests.jobs import finished_export
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 AXE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text()
+LAYOUT = (Path(__file__).parent / "phone_layout.js").read_text()
 PASSWORD = "demo-pass-123"  # noqa: S105
 WIDTHS = (DESKTOP, PHONE)
+# Reflow (WCAG 1.4.10) at 320 px, and 200% zoom (1.4.4) of a 1280 px window, which lays the
+# page out at 640 px: nothing lost to a sideways scroll, no label broken into a column.
+REFLOW = ({"width": 320, "height": 640}, {"width": 640, "height": 450})
 
 # Every rule axe runs by default (WCAG 2.0-2.2 A and AA and axe's best practices); results
 # are kept to the violations, the elements named by their selector and a short snippet.
@@ -158,6 +162,12 @@ def audit(browser, live_server, username: str | None, paths: list[str]) -> list[
                 problems += [
                     f"{username or 'villager'} {path} at {viewport['width']} px: {line}"
                     for line in violations(page)
+                ]
+            for viewport in REFLOW:
+                page.set_viewport_size(viewport)
+                problems += [
+                    f"{username or 'villager'} {path} at {viewport['width']} px: {line}"
+                    for line in page.evaluate(LAYOUT)
                 ]
             page.set_viewport_size(DESKTOP)
     finally:
