@@ -133,7 +133,12 @@ def test_the_card_page_in_care_mode_on_a_360px_phone(phone, live_server, journey
     expect(phone.locator("form.card-raise .invalid-feedback").first).to_be_visible()
     problems += care_problems(phone, "card with errors")
     screenshot(phone, "care-mode-card-360")
+    for name in ("card-lookup", "login"):  # the villager's other card page; a member's first
+        phone.goto(live_server.url + reverse(name))
+        expect(phone.locator("[data-care-toggle]")).to_have_attribute("aria-pressed", "true")
+        problems += care_problems(phone, name)
     assert problems == [], "\n".join(problems)
+    phone.goto(card)
 
     phone.locator("[data-care-toggle]").click()  # and off again
     expect(phone.locator("[data-care-toggle]")).to_have_attribute("aria-pressed", "false")
