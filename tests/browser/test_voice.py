@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from casebook.models import Request, RequestEvent, VoiceNote
 from households.models import RoleKind
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, log_in, screenshot
+from tests.browser.test_accessibility import violations
 from tests.casebook.test_voice import FIXTURES, webm
 from tests.factories import (
     AssignmentFactory,
@@ -200,6 +201,7 @@ def test_the_voice_button_shows_the_time_recorded_and_records_again(
     expect(timer).to_be_visible()  # the time recorded shows while the button is held
     expect(timer).to_contain_text("0:01 / 1:00")
     expect(raise_form.locator("[data-voice-status]")).to_contain_text("正在录音")
+    assert violations(phone) == []  # the held button's colours too
     phone.mouse.up()
 
     again = raise_form.get_by_role("button", name="再录一次")
