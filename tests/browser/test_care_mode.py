@@ -83,6 +83,7 @@ def journey():
             reverse("casebook:request-new"),
             reverse("households:detail", args=[households[0].pk]),
             reverse("casebook:meetings"),
+            reverse("casebook:meeting-detail", args=[meeting.pk]),
         ],
     }
 
@@ -256,6 +257,8 @@ def test_keyboard_skip_link_visible_focus_and_a_reachable_scrolling_table(
     # The twelve months' table scrolls sideways in its own box on a phone: the box is a
     # named region that the keyboard reaches (and then scrolls with the arrow keys).
     phone.goto(live_server.url + reverse("trends"))
+    # The menu says which place this is to a screen reader too, not by underline alone.
+    expect(phone.locator(".navbar a[aria-current=page]")).to_have_text("工作台")
     box = phone.locator("main > .table-responsive")
     assert box.evaluate("b => b.scrollWidth > b.clientWidth")
     expect(box).to_have_attribute("role", "region")
