@@ -42,6 +42,7 @@ SHELL = [
     "vendor/idb/idb.umd.js",
     "js/offline.js",
     "js/visit-form.js",
+    "js/a11y.js",
 ]
 THEME_COLOR = "#b71c1c"
 

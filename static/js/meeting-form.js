@@ -8,6 +8,10 @@
   if (typeof TomSelect !== "undefined") {
     form.querySelectorAll("select.picker").forEach(function (select) {
       var noResults = form.dataset.noResults;
+      // Tom Select points the field's <label> at its search box; the list it hides keeps
+      // the label's words as its own name, for screen readers that still reach it.
+      var label = select.id && form.querySelector('label[for="' + select.id + '"]');
+      if (label) select.setAttribute("aria-label", label.textContent.trim());
       new TomSelect(select, {
         plugins: select.multiple ? { remove_button: { title: form.dataset.remove } } : [],
         maxOptions: null,

@@ -39,14 +39,21 @@
     var preview = block.querySelector("[data-voice-preview]");
     var audio = block.querySelector("[data-voice-audio]");
     var clear = block.querySelector("[data-voice-clear]");
+    var timerBox = block.querySelector("[data-voice-timer]");
+    var elapsed = block.querySelector("[data-voice-elapsed]");
     var recorder = null, stream = null, chunks = [], started = 0, timer = null, url = null;
     var holding = false;
     block.hidden = false;
 
     function say(template, seconds) { status.textContent = template.replace("{s}", seconds); }
 
+    function clock(seconds) {
+      elapsed.textContent = Math.floor(seconds / 60) + ":" + ("0" + (seconds % 60)).slice(-2);
+    }
+
     function reset() {
       input.value = "";
+      timerBox.hidden = true;
       if (url) { URL.revokeObjectURL(url); url = null; }
       audio.removeAttribute("src");
       preview.hidden = true;
@@ -76,10 +83,13 @@
         recorder.start(1000);
         started = Date.now();
         hold.classList.add("active");
-        say(block.dataset.recording, MAX_SECONDS);
+        status.textContent = block.dataset.recording;
+        clock(0);
+        timerBox.hidden = false;
         timer = setInterval(function () {
-          var left = MAX_SECONDS - Math.floor((Date.now() - started) / 1000);
-          if (left <= 0) { stop(); } else { say(block.dataset.recording, left); }
+          var seconds = Math.floor((Date.now() - started) / 1000);
+          clock(Math.min(seconds, MAX_SECONDS));
+          if (seconds >= MAX_SECONDS) stop();
         }, 250);
       }).catch(function () {
         holding = false;
@@ -99,7 +109,11 @@
       var seconds = Math.round((Date.now() - started) / 1000);
       recorder = null;
       if (stream) { stream.getTracks().forEach(function (t) { t.stop(); }); stream = null; }
-      if (seconds < 1 || !chunks.length) { status.textContent = block.dataset.tooShort; return; }
+      if (seconds < 1 || !chunks.length) {
+        timerBox.hidden = true;
+        status.textContent = block.dataset.tooShort;
+        return;
+      }
       var blob = new Blob(chunks, { type: type.split(";")[0] });
       var file = new File([blob], "voice." + extension(type), { type: blob.type });
       var transfer = new DataTransfer();
@@ -122,6 +136,9 @@
     hold.addEventListener("keyup", function (e) {
       if (e.key === " " || e.key === "Enter") stop();
     });
-    clear.addEventListener("click", reset);
+    clear.addEventListener("click", function () {
+      reset();
+      hold.focus(); // straight back to the button, to record again
+    });
   });
 })();

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from casebook.models import Request, RequestEvent, VoiceNote
 from households.models import RoleKind
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, log_in, screenshot
+from tests.browser.test_accessibility import violations
 from tests.casebook.test_voice import FIXTURES, webm
 from tests.factories import (
     AssignmentFactory,
@@ -175,4 +176,40 @@ def test_a_browser_that_cannot_record_says_so(mic_browser, live_server, househol
     expect(page.get_by_text("已收到您反映的事")).to_be_visible()
     assert Request.objects.get().description == "村口路灯坏了"
     screenshot(page, "card-voice-unsupported-phone")
+    context.close()
+
+
+def test_the_voice_button_shows_the_time_recorded_and_records_again(
+    mic_browser, live_server, household
+):
+    context = mic_browser.new_context(
+        viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True
+    )
+    context.grant_permissions(["microphone"], origin=live_server.url)
+    phone = context.new_page()
+    phone.goto(f"{live_server.url}/c/{household.card_token}/")
+    raise_form = phone.locator("form.card-raise")
+    hold = raise_form.locator("[data-voice-hold]")
+    assert hold.bounding_box()["height"] >= 60  # a large button, in care mode or not
+    timer = raise_form.locator("[data-voice-timer]")
+    expect(timer).to_be_hidden()
+
+    hold.scroll_into_view_if_needed()
+    box = hold.bounding_box()
+    phone.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    phone.mouse.down()
+    expect(timer).to_be_visible()  # the time recorded shows while the button is held
+    expect(timer).to_contain_text("0:01 / 1:00")
+    expect(raise_form.locator("[data-voice-status]")).to_contain_text("正在录音")
+    assert violations(phone) == []  # the held button's colours too
+    phone.mouse.up()
+
+    again = raise_form.get_by_role("button", name="再录一次")
+    expect(again).to_be_visible()
+    assert raise_form.locator("[data-voice-input]").evaluate("i => i.files.length") == 1
+    again.click()
+    expect(raise_form.locator("[data-voice-preview]")).to_be_hidden()
+    expect(timer).to_be_hidden()
+    assert raise_form.locator("[data-voice-input]").evaluate("i => i.files.length") == 0
+    expect(hold).to_be_focused()  # straight back to the button
     context.close()
