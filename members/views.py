@@ -163,7 +163,11 @@ def member_export(request: HttpRequest) -> HttpResponse:
         record_count=count,
     )
     return xlsx_response(
-        exports.FILENAME, exports.SHEET_TITLE, exports.EXPORT_HEADERS, exports.member_rows(queryset)
+        exports.filename(filterset),
+        exports.SHEET_TITLE,
+        exports.EXPORT_HEADERS,
+        exports.member_rows(queryset),
+        fallback=exports.FALLBACK_FILENAME,
     )
 
 
