@@ -273,3 +273,21 @@ def test_in_wechat_pages_work_online_and_a_hint_says_to_use_the_browser(
         assert Visit.objects.get().notes == "微信里记录"
     finally:
         context.close()
+
+
+def test_todays_counts_follow_a_sync_without_a_reload(phone, live_server, member_world):
+    open_online_once(phone, live_server)
+    phone.context.set_offline(True)
+    phone.goto(f"{live_server.url}/casebook/visits/new/")
+    record_offline(phone, "董文祥", "院墙有裂缝")
+    phone.goto(f"{live_server.url}/")  # the kept page: nothing visited yet on the server
+    summary = phone.locator("[data-today-summary]")
+    expect(summary).to_contain_text("0")
+    expect(phone.locator('[data-count="due"]')).to_have_text("3")
+
+    phone.context.set_offline(False)  # the signal returns: the entry goes, the counts follow
+    expect(phone.locator('[data-outbox-list="pending"] li')).to_have_count(0)
+    expect(summary.locator("strong")).to_have_text("1")
+    expect(phone.locator('[data-count="due"]')).to_have_text("2")
+    expect(phone.locator("[data-household-id]")).to_have_count(2)
+    assert Visit.objects.count() == 1
