@@ -429,13 +429,11 @@ def propose(
             assigned[rows] = solve(
                 cost, capacity - used, used, np.full(len(rows), -1), 0.0, balance=balance
             )
-        proposal.kept = len(fixed)
     else:
         cost = weight[:, None] * distance
         assigned = solve(
             cost, capacity, np.zeros_like(capacity), current, move_price, balance=balance
         )
-        proposal.kept = int(np.sum(assigned == current))
 
     rows = np.arange(len(households))
     old_distance = []
