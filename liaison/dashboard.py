@@ -121,7 +121,14 @@ class VillageRow:
 
     @property
     def priority_level(self):
-        return self._level(self.priority_share, self.pace)
+        """A past month: the households visited as often as the target says. A month under
+        way: their visits so far (at least one for each visited, the target's number for
+        each visited enough) against the pace, as nobody's second visit is due on the 7th."""
+        if self.pace >= 100:
+            return self._level(self.priority_share, 100)
+        n = max(1, self.target.visits_per_priority_household)
+        done = self.priority_visited + (n - 1) * self.priority_visited_enough
+        return self._level(self.share(done, n * self.priority), self.pace)
 
     @property
     def confirmed_level(self):

@@ -129,9 +129,26 @@ def test_visits_are_judged_against_the_pace_not_the_whole_month(visited, pace, l
     row = dashboard.VillageRow(
         village=None, target=DEFAULT_TARGET, households=100, visited=visited, pace=pace
     )
-    row.priority, row.priority_visited_enough = 10, visited // 10
     assert row.visited_level == level
-    assert row.priority_level == dashboard.VillageRow._level(10.0 * (visited // 10), pace)
+
+
+@pytest.mark.parametrize(
+    ("once", "enough", "pace", "level"),
+    [
+        (12, 2, 19.4, "ok"),  # 14 of the month's 40 visits: 35 % against 19.4 % by today
+        (7, 0, 19.4, "warn"),  # 7 of 40: 17.5 %, within 80 % of the pace
+        (4, 0, 19.4, "lag"),  # 4 of 40: 10 %
+        (20, 2, 100.0, "lag"),  # a past month: 2 of 20 households visited enough
+        (20, 20, 100.0, "ok"),
+    ],
+)
+def test_priority_visits_of_a_month_under_way_are_judged_by_visits_made(once, enough, pace, level):
+    row = dashboard.VillageRow(
+        village=None, target=DEFAULT_TARGET, priority=20, priority_visited=once, pace=pace
+    )
+    row.priority_visited_enough = enough  # the target: twice a month
+    assert DEFAULT_TARGET.visits_per_priority_household == 2
+    assert row.priority_level == level
 
 
 def test_on_7_december_the_dashboard_judges_by_pace_and_says_so(client, world):
