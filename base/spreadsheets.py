@@ -5,10 +5,13 @@ writes it on Chinese Windows). Size, row count and the zip's unpacked size are b
 crafted file is refused with a clear message instead of filling the memory.
 
 Exports: written row by row with openpyxl's write-only mode into a temporary file that is
-streamed to the client, so memory does not grow with the roster. Text that a spreadsheet
-would run as a formula (=, +, -, @ first) is prefixed with an apostrophe, and so is text
-that starts with an apostrophe itself; reading a file takes exactly one such apostrophe
-off again, so export → import gives back every value as it was.
+streamed to the client, so memory does not grow with the roster. Every text is written as a
+text cell (`t="inlineStr"`), which Excel and WPS show and never run; text that would turn into
+a formula when someone edits the cell (=, +, -, @ first) also carries the cell style's
+"quote prefix" (the apostrophe Excel keeps out of the cell), so it shows exactly as typed and
+stays text after an edit. Reading a file takes one leading apostrophe off text that older
+exports wrote with a visible one (`'=董文祥`); text whose own apostrophe would be taken for
+that is written with one more, so export → import gives back every value as it was.
 """
 
 import csv
@@ -17,11 +20,13 @@ import tempfile
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Sequence
+from itertools import chain, islice
 from urllib.parse import quote
 
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
@@ -122,14 +127,36 @@ def _read_csv(data: bytes) -> list[list[str]]:
 
 
 def safe_cell(value):
-    """A value fit for a cell: text that a spreadsheet would run as a formula is defused.
+    """The value a cell holds so that `unescape_cell` reads back exactly `value`.
 
-    Text starting with the apostrophe itself gets one more, so that `unescape_cell` can
-    tell the two apart and give back exactly what was exported.
+    Only text that starts with an apostrophe followed by what `unescape_cell` takes off
+    (`'=1`, `''`) gets one more apostrophe; every other value, `=1+1` included, is written
+    as typed (`text_cell` keeps it text).
     """
-    if isinstance(value, str) and value.startswith(ESCAPED_PREFIXES):
+    if (
+        isinstance(value, str)
+        and value.startswith(ESCAPE)
+        and value[1:].startswith(ESCAPED_PREFIXES)
+    ):
         return ESCAPE + value
     return value
+
+
+def text_cell(sheet, value):
+    """A write-only cell for `value`: text is always a text cell, never a formula.
+
+    openpyxl would store text beginning with = as a formula; here it stays text, and text a
+    spreadsheet would read as a formula once edited gets the quote-prefix style, which shows
+    it as typed (no apostrophe in the cell) and keeps it text when the cell is edited.
+    """
+    value = safe_cell(value)
+    if not isinstance(value, str):
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    if value.startswith(FORMULA_PREFIXES):
+        cell.quotePrefix = True
+    return cell
 
 
 def unescape_cell(text: str) -> str:
@@ -140,10 +167,16 @@ def unescape_cell(text: str) -> str:
 
 
 def xlsx_response(
-    filename: str, sheet_title: str, headers: Sequence[str], rows: Iterable[Sequence]
+    filename: str,
+    sheet_title: str,
+    headers: Sequence[str],
+    rows: Iterable[Sequence],
+    *,
+    fallback: str = "",
 ) -> FileResponse:
-    """Stream an .xlsx built row by row (write-only mode, spooled to a temporary file)."""
-    return _stream(_table_workbook(sheet_title, headers, rows), filename)
+    """Stream an .xlsx built row by row (write-only mode, spooled to a temporary file);
+    `fallback`: the ASCII name for clients that cannot read a Chinese one."""
+    return _stream(_table_workbook(sheet_title, headers, rows), filename, fallback)
 
 
 def xlsx_write(path, sheet_title: str, headers: Sequence[str], rows: Iterable[Sequence]) -> None:
@@ -152,13 +185,30 @@ def xlsx_write(path, sheet_title: str, headers: Sequence[str], rows: Iterable[Se
         _table_workbook(sheet_title, headers, rows).save(handle)
 
 
+WIDTH_SAMPLE = 500
+
+
 def _table_workbook(sheet_title: str, headers: Sequence[str], rows: Iterable[Sequence]) -> Workbook:
+    """One sheet: the headers frozen on top, then the rows; columns as wide as the headers
+    and the first WIDTH_SAMPLE rows need (the rest stream through without being held)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=sheet_title[:31])
-    sheet.append([str(h) for h in headers])
-    for row in rows:
-        sheet.append([safe_cell(value) for value in row])
+    rows = iter(rows)
+    sample = list(islice(rows, WIDTH_SAMPLE))
+    headers = [str(h) for h in headers]
+    _set_widths(sheet, headers, sample)
+    sheet.freeze_panes = "A2"
+    sheet.append(headers)
+    for row in chain(sample, rows):
+        sheet.append([text_cell(sheet, value) for value in row])
     return workbook
+
+
+def _set_widths(sheet, headers: Sequence[str], rows: Sequence[Sequence]) -> None:
+    """Each column as wide as its widest cell, within 8 and 40 characters."""
+    for index, column in enumerate(zip(headers, *rows, strict=False), start=1):
+        width = max(display_width(value) for value in column) + 2
+        sheet.column_dimensions[get_column_letter(index)].width = min(max(width, 8), 40)
 
 
 def _stream(workbook: Workbook, filename: str, fallback: str = "") -> FileResponse:
@@ -198,15 +248,19 @@ def xlsx_workbook_response(
     """
     workbook = Workbook(write_only=True)
     for sheet_title, headers, rows in sheets:
-        rows = [[safe_cell(value) for value in row] for row in rows]
+        rows = [list(row) for row in rows]
         headers = [str(h) for h in headers]
         sheet = workbook.create_sheet(title=sheet_title[:31])
-        for index, column in enumerate(zip(headers, *rows, strict=False), start=1):
-            width = max(display_width(value) for value in column) + 2
-            sheet.column_dimensions[get_column_letter(index)].width = min(max(width, 8), 40)
+        _set_widths(sheet, headers, rows)
         sheet.freeze_panes = "B3"
         sheet.append([title])
         sheet.append(headers)
         for row in rows:
-            sheet.append(row)
+            sheet.append([text_cell(sheet, value) for value in row])
     return _stream(workbook, filename, fallback)
+
+
+def export_filename(place: str, what: str, day) -> str:
+    """东山乡-农户-2026年12月7日.xlsx: the place, what the file holds and the day it was made,
+    as an office files it."""
+    return f"{place}-{what}-{day.year}年{day.month}月{day.day}日.xlsx"

@@ -1,12 +1,27 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 
 class DateInput(forms.DateInput):
-    """The browser's date picker; the value is ISO so that the picker can read it."""
+    """A date field; the value is ISO so that any picker can read it.
+
+    The browser's own picker speaks the browser's language, not the page's:
+    static/js/date-picker.js turns the field into one whose calendar names months and
+    weekdays in the page's language, and reads its words from these data attributes.
+    """
 
     input_type = "date"
 
     def __init__(self, attrs=None):
+        attrs = {
+            "data-date-picker": "",
+            "data-picker-label": _("Choose a date"),
+            "data-picker-prev": _("Previous month"),
+            "data-picker-next": _("Next month"),
+            "data-picker-today": _("Today"),
+            "data-picker-placeholder": _("year-month-day, e.g. 2026-12-07"),
+            **(attrs or {}),
+        }
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 

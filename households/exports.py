@@ -3,6 +3,8 @@ file at once) and the background job (households/tasks.py) for a large one."""
 
 from django.http import QueryDict
 
+from base import dates
+from base.spreadsheets import export_filename
 from households import access, selectors
 from households.filters import HouseholdFilter
 
@@ -11,7 +13,7 @@ EXPORT_HEADERS = [
     "低收入", "独居老人", "留守儿童", "残疾", "纬度", "经度", "状态", "联户党员", "最近走访",
 ]  # fmt: skip
 SHEET_TITLE = "农户"
-FILENAME = "households.xlsx"
+FALLBACK_FILENAME = "households.xlsx"
 
 
 def household_filter(user, query: QueryDict) -> HouseholdFilter:
@@ -20,6 +22,23 @@ def household_filter(user, query: QueryDict) -> HouseholdFilter:
     return HouseholdFilter(
         query or None, queryset=queryset.order_by("village__code", "number"), user=user
     )
+
+
+def export_place(filterset) -> str:
+    """What an export covers, for its file's name: the filtered village, else the township
+    of every village the user may see (several townships: 各乡镇)."""
+    if filterset.is_bound and filterset.is_valid():
+        village = filterset.form.cleaned_data.get("village")
+        if village:
+            return village.name
+    villages = filterset.filters["village"].queryset
+    townships = list(villages.order_by().values_list("township__name", flat=True).distinct()[:2])
+    return townships[0] if len(townships) == 1 else "各乡镇"
+
+
+def filename(filterset) -> str:
+    """东山乡-农户-2026年12月7日.xlsx (or 白牙合村-农户-… when filtered to one village)."""
+    return export_filename(export_place(filterset), SHEET_TITLE, dates.today())
 
 
 def _yes_no(value: bool) -> str:

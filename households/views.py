@@ -132,10 +132,11 @@ def household_export(request: HttpRequest) -> HttpResponse:
         record_count=count,
     )
     return xlsx_response(
-        exports.FILENAME,
+        exports.filename(filterset),
         exports.SHEET_TITLE,
         exports.EXPORT_HEADERS,
         exports.household_rows(queryset),
+        fallback=exports.FALLBACK_FILENAME,
     )
 
 

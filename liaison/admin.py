@@ -1,9 +1,14 @@
 from axes.admin import AccessAttemptAdmin
 from axes.models import AccessAttempt
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import UserChangeForm
+from django.contrib.auth.models import Group
+from django.db.models import Prefetch
+from django.utils import formats, timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, pgettext_lazy
@@ -13,23 +18,176 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from base import audit
 from base.admin import TouchesVillages
 from base.models import AuditEvent
+from households.models import Role, RoleKind
 from liaison import accounts
 from liaison.models import VillageTarget
 
 User = get_user_model()
-WATCHED = ("username", "is_active", "is_staff", "is_superuser", "groups", "user_permissions")
+WATCHED = ("username", "is_active", "is_staff", "is_superuser")
+
+
+class RoleInlineForm(forms.ModelForm):
+    """A role names its place: a township for township staff, a village for a secretary."""
+
+    class Meta:
+        model = Role
+        fields = ["kind", "township", "village"]
+
+    def clean(self):
+        data = super().clean()
+        kind, township, village = data.get("kind"), data.get("township"), data.get("village")
+        if kind == RoleKind.TOWNSHIP and (not township or village):
+            raise forms.ValidationError(_("Township staff: choose their township, and no village."))
+        if kind == RoleKind.SECRETARY and (not village or township):
+            raise forms.ValidationError(
+                _("A village secretary: choose their village, and no township.")
+            )
+        return data
+
+
+class RoleInline(admin.TabularInline):
+    """The login's roles on its own page, the add page included: one form makes a staff
+    login that can work."""
+
+    model = Role
+    form = RoleInlineForm
+    fk_name = "user"
+    extra = 1
+    verbose_name = gettext_lazy("role")
+    verbose_name_plural = gettext_lazy("Roles: what this login may see")
+
+
+class StaffUserChangeForm(UserChangeForm):
+    reset_second_factor = forms.BooleanField(
+        label=gettext_lazy("Reset two-factor sign-in (lost phone)"),
+        required=False,
+        help_text=gettext_lazy(
+            "The authenticator app and the recovery codes are removed; the user sets up a "
+            "new app at the next log-in."
+        ),
+    )
+
+
+def second_factor_state(user, *, brief: bool = False) -> str:
+    """Where the login's authenticator stands, in words for the administrator; `brief` (the
+    list) says only whether it is set up, without asking whether the login needs one."""
+    devices = list(user.totpdevice_set.all())  # prefetched on the list
+    confirmed = [d for d in devices if d.confirmed]
+    if confirmed:
+        device = confirmed[0]
+        codes = sum(len(s.token_set.all()) for s in user.staticdevice_set.all())
+        used = device.last_used_at
+        return _("Set up on %(since)s, last used %(used)s; %(codes)d recovery codes left.") % {
+            "since": formats.date_format(timezone.localtime(device.created_at))
+            if device.created_at
+            else "—",
+            "used": formats.date_format(timezone.localtime(used)) if used else _("never"),
+            "codes": codes,
+        }
+    if brief:
+        return _("Not set up")
+    state = getattr(user, "account_state", None)  # none: the user has not logged in yet
+    if accounts.needs_second_factor(user, demo=bool(state and state.is_demo)):
+        return _("Not set up: the user sets up the app at the next log-in.")
+    return _("Not needed for this login (its roles do not require it).")
 
 
 class AuditedUserAdmin(UserAdmin):
     """Django's user admin, with the account rules of liaison.accounts:
 
+    - one form makes a staff login with its roles (RoleInline, on the add page too);
+      Django's permissions and groups are hidden: roles decide what a login sees, and only
+      superusers use this admin;
     - a password set here is temporary: the user must change it at the next log-in;
     - a new user chooses their own password at the first log-in (no AccountState row);
-    - a lost phone: "reset two-factor sign-in" makes the user set it up again;
-    - changes to a login's powers are audit records.
+    - the authenticator's state is on the user's page, with a reset (lost phone), also an
+      action on the list;
+    - changes to a login's powers, and its roles, are audit records.
     """
 
+    form = StaffUserChangeForm
+    inlines = [RoleInline]
     actions = ["reset_second_factor"]
+    list_display = [
+        "username",
+        "full_name",
+        "roles",
+        "second_factor_brief",
+        "is_active",
+        "is_superuser",
+        "last_login",
+    ]
+    list_filter = ["is_active", "is_superuser", "liaison_roles__kind"]
+    readonly_fields = ["second_factor", "last_login", "date_joined"]
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (gettext_lazy("Name"), {"fields": ("last_name", "first_name", "email")}),
+        (
+            gettext_lazy("Access"),
+            {
+                "fields": ("is_active", "is_staff", "is_superuser"),
+                "description": gettext_lazy(
+                    "What a login may see comes from its roles below. Staff status lets "
+                    "the login open this administration site; superuser status lets it "
+                    "change everything here."
+                ),
+            },
+        ),
+        (
+            gettext_lazy("Two-factor sign-in"),
+            {"fields": ("second_factor", "reset_second_factor")},
+        ),
+        (gettext_lazy("Dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": (
+                    "username",
+                    "last_name",
+                    "first_name",
+                    "usable_password",
+                    "password1",
+                    "password2",
+                ),
+            },
+        ),
+    )
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("account_state")
+            .prefetch_related(
+                Prefetch(
+                    "liaison_roles", queryset=Role.objects.select_related("township", "village")
+                ),
+                "totpdevice_set",
+                "staticdevice_set__token_set",
+            )
+        )
+
+    @admin.display(description=gettext_lazy("Name"))
+    def full_name(self, obj):
+        return f"{obj.last_name}{obj.first_name}"
+
+    @admin.display(description=gettext_lazy("Roles"))
+    def roles(self, obj):
+        return "、".join(
+            f"{role.get_kind_display()}·{role.township or role.village}"
+            for role in obj.liaison_roles.all()
+        )
+
+    @admin.display(description=gettext_lazy("Two-factor sign-in"))
+    def second_factor(self, obj):
+        return second_factor_state(obj)
+
+    @admin.display(description=gettext_lazy("Two-factor sign-in"))
+    def second_factor_brief(self, obj):
+        return second_factor_state(obj, brief=True)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -44,6 +202,42 @@ class AuditedUserAdmin(UserAdmin):
             )
         if not change:  # the password typed here is the administrator's, not the user's
             accounts.temporary_password_set(request=request, user=obj)
+        if form.cleaned_data.get("reset_second_factor"):
+            accounts.second_factor_reset(request=request, user=obj)
+            messages.success(
+                request,
+                _("%(user)s will set up two-factor sign-in at the next log-in.")
+                % {"user": obj.username},
+            )
+
+    def save_formset(self, request, form, formset, change):
+        """Roles given, changed or taken away here are audit records, as on the roles page."""
+        before = {
+            role.pk: str(role)
+            for role in Role.objects.filter(pk__in=[f.instance.pk for f in formset.forms])
+        }
+        super().save_formset(request, form, formset, change)
+        if formset.model is not Role:
+            return
+        for role in formset.new_objects:
+            audit.record(
+                AuditEvent.Action.ROLE_ADDED, user=request.user, target=str(role), request=request
+            )
+        for role, _fields in formset.changed_objects:
+            audit.record(
+                AuditEvent.Action.ROLE_CHANGED,
+                user=request.user,
+                target=str(role),
+                detail=before.get(role.pk, ""),
+                request=request,
+            )
+        for role in formset.deleted_objects:
+            audit.record(
+                AuditEvent.Action.ROLE_REMOVED,
+                user=request.user,
+                target=before.get(role.pk, str(role)),
+                request=request,
+            )
 
     def user_change_password(self, request, id, form_url=""):
         response = super().user_change_password(request, id, form_url)
@@ -65,6 +259,8 @@ class AuditedUserAdmin(UserAdmin):
 
 admin.site.unregister(User)
 admin.site.register(User, AuditedUserAdmin)
+# Auth groups carry Django's permissions, which roles replace: nothing here uses them.
+admin.site.unregister(Group)
 
 
 # The admin speaks for the township's system, not for Django.

@@ -44,6 +44,22 @@ def _aware_bounds(start: datetime.date, end: datetime.date):
     )
 
 
+def month_pace(month: datetime.date, today: datetime.date) -> float:
+    """The share (percent) of a month's visiting target expected by the start of `today`.
+
+    Visits accumulate over the month, so a month under way is judged against the days gone
+    by (on 7 December: 6 of 31 days, 19.4 %), not against the whole month; a past month
+    against all of it, a month not begun yet against nothing.
+    """
+    start = month_start(month)
+    end = add_months(start, 1)
+    if today >= end:
+        return 100.0
+    if today <= start:
+        return 0.0
+    return round(100 * (today - start).days / (end - start).days, 1)
+
+
 @dataclass
 class VillageRow:
     village: Village
@@ -61,6 +77,8 @@ class VillageRow:
     confirmed: int = 0
     median_reply_days: float | None = None
     meetings: int = 0
+    # Percent of the month's visits expected by today (month_pace): 100 for a past month.
+    pace: float = 100.0
 
     @staticmethod
     def share(part: int, whole: int) -> float | None:
@@ -82,10 +100,11 @@ class VillageRow:
     def confirmed_share(self):
         return self.share(self.confirmed, self.replied)
 
-    # Lagging: below target is red, within 80 % of it amber. None: nothing to judge.
+    # Lagging: below target is red, within 80 % of it amber. None: nothing to judge; a
+    # target of 0 (a month not begun) neither.
     @staticmethod
     def _level(value, target):
-        if value is None:
+        if value is None or not target:
             return ""
         if value >= target:
             return "ok"
@@ -97,11 +116,19 @@ class VillageRow:
 
     @property
     def visited_level(self):
-        return self._level(self.visited_share, 100)
+        """Visits accumulate: judged against the pace expected by today."""
+        return self._level(self.visited_share, self.pace)
 
     @property
     def priority_level(self):
-        return self._level(self.priority_share, 100)
+        """A past month: the households visited as often as the target says. A month under
+        way: their visits so far (at least one for each visited, the target's number for
+        each visited enough) against the pace, as nobody's second visit is due on the 7th."""
+        if self.pace >= 100:
+            return self._level(self.priority_share, 100)
+        n = max(1, self.target.visits_per_priority_household)
+        done = self.priority_visited + (n - 1) * self.priority_visited_enough
+        return self._level(self.share(done, n * self.priority), self.pace)
 
     @property
     def confirmed_level(self):
@@ -125,6 +152,7 @@ class Totals:
     total: VillageRow
     month: datetime.date
     quarter: datetime.date
+    pace: float = 100.0
 
 
 def _by_village(queryset: QuerySet, village_field: str = "village_id", **aggregates) -> QuerySet:
@@ -140,6 +168,7 @@ def village_rows(villages: QuerySet[Village], month: datetime.date) -> Totals:
     village_list = list(villages.select_related("target").order_by("code"))
     ids = tuple(v.pk for v in village_list)
     figures = _figure_queries(ids, start, end, min(datetime.date.today(), end))
+    pace = month_pace(start, timezone.localdate())
     counts = {row.pop("id"): row for row in figures.villages.rows()}
     households = {row.pop("village_id"): row for row in figures.households.rows()}
     request_counts = {row.pop("village_id"): row for row in figures.requests.rows()}
@@ -166,9 +195,10 @@ def village_rows(villages: QuerySet[Village], month: datetime.date) -> Totals:
                 confirmed=r.get("confirmed", 0),
                 median_reply_days=round(median / DAY, 1) if median is not None else None,
                 meetings=counts[v.pk]["meetings_n"],
+                pace=pace,
             )
         )
-    total = VillageRow(village=None, target=DEFAULT_TARGET)
+    total = VillageRow(village=None, target=DEFAULT_TARGET, pace=pace)
     for name in (
         "households", "priority", "members", "covered", "visited", "priority_visited",
         "priority_visited_enough", "open", "overdue", "replied", "confirmed", "meetings",
@@ -179,7 +209,7 @@ def village_rows(villages: QuerySet[Village], month: datetime.date) -> Totals:
     else:
         overall = figures.replied.aggregate(median=Median(figures.reply_seconds))["median"]
         total.median_reply_days = round(overall / DAY, 1) if overall is not None else None
-    return Totals(rows=rows, total=total, month=start, quarter=quarter_start(start))
+    return Totals(rows=rows, total=total, month=start, quarter=quarter_start(start), pace=pace)
 
 
 @dataclass(frozen=True)

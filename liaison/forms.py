@@ -14,8 +14,13 @@ class OwnPasswordForm(PasswordChangeForm):
 
 
 class TokenForm(forms.Form):
+    # A phone opens its number pad and offers the code from a text message or the app;
+    # the sign-in page's "recovery code" button switches the field to letters
+    # (static/js/token-field.js), as recovery codes have them.
     token = forms.CharField(
         label=_("Verification code"),
         max_length=20,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
     )

@@ -4,6 +4,9 @@ job (members/tasks.py) for a large one."""
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
+from base import dates
+from base.spreadsheets import export_filename
+from households.exports import export_place
 from members import access, selectors
 from members.filters import MemberFilter
 
@@ -12,7 +15,7 @@ EXPORT_HEADERS = [
     "状态", "联系户数", "本月走访",
 ]  # fmt: skip
 SHEET_TITLE = "党员"
-FILENAME = "members.xlsx"
+FALLBACK_FILENAME = "members.xlsx"
 
 
 def member_filter(user, query: QueryDict) -> MemberFilter:
@@ -20,6 +23,11 @@ def member_filter(user, query: QueryDict) -> MemberFilter:
     return MemberFilter(
         query or None, queryset=queryset.order_by("village__code", "name", "id"), user=user
     )
+
+
+def filename(filterset) -> str:
+    """东山乡-党员-2026年12月7日.xlsx (or 白牙合村-党员-… when filtered to one village)."""
+    return export_filename(export_place(filterset), SHEET_TITLE, dates.today())
 
 
 def member_rows(queryset):

@@ -13,6 +13,8 @@ from households.models import VillageGroup
 from members import access
 from members.models import PartyMember
 from members.proposal import (
+    BALANCE_METRES_PER_SLOT,
+    MAX_BALANCE,
     MAX_MOVE_PRICE,
     MAX_PRIORITY_WEIGHT,
     MOVE_PRICE_METRES,
@@ -111,7 +113,7 @@ class HandoverForm(forms.Form):
 
 
 class ProposalSettingsForm(forms.Form):
-    """The proposal's two prices, adjustable on its page; bad values fall back to defaults."""
+    """The proposal's three weights, adjustable on its page; bad values fall back to defaults."""
 
     move_price = forms.IntegerField(
         label=_("Price of a move (metres)"),
@@ -129,26 +131,38 @@ class ProposalSettingsForm(forms.Form):
         required=False,
         widget=forms.NumberInput(attrs={"step": "0.5", "inputmode": "decimal"}),
     )
+    balance = forms.IntegerField(
+        label=_("Balance: each further household of a member (metres)"),
+        min_value=0,
+        max_value=int(MAX_BALANCE),
+        required=False,
+        widget=forms.NumberInput(attrs={"step": 10, "inputmode": "numeric"}),
+    )
 
-    def values(self) -> tuple[float, float]:
-        """(move price, priority weight): each the form's when valid, else its default."""
+    def values(self) -> tuple[float, float, float]:
+        """(move price, priority weight, balance): each the form's when valid, else its
+        default."""
         data = {}
         if self.is_bound:
             self.is_valid()  # cleaned_data then holds the fields that are valid
             data = self.cleaned_data
         price = data.get("move_price")
         weight = data.get("priority_weight")
+        balance = data.get("balance")
         return (
             float(MOVE_PRICE_METRES if price is None else price),
             float(PRIORITY_WEIGHT if weight is None else weight),
+            float(BALANCE_METRES_PER_SLOT if balance is None else balance),
         )
 
     def query(self) -> str:
         """The settings as a query string ('' for the defaults), to come back to the same plan."""
-        price, weight = self.values()
-        if (price, weight) == (MOVE_PRICE_METRES, PRIORITY_WEIGHT):
+        price, weight, balance = self.values()
+        defaults = (MOVE_PRICE_METRES, PRIORITY_WEIGHT, BALANCE_METRES_PER_SLOT)
+        if (price, weight, balance) == defaults:
             return ""
-        return urlencode({"move_price": f"{price:g}", "priority_weight": f"{weight:g}"})
+        values = {"move_price": price, "priority_weight": weight, "balance": balance}
+        return urlencode({name: f"{value:g}" for name, value in values.items()})
 
 
 GROUP_KEY = re.compile(r"\d{1,9}-\d{1,9}-\d{1,9}(,\d{1,9}-\d{1,9}-\d{1,9}){0,399}")

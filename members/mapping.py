@@ -7,7 +7,10 @@ A thin line joins each home to each linked household; unassigned households are 
 priority households have a ring. A proposal's map adds its moves as arrows from the old
 member's home to the new one's (from the household itself when it had no member).
 Elements carry `data-m` (member id) and arrows `data-g` (group numbers) for
-static/js/village-map.js, which highlights one member on hover or tap.
+static/js/village-map.js, which highlights one member on hover or tap and opens the map
+large. Names are laid out twice (`_labels`), for the usual width and for the map opened
+large, each clear of every other name and every home; a name that does not fit is drawn
+hidden and shows with its member on hover or tap.
 
 Coordinates go through base.geo, the projection the proposal measures with.
 """
@@ -35,7 +38,11 @@ WIDTH, PAD = 600, 24
 MIN_HEIGHT, MAX_HEIGHT = 300, 700
 PALETTE = ["#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#9c755f", "#edc948", "#ff9da7"]
 UNASSIGNED = "#d62728"
-LABEL_HEIGHT, LABEL_CHAR = 16.0, 15.0  # viewBox units of a member's name (CSS: 15px, bold)
+# The drawing's version, in its cache keys: a drawing kept by an older version of this
+# module is not served after a change to how the map is drawn.
+DRAWING = 3
+# A member's name, in the drawing's units (CSS .map-label: 17px bold; opened large 10px).
+LABEL_SIZE, LABEL_SIZE_LARGE = 17.0, 10.0
 
 
 @dataclass
@@ -88,6 +95,7 @@ def drawn_map(village: Village, *, highlight: PartyMember | None = None) -> Draw
         "map",
         [village.pk],
         highlight.pk if highlight else "",
+        DRAWING,
         compute=lambda: village_map(village, highlight=highlight),
     )
 
@@ -105,7 +113,7 @@ def redrawn_map(village: Village, members: list[PartyMember]) -> DrawnMap:
     has read) and the drawing is kept under their digest (`kept_as`)."""
     households = list(_household_rows(village.pk).all())
     homes = sorted((m.pk, m.name, m.latitude, m.longitude) for m in members)
-    key = memo_key("village-map", (village.latitude, households, homes))
+    key = memo_key("village-map", (DRAWING, village.latitude, households, homes))
     drawn = kept(
         key, compute=lambda: replace(_draw_rows(village, households, homes, None), kept_as=key)
     )
@@ -386,28 +394,67 @@ def _arrows(moves, spot_xy, home_xy, names) -> list[str]:
     return parts
 
 
+# Two layouts of the names: for the map at its usual width (a card, a phone's scroll box)
+# and for the map opened large (the whole window), where smaller names in the drawing's
+# units still read at ~18 px, so that more of them fit. A name that does not fit is drawn
+# hidden and shows with its member on hover or tap (static/css/app.css).
+LABEL_LAYOUTS = (("s", LABEL_SIZE), ("l", LABEL_SIZE_LARGE))
+
+
 def _labels(homes, owned, home_xy, names, loads, highlight, height) -> list[str]:
-    """Members' names where they fit: larger loads first, none over another."""
-    taken = []
+    """Members' names in both layouts (`LABEL_LAYOUTS`): larger loads first, none over
+    another name or a member's home; those that do not fit are drawn hidden, shown on
+    hover or tap."""
     parts = []
     order = sorted(homes, key=lambda m: (m.pk != highlight, -loads[m.pk], m.pk))
-    for m in order:
-        points = owned.get(m.pk, []) + ([home_xy[m.pk]] if m.pk in home_xy else [])
-        if not points:
-            continue
-        cx, cy = home_xy.get(m.pk) or tuple(np.mean(points, axis=0))
-        width = LABEL_CHAR * len(names[m.pk]) + 4
-        for dx, dy in ((0, -11), (0, 22), (width / 2 + 10, 5), (-width / 2 - 10, 5)):
-            x, y = cx + dx, cy + dy
-            box = (x - width / 2, y - LABEL_HEIGHT, x + width / 2, y + 3)
-            if box[0] < 0 or box[2] > WIDTH or box[1] < 0 or box[3] > height:
+    for layout, size in LABEL_LAYOUTS:
+        pad = 2.0
+        # Every home's square stays clear of names, including the member's own.
+        taken = [(x - 7 - pad, y - 7 - pad, x + 7 + pad, y + 7 + pad) for x, y in home_xy.values()]
+        for m in order:
+            points = owned.get(m.pk, []) + ([home_xy[m.pk]] if m.pk in home_xy else [])
+            if not points:
                 continue
-            if all(b[2] < box[0] or box[2] < b[0] or b[3] < box[1] or box[3] < b[1] for b in taken):
-                taken.append(box)
-                parts.append(
-                    f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="middle" '
-                    f'class="map-label{_on(m.pk, highlight)}" data-m="{m.pk}">'
-                    f"{escape(names[m.pk])}</text>"
-                )
-                break
+            cx, cy = home_xy.get(m.pk) or tuple(np.mean(points, axis=0))
+            width = size * len(names[m.pk]) + 4
+            spot = _label_spot(cx, cy, width, size, pad, taken, height)
+            kind = "fit" if spot else "spare"
+            x, y = spot or (cx, cy - 9 - 0.3 * size)
+            parts.append(
+                f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="middle" '
+                f'class="map-label {kind}-{layout}{_on(m.pk, highlight)}" data-m="{m.pk}">'
+                f"{escape(names[m.pk])}</text>"
+            )
     return parts
+
+
+def _label_spot(cx, cy, width, size, pad, taken, height):
+    """The first candidate place for a name (its baseline's centre) inside the drawing and
+    clear of everything in `taken`, which it then joins; None when there is none.
+
+    Candidates: above the home, below it, right, left, the four diagonals, then a row
+    further above and below. A Chinese name's glyphs reach about one size above the
+    baseline and 0.3 of it below.
+    """
+    above = cy - 9 - 0.3 * size - pad
+    below = cy + 9 + 1.05 * size + pad
+    middle = cy + 0.375 * size
+    side = width / 2 + 9 + pad
+    candidates = (
+        (cx, above), (cx, below), (cx + side, middle), (cx - side, middle),
+        (cx + side, above), (cx - side, above), (cx + side, below), (cx - side, below),
+        (cx, above - 1.4 * size), (cx, below + 1.4 * size),
+    )  # fmt: skip
+    for x, y in candidates:
+        box = (
+            x - width / 2 - pad,
+            y - 1.05 * size - pad,
+            x + width / 2 + pad,
+            y + 0.3 * size + pad,
+        )
+        if box[0] < 0 or box[2] > WIDTH or box[1] < 0 or box[3] > height:
+            continue
+        if all(b[2] <= box[0] or box[2] <= b[0] or b[3] <= box[1] or box[3] <= b[1] for b in taken):
+            taken.append(box)
+            return x, y
+    return None

@@ -3,8 +3,8 @@
 The model (what a proposal minimises, in metres):
 - each household's walk from its member's home, counted `priority_weight` (k) times for a
   priority household (elderly living alone, disability, hardship: 重点户);
-- a balance term: a member's n-th household costs (n − 1) × 120 m more than the first, so
-  loads even out when distances are close (`BALANCE_METRES_PER_SLOT`);
+- a balance term: a member's n-th household costs (n − 1) × `balance` metres more than the
+  first (default 60 m, `BALANCE_METRES_PER_SLOT`), so loads even out when walks are close;
 - a price for every move (`move_price`): a household that changes member needs a new card
   and a new acquaintance. Households without a valid link (none, a retired member, another
   village's member) must move anyway and pay no price.
@@ -23,7 +23,12 @@ distances counted in whole centimetres.
 
 Groups: the difference between the current links and the plan is cut into independent
 groups (a chain of moves that makes room, or a swap), each of which applies alone, and in
-any combination with the others, without taking any member over capacity (`_groups`).
+any combination with the others, without taking any member over capacity (`_groups`). Each
+group says what it buys (walks before and after, whose load evens out, which priority
+household comes closer) and its gain taken apart (walking + balance − the moves' price). A
+group that buys none of these, or a member for a household without one, or room in a member
+over capacity (`Group.worth_proposing`), is withheld: the plan shown is the optimum without
+such groups, and says how many moves it left out.
 
 Where a household has no coordinates, its group's centre (then the village's) stands in,
 nudged along the group by door number.
@@ -41,7 +46,10 @@ from base import geo
 from households.models import Household, HouseholdStatus, Village
 from members.models import Assignment, PartyMember
 
-BALANCE_METRES_PER_SLOT = 120.0  # the n-th household of one member costs (n − 1) × 120 m more
+# The n-th household of one member costs (n − 1) × 60 m more: the largest round weight at
+# which no demo village's total walk grows (README, "Why 60 m of balance").
+BALANCE_METRES_PER_SLOT = 60.0
+MAX_BALANCE = 2_000.0
 # A move is worth making when it gains more than this many metres of the model (see README,
 # "The automatic proposal"): a new card and a new acquaintance for the household.
 MOVE_PRICE_METRES = 300.0
@@ -51,7 +59,6 @@ MAX_PRIORITY_WEIGHT = 20.0
 NEAREST_MEMBERS = 12
 DOOR_STEP_METRES = 15.0
 CM = 100  # the solver counts in whole centimetres
-BALANCE_CM = round(BALANCE_METRES_PER_SLOT * CM)
 # What the proposal, its page and its map read (whole rows cost twice the time).
 HOUSEHOLD_FIELDS = (
     "village_id", "group_id", "number", "head_name", "door_no", "latitude", "longitude",
@@ -91,6 +98,43 @@ class Group:
     load_range_before: tuple[int, int]
     load_range_after: tuple[int, int]  # the village's, with this group alone applied
     number: int = 0  # 1, 2, … in the order shown
+    # The gain, taken apart: weighted walking metres saved, the balance term's metres saved,
+    # the price of the moves paid (gain = walk_gain + balance_gain − price).
+    walk_gain: float = 0.0
+    balance_gain: float = 0.0
+    price: float = 0.0
+    loads: list = field(default_factory=list)  # (member, households today, with the group)
+    evens_loads: bool = False  # the members' loads come closer together (Σ load² falls)
+    relieves_capacity: bool = False  # a member over capacity today gives up a household
+
+    @property
+    def walk_change(self) -> float:
+        """Metres the group adds to its households' walks (negative: it shortens them)."""
+        return self.walk_after - self.walk_before
+
+    @property
+    def priority_closer(self) -> list[Change]:
+        """The priority households whose walk the group shortens."""
+        return [
+            c
+            for c in self.changes
+            if c.household.is_priority
+            and c.old_distance is not None
+            and c.new_distance < c.old_distance - 0.5
+        ]
+
+    @property
+    def worth_proposing(self) -> bool:
+        """What staff can see the group buy: a member for a household without one, shorter
+        walks in all, more even loads, a priority household closer, or a member brought back
+        within capacity. A group that only lengthens walks buys none of these."""
+        return bool(
+            self.needed
+            or self.walk_saved > 0.5
+            or self.evens_loads
+            or self.priority_closer
+            or self.relieves_capacity
+        )
 
     @property
     def key(self) -> str:
@@ -119,8 +163,8 @@ class Proposal:
     kept: int = 0
     total_before: float = 0.0  # metres, over the links that exist now
     total_after: float = 0.0  # metres, over all links after the proposal
-    priority_before: list[float] = field(default_factory=list)  # priority households' walks
-    priority_after: list[float] = field(default_factory=list)
+    # A priority household's walk, before and after: {household: (metres, metres)}.
+    priority_walks: dict[int, tuple[float, float]] = field(default_factory=dict)
     loads_before: dict[int, int] = field(default_factory=dict)
     loads_after: dict[int, int] = field(default_factory=dict)
     members: dict[int, PartyMember] = field(default_factory=dict)
@@ -128,8 +172,11 @@ class Proposal:
     assigned: dict[int, int] = field(default_factory=dict)  # household → member, after
     move_price: float = MOVE_PRICE_METRES
     priority_weight: float = PRIORITY_WEIGHT
+    balance: float = BALANCE_METRES_PER_SLOT
     cost: float = 0.0  # the model's value of the plan (metres)
     cost_before: float | None = None  # the same of today's links, when every one is valid
+    walk_cost: float = 0.0  # the plan's walking term (priority walks weighted), metres
+    withheld: int = 0  # moves of the optimum left out: they bought nothing staff can see
     _sorted_loads: list | None = field(default=None, repr=False)
 
     @property
@@ -161,12 +208,77 @@ class Proposal:
         return len(self.changes)
 
     @property
+    def priority_before(self) -> list[float]:
+        return [before for before, _after in self.priority_walks.values()]
+
+    @property
+    def priority_after(self) -> list[float]:
+        return [after for _before, after in self.priority_walks.values()]
+
+    @property
     def priority_mean_before(self) -> float | None:
-        return float(np.mean(self.priority_before)) if self.priority_before else None
+        return float(np.mean(self.priority_before)) if self.priority_walks else None
 
     @property
     def priority_mean_after(self) -> float | None:
-        return float(np.mean(self.priority_after)) if self.priority_after else None
+        return float(np.mean(self.priority_after)) if self.priority_walks else None
+
+    @property
+    def balance_before(self) -> float:
+        """The balance term of today's loads (metres of the model)."""
+        return balance_cost(self.loads_before.values(), self.balance)
+
+    @property
+    def balance_after(self) -> float:
+        return balance_cost(self.loads_after.values(), self.balance)
+
+    @property
+    def loads_evened(self) -> list[tuple[PartyMember, int, int]]:
+        """(member, households today, after) for each member whose load the plan changes,
+        busiest first."""
+        changed = [
+            (self.members[pk], before, self.loads_after[pk])
+            for pk, before in self.loads_before.items()
+            if pk in self.loads_after and self.loads_after[pk] != before
+        ]
+        return sorted(changed, key=lambda row: (-row[1], row[2], row[0].pk))
+
+    @property
+    def walk_change(self) -> float:
+        """Metres the plan adds to the village's total walk (negative: it shortens it)."""
+        return self.total_after - self.total_before
+
+    @property
+    def walk_gain(self) -> float:
+        """The model's walking metres the plan saves (a priority walk counted k times)."""
+        return sum(g.walk_gain for g in self.groups)
+
+    @property
+    def balance_gain(self) -> float:
+        return self.balance_before - self.balance_after
+
+    @property
+    def price(self) -> float:
+        """The model's price of the plan's moves (validly linked households moved)."""
+        return self.move_price * self.moves
+
+    @property
+    def gain(self) -> float:
+        return self.walk_gain + self.balance_gain - self.price
+
+    @property
+    def needed(self) -> int:
+        """Households that get a member because they have no valid one."""
+        return sum(c.needed for c in self.changes)
+
+    @property
+    def priority_closer(self) -> int:
+        """Priority households whose walk the plan shortens."""
+        return sum(after < before - 0.5 for before, after in self.priority_walks.values())
+
+    @property
+    def priority_farther(self) -> int:
+        return sum(after > before + 0.5 for before, after in self.priority_walks.values())
 
 
 def _positions(households: list[Household], village: Village, lat0: float) -> np.ndarray:
@@ -240,6 +352,7 @@ def propose(
     *,
     move_price: float = MOVE_PRICE_METRES,
     priority_weight: float = PRIORITY_WEIGHT,
+    balance: float = BALANCE_METRES_PER_SLOT,
     keep_existing: bool = False,
 ) -> Proposal:
     """The proposal for one village (three queries, four when a link names a retired member);
@@ -251,6 +364,7 @@ def propose(
     """
     move_price = max(0.0, float(move_price))
     priority_weight = max(1.0, float(priority_weight))
+    balance = max(0.0, float(balance))
     households = list(
         Household.objects.filter(village=village, status=HouseholdStatus.ACTIVE)
         .only(*HOUSEHOLD_FIELDS)
@@ -276,6 +390,7 @@ def propose(
         households=households,
         move_price=move_price,
         priority_weight=priority_weight,
+        balance=balance,
     )
     if not households:
         return proposal
@@ -311,32 +426,67 @@ def propose(
             assigned[i] = j
         if rows:
             cost = weight[rows, None] * distance[rows]
-            assigned[rows] = solve(cost, capacity - used, used, np.full(len(rows), -1), 0.0)
-        proposal.kept = len(fixed)
+            assigned[rows] = solve(
+                cost, capacity - used, used, np.full(len(rows), -1), 0.0, balance=balance
+            )
     else:
         cost = weight[:, None] * distance
-        assigned = solve(cost, capacity, np.zeros_like(capacity), current, move_price)
-        proposal.kept = int(np.sum(assigned == current))
+        assigned = solve(
+            cost, capacity, np.zeros_like(capacity), current, move_price, balance=balance
+        )
 
     rows = np.arange(len(households))
-    new_distance = distance[rows, assigned]
+    old_distance = []
+    for i, h in enumerate(households):
+        old_member = by_pk.get(links.get(h.pk))
+        if current[i] >= 0:
+            old_distance.append(float(distance[i, current[i]]))
+        elif old_member is not None and old_member.latitude is not None:
+            old_distance.append(
+                float(np.hypot(*(hxy[i] - geo.xy(old_member.latitude, old_member.longitude, lat0))))
+            )
+        else:
+            old_distance.append(None)
+    proposal.total_before = sum(d for d in old_distance if d is not None)
+    if (current >= 0).all():
+        proposal.cost_before = objective(
+            weight * distance[rows, current],
+            np.bincount(current, minlength=len(members)),
+            balance=balance,
+        )
+    weights = {h.pk: w for h, w in zip(households, weight, strict=True)}
+    index = {h.pk: i for i, h in enumerate(households)}
+    # A group that buys nothing staff can see (no shorter walk in all, no load evened, no
+    # priority household brought closer) is withheld: its households keep their member, and
+    # the rest is cut into groups again (it can only lose more such groups, so this ends).
+    while True:
+        _fill(proposal, assigned, distance, old_distance, by_pk, links, current, weight)
+        proposal.groups = _groups(proposal, weight=weights)
+        withheld = [g for g in proposal.groups if not g.worth_proposing]
+        if not withheld or keep_existing:
+            return proposal
+        for group in withheld:
+            proposal.withheld += len(group.changes)
+            for c in group.changes:
+                i = index[c.household.pk]
+                assigned[i] = current[i]
+
+
+def _fill(proposal, assigned, distance, old_distance, by_pk, links, current, weight) -> None:
+    """The plan's figures and changes from `assigned` (household row → member column)."""
+    members = list(proposal.members.values())
+    households = proposal.households
+    new_distance = distance[np.arange(len(households)), assigned]
     proposal.total_after = float(new_distance.sum())
     loads_after = np.bincount(assigned, minlength=len(members))
     proposal.loads_after = {m.pk: int(loads_after[j]) for j, m in enumerate(members)}
+    proposal.kept = int(np.sum(assigned == current))
+    proposal.changes = []
+    proposal.priority_walks = {}
     for i, h in enumerate(households):
         old_member = by_pk.get(links.get(h.pk))
-        old_distance = None
-        if current[i] >= 0:
-            old_distance = float(distance[i, current[i]])
-        elif old_member is not None and old_member.latitude is not None:
-            old_distance = float(
-                np.hypot(*(hxy[i] - geo.xy(old_member.latitude, old_member.longitude, lat0)))
-            )
-        if old_distance is not None:
-            proposal.total_before += old_distance
-        if h.is_priority and old_distance is not None:
-            proposal.priority_before.append(old_distance)
-            proposal.priority_after.append(float(new_distance[i]))
+        if h.is_priority and old_distance[i] is not None:
+            proposal.priority_walks[h.pk] = (old_distance[i], float(new_distance[i]))
         new_member = members[assigned[i]]
         proposal.assigned[h.pk] = new_member.pk
         if old_member is None or old_member.pk != new_member.pk:
@@ -345,36 +495,41 @@ def propose(
                     h,
                     old_member,
                     new_member,
-                    old_distance,
+                    old_distance[i],
                     float(new_distance[i]),
                     needed=bool(current[i] < 0),
                 )
             )
+    proposal.walk_cost = float(np.sum(weight * new_distance))
     proposal.cost = objective(
-        weight * new_distance, loads_after, moves=proposal.moves, move_price=move_price
+        weight * new_distance,
+        loads_after,
+        moves=proposal.moves,
+        move_price=proposal.move_price,
+        balance=proposal.balance,
     )
-    if (current >= 0).all():
-        proposal.cost_before = objective(
-            weight * distance[rows, current], np.bincount(current, minlength=len(members))
-        )
-    proposal.groups = _groups(
-        proposal, weight={h.pk: w for h, w in zip(households, weight, strict=True)}
-    )
-    return proposal
 
 
-def objective(weighted_metres, loads, *, moves: int = 0, move_price: float = 0.0) -> float:
+def objective(
+    weighted_metres,
+    loads,
+    *,
+    moves: int = 0,
+    move_price: float = 0.0,
+    balance: float = BALANCE_METRES_PER_SLOT,
+) -> float:
     """What the proposal minimises: weighted walking metres, the balance cost of each member's
     load, and the price of each move of a validly linked household."""
-    loads = np.asarray(list(loads), dtype=float)
-    return (
-        float(np.sum(weighted_metres))
-        + BALANCE_METRES_PER_SLOT * float(np.sum(loads * (loads - 1) / 2))
-        + move_price * moves
-    )
+    return float(np.sum(weighted_metres)) + balance_cost(loads, balance) + move_price * moves
 
 
 # --- The solver -----------------------------------------------------------------------------
+
+
+def balance_cost(loads, balance: float = BALANCE_METRES_PER_SLOT) -> float:
+    """The balance term of the loads: a member's n-th household costs (n − 1) × `balance`."""
+    loads = np.asarray(list(loads), dtype=float)
+    return balance * float(np.sum(loads * (loads - 1) / 2))
 
 
 def solve(
@@ -383,15 +538,19 @@ def solve(
     used: np.ndarray,
     current: np.ndarray,
     move_price: float,
+    *,
+    balance: float = BALANCE_METRES_PER_SLOT,
 ) -> np.ndarray:
     """The exact optimum: for each row (household), the column (member) it goes to.
 
     `cost[i, j]`: row i's metres with member j (already weighted); `room[j]`: places left;
     `used[j]`: places already taken by links that stay (they count in the balance term);
     `current[i]`: the member row i has now (−1: none valid), kept for free while any other
-    costs `move_price`. Raises ProposalInfeasible when no full assignment exists.
+    costs `move_price`; `balance`: metres each further household of one member costs. Raises
+    ProposalInfeasible when no full assignment exists.
     """
     n, m = cost.shape
+    balance_cm = round(balance * CM)
     price = np.full((n, m), move_price)
     has_current = current >= 0
     price[np.flatnonzero(has_current), current[has_current]] = 0.0
@@ -410,19 +569,19 @@ def solve(
     edges[np.flatnonzero(has_current), current[has_current]] = True
     edges &= open_[None, :]
     for _round in range(50):
-        assigned = _match(total, edges, room, used)
+        assigned = _match(total, edges, room, used, balance_cm)
         if assigned is None:  # no full matching on this graph: widen it
             if edges[:, open_].all():
                 raise ProposalInfeasible(_("No complete set of links exists."))
             edges = _widen(masked, edges, open_)
             continue
-        missing = _improving_pairs(total, edges, assigned, room, used)
+        missing = _improving_pairs(total, edges, assigned, room, used, balance_cm)
         if missing is None:
             return assigned
         edges |= missing
     # Never seen: give up on sparsity, the full graph is exact by itself.
     edges = np.broadcast_to(open_[None, :], (n, m)).copy()
-    assigned = _match(total, edges, room, used)
+    assigned = _match(total, edges, room, used, balance_cm)
     if assigned is None:
         raise ProposalInfeasible(_("No complete set of links exists."))
     return assigned
@@ -438,7 +597,7 @@ def _widen(masked, edges, open_):
     return wider & open_[None, :]
 
 
-def _match(total, edges, room, used) -> np.ndarray | None:
+def _match(total, edges, room, used, balance_cm) -> np.ndarray | None:
     """Min-cost full matching of rows to member slots over `edges`; None when none exists.
 
     Slot r of member j (r counted after its `used` places) costs (used[j] + r) × the balance
@@ -452,7 +611,7 @@ def _match(total, edges, room, used) -> np.ndarray | None:
     row = np.repeat(rows, counts)
     offset = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
     slot = np.repeat(slots_of[cols], counts) + offset
-    weights = np.repeat(total[rows, cols], counts) + BALANCE_CM * rank[slot]
+    weights = np.repeat(total[rows, cols], counts) + balance_cm * rank[slot]
     weights = weights - weights.min() + 1.0 if len(weights) else weights
     graph = csr_matrix((weights, (row, slot)), shape=(total.shape[0], len(slot_member)))
     try:
@@ -464,7 +623,7 @@ def _match(total, edges, room, used) -> np.ndarray | None:
     return assigned
 
 
-def _improving_pairs(total, edges, assigned, room, used) -> np.ndarray | None:
+def _improving_pairs(total, edges, assigned, room, used, balance_cm) -> np.ndarray | None:
     """Pairs outside the graph that could improve the plan (a mask), or None: it is optimal.
 
     The exchange graph has a node per member and one more, Z. An arc a → b (a household of a
@@ -489,9 +648,9 @@ def _improving_pairs(total, edges, assigned, room, used) -> np.ndarray | None:
     arcs[holders, :m] = np.minimum.reduceat(in_graph, starts, axis=0)
     np.fill_diagonal(arcs, np.inf)
     z = m
-    arcs[z, holders] = -BALANCE_CM * (load[holders] - 1)
+    arcs[z, holders] = -balance_cm * (load[holders] - 1)
     takers = np.flatnonzero(load < limit)
-    arcs[takers, z] = BALANCE_CM * load[takers]
+    arcs[takers, z] = balance_cm * load[takers]
     potential = _shortest_from_everywhere(arcs)
     if potential is None:  # rounding made a cycle look negative: use the full graph
         return np.broadcast_to((room > 0)[None, :], (n, m)).copy() & ~edges
@@ -500,7 +659,7 @@ def _improving_pairs(total, edges, assigned, room, used) -> np.ndarray | None:
     if not ((reduced < -0.5) & outside).any():
         return None
     # Not optimal yet: bring in the pairs that are nearly worth it too, which spares rounds.
-    return (reduced < BALANCE_CM) & outside
+    return (reduced < max(balance_cm, CM)) & outside
 
 
 def _shortest_from_everywhere(arcs: np.ndarray) -> np.ndarray | None:
@@ -599,25 +758,32 @@ def _group(changes: list[Change], proposal: Proposal, weight: dict[int, float]) 
     linked = [c for c in changes if not c.needed]
     walk_before = sum(c.old_distance for c in linked)
     walk_after = sum(c.new_distance for c in linked)
+    squares = sum((before[m] + d) ** 2 - before[m] ** 2 for m, d in net.items())
     balance = sum(
-        BALANCE_METRES_PER_SLOT
-        * ((before[m] + d) * (before[m] + d - 1) - before[m] * (before[m] - 1))
-        / 2
+        proposal.balance * ((before[m] + d) * (before[m] + d - 1) - before[m] * (before[m] - 1)) / 2
         for m, d in net.items()
     )
-    gain = (
-        sum(weight[c.household.pk] * (c.old_distance - c.new_distance) for c in linked)
-        - proposal.move_price * len(linked)
-        - balance
-    )
+    walk_gain = sum(weight[c.household.pk] * (c.old_distance - c.new_distance) for c in linked)
+    price = proposal.move_price * len(linked)
     touched = [before[m] + d for m, d in net.items()]
     untouched = proposal.untouched_range(net.keys())
     values = touched + [v for v in untouched if v is not None]
+    members = proposal.members
+    loads = sorted(
+        ((members[m], before[m], before[m] + d) for m, d in net.items() if d),
+        key=lambda row: (-row[1], row[2], row[0].pk),
+    )
     return Group(
         changes=changes,
-        gain=gain,
+        gain=walk_gain - balance - price,
         walk_before=walk_before,
         walk_after=walk_after,
         load_range_before=proposal.load_range_before,
         load_range_after=(min(values), max(values)),
+        walk_gain=walk_gain,
+        balance_gain=-balance,
+        price=price,
+        loads=loads,
+        evens_loads=squares < 0,
+        relieves_capacity=any(before[m] > members[m].capacity for m in net if m in members),
     )

@@ -21,12 +21,13 @@ def export_members(job_id: int) -> None:
 def _export_members(job, progress) -> None:
     if not access.can_manage_rosters(job.user):
         raise jobs.JobFailed(_("You may no longer export the registry."))
+    filterset = exports.member_filter(job.user, QueryDict(job.params.get("query", "")))
     jobs.write_export(
         job,
         progress,
-        filterset=exports.member_filter(job.user, QueryDict(job.params.get("query", ""))),
+        filterset=filterset,
         rows=exports.member_rows,
-        sheet=(exports.SHEET_TITLE, exports.EXPORT_HEADERS, exports.FILENAME),
+        sheet=(exports.SHEET_TITLE, exports.EXPORT_HEADERS, exports.filename(filterset)),
     )
 
 

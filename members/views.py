@@ -163,7 +163,11 @@ def member_export(request: HttpRequest) -> HttpResponse:
         record_count=count,
     )
     return xlsx_response(
-        exports.FILENAME, exports.SHEET_TITLE, exports.EXPORT_HEADERS, exports.member_rows(queryset)
+        exports.filename(filterset),
+        exports.SHEET_TITLE,
+        exports.EXPORT_HEADERS,
+        exports.member_rows(queryset),
+        fallback=exports.FALLBACK_FILENAME,
     )
 
 
@@ -332,7 +336,7 @@ def _apply_ticked(request, village) -> tuple[bool, set[str], dict[str, str]]:
 
 
 def _proposal_context(request, village, settings, ticked, refused) -> dict:
-    move_price, priority_weight = settings.values()
+    move_price, priority_weight, balance = settings.values()
     context = {
         "village": village,
         "settings": settings,
@@ -345,11 +349,15 @@ def _proposal_context(request, village, settings, ticked, refused) -> dict:
         # What the inputs show: what was typed (with its error), else the plan's values.
         "price_value": settings.data.get("move_price") or f"{move_price:g}",
         "weight_value": settings.data.get("priority_weight") or f"{priority_weight:g}",
+        "balance_value": settings.data.get("balance") or f"{balance:g}",
         "move_price": f"{move_price:g}",
         "priority_weight": f"{priority_weight:g}",
+        "balance": f"{balance:g}",
     }
     try:
-        plan = propose(village, move_price=move_price, priority_weight=priority_weight)
+        plan = propose(
+            village, move_price=move_price, priority_weight=priority_weight, balance=balance
+        )
     except ProposalInfeasible as error:
         context["problem"] = str(error)
         return context

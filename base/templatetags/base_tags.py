@@ -9,6 +9,7 @@ from django.utils import formats
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 
+from base import dates
 from base.validators import mask_phone as _mask_phone
 
 register = template.Library()
@@ -96,3 +97,20 @@ def jinja(context, template_name: str, **values) -> SafeString:
     html = engines["jinja2"].get_template(template_name).render(values, context.get("request"))
     # An autoescaped template's output.
     return mark_safe(html)  # noqa: S308 # nosec B308 B703
+
+
+MONTHS_OFFERED = 36
+
+
+@register.simple_tag
+def month_choices(selected) -> list:
+    """The months a month picker offers, newest first: this month (Asia/Shanghai) and the
+    MONTHS_OFFERED - 1 before it, and `selected` if it lies outside them. Named by the
+    template in the page's language (2026年12月), which a browser's own month input is not."""
+    this_month = dates.month_start()
+    months = [dates.add_months(this_month, -n) for n in range(MONTHS_OFFERED)]
+    selected = dates.month_start(selected) if selected else None
+    if selected and selected not in months:
+        months.append(selected)
+        months.sort(reverse=True)
+    return months

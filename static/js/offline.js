@@ -122,6 +122,7 @@
       var pending = (await outbox.entries()).filter(function (e) { return e.status === "pending"; });
       var outcome = "recorded";
       var sent = 0;
+      var arrived = 0;
       for (var i = 0; i < pending.length && outcome !== "login" && outcome !== "retry"; i++) {
         try {
           outcome = await send(pending[i]);
@@ -129,15 +130,18 @@
           outcome = "retry"; // no network: try again later
         }
         if (outcome === "recorded") sent++;
+        if (outcome === "recorded" || outcome === "replayed") arrived++;
       }
       if (outcome === "login") note = text.msgLogin;
       else if (outcome === "retry") note = text.msgRetry;
       else if (sent) note = text.msgSent;
       else note = "";
       retryDelay = outcome === "retry" ? Math.min(retryDelay * 2, RETRY_MAX) : RETRY_MIN;
+      return arrived;
     })()
-      .catch(function () {})
-      .then(async function () {
+      .catch(function () { return 0; })
+      .then(async function (arrived) {
+        if (arrived) await refreshCounts();
         syncing = null;
         await render();
         schedule();
@@ -151,6 +155,27 @@
   }
 
   // --- What the pages show ------------------------------------------------------------------
+
+  // Entries reached the server: the page's own figures (visited this month, still to visit)
+  // counted without them. Read the page afresh and put its marked parts in place
+  // ([data-sync-refresh] with an id), so the counts are the server's, not guessed here.
+  async function refreshCounts() {
+    var parts = document.querySelectorAll("[data-sync-refresh][id]");
+    if (!parts.length) return;
+    try {
+      var response = await fetch(location.href, { credentials: "same-origin", cache: "no-store" });
+      if (!response.ok || response.redirected) return;
+      var fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+      parts.forEach(function (part) {
+        var replacement = fresh.getElementById(part.id);
+        if (replacement && replacement.hasAttribute("data-sync-refresh")) {
+          part.replaceWith(document.importNode(replacement, true));
+        }
+      });
+    } catch (error) {
+      // No signal after all: the next sync tries again.
+    }
+  }
 
   function setCount(selector, n) {
     document.querySelectorAll(selector).forEach(function (badge) {

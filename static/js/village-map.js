@@ -39,6 +39,25 @@
       show(pinned);
     });
     if (pinned) show(pinned);
+
+    // Open large: the figure fills the window (names laid out again for that size, see
+    // app.css); the button, or Escape, closes it.
+    var tools = figure.querySelector("[data-map-tools]");
+    var large = figure.querySelector("[data-map-large]");
+    if (tools && large) {
+      tools.hidden = false;
+      var setLarge = function (on) {
+        figure.classList.toggle("is-large", on);
+        document.body.classList.toggle("map-open", on);
+        large.setAttribute("aria-pressed", on ? "true" : "false");
+        large.textContent = on ? large.dataset.close : large.dataset.open;
+        if (on) large.focus();
+      };
+      large.addEventListener("click", function () { setLarge(!figure.classList.contains("is-large")); });
+      document.addEventListener("keydown", function (event) {
+        if (event.key === "Escape" && figure.classList.contains("is-large")) setLarge(false);
+      });
+    }
   }
 
   function markTicked() {

@@ -117,7 +117,8 @@ def _daily_pages(w) -> dict[str, list[str]]:
         "admin": [
             "/admin/",
             "/admin/households/household/",
-            "/admin/auth/group/",
+            "/admin/auth/user/",
+            "/admin/auth/user/add/",
             "/admin/axes/accessattempt/",
         ],
     }

@@ -64,4 +64,6 @@ def test_the_progress_bar_moves_to_the_link_at_360_px(phone_page, live_server, s
     screenshot(page, "job-ready-phone")
     with page.expect_download() as download:
         link.click()
-    assert download.value.suggested_filename == "households.xlsx"
+    today = timezone.localdate()
+    name = f"{today.year}年{today.month}月{today.day}日.xlsx"
+    assert download.value.suggested_filename.endswith(f"-农户-{name}")

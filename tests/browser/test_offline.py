@@ -273,3 +273,49 @@ def test_in_wechat_pages_work_online_and_a_hint_says_to_use_the_browser(
         assert Visit.objects.get().notes == "微信里记录"
     finally:
         context.close()
+
+
+def test_todays_counts_follow_a_sync_without_a_reload(phone, live_server, member_world):
+    open_online_once(phone, live_server)
+    phone.context.set_offline(True)
+    phone.goto(f"{live_server.url}/casebook/visits/new/")
+    record_offline(phone, "董文祥", "院墙有裂缝")
+    phone.goto(f"{live_server.url}/")  # the kept page: nothing visited yet on the server
+    summary = phone.locator("[data-today-summary]")
+    expect(summary).to_contain_text("0")
+    expect(phone.locator('[data-count="due"]')).to_have_text("3")
+
+    phone.context.set_offline(False)  # the signal returns: the entry goes, the counts follow
+    expect(phone.locator('[data-outbox-list="pending"] li')).to_have_count(0)
+    expect(summary.locator("strong")).to_have_text("1")
+    expect(phone.locator('[data-count="due"]')).to_have_text("2")
+    expect(phone.locator("[data-household-id]")).to_have_count(2)
+    assert Visit.objects.count() == 1
+
+
+def test_the_date_picker_speaks_the_pages_language_in_an_english_browser(
+    browser, live_server, member_world
+):
+    context = browser.new_context(viewport=PHONE, locale="en-US")  # an English phone…
+    context.add_cookies([{"name": "django_language", "value": "zh-hans", "url": live_server.url}])
+    page = context.new_page()  # …showing the Chinese pages
+    log_in(page, live_server, "guo", PASSWORD)
+    page.goto(f"{live_server.url}/casebook/visits/new/")
+    field = page.locator("input[name=visited_on]")
+    today = timezone.localdate()
+    expect(field).to_have_value(today.isoformat())
+    page.get_by_role("button", name="选择日期").click()
+    expect(page.locator(".date-pop-title")).to_have_text(f"{today.year}年{today.month}月")
+    expect(page.locator(".date-pop-weekday").first).to_have_text("日")
+    page.get_by_role("button", name="上个月").click()
+    earlier = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=3)
+    expect(page.locator(".date-pop-title")).to_have_text(f"{earlier.year}年{earlier.month}月")
+    page.locator(f'[data-date="{earlier.isoformat()}"]').click()
+    expect(field).to_have_value(earlier.isoformat())  # the server reads the same ISO date
+    screenshot(page, "date-picker-phone")
+    choose(page, "董文祥")
+    page.fill("textarea[name=notes]", "宣传防火")
+    page.click(".visit-form button[type=submit]")
+    expect(page.get_by_role("heading", name="本月待走访")).to_be_visible()
+    assert Visit.objects.get().visited_on == earlier
+    context.close()

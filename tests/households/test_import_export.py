@@ -2,8 +2,10 @@
 
 import csv
 import io
+from urllib.parse import quote
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
@@ -162,13 +164,47 @@ def test_export_is_logged_and_respects_the_filter(staff, world):
     assert (log.user, log.record_count) == (world.staff, 1)
 
 
-def test_export_defuses_formulas(staff, world):
-    HouseholdFactory(village=world.village_a, head_name='=HYPERLINK("http://x")', address="+1")
+FORMULA_LIKE = ['=HYPERLINK("http://x")', "+86 1", "-3", "@邻居", "=董文祥"]
+
+
+def test_export_shows_formula_like_text_as_typed_and_never_as_a_formula(staff, world):
+    for i, text in enumerate(FORMULA_LIKE):
+        HouseholdFactory(village=world.village_a, head_name=text, address=f"{text} 村道{i}")
     export = staff.get(reverse("households:export"))
     sheet = load_workbook(io.BytesIO(b"".join(export.streaming_content))).active
-    heads = [r[3] for r in sheet.iter_rows(values_only=True)]
-    assert '\'=HYPERLINK("http://x")' in heads
-    assert not any(isinstance(h, str) and h.startswith("=") for h in heads)
+    heads = {row[3].value: row[3] for row in sheet.iter_rows(min_row=2)}
+    for text in FORMULA_LIKE:
+        cell = heads[text]  # as typed: no apostrophe in the cell's text
+        # A text cell (no formula part), with the style that keeps it text when edited.
+        assert cell.data_type == "s"
+        assert cell.quotePrefix is True
+    assert heads["董文祥"].quotePrefix is False
+    assert not any(cell.data_type == "f" for row in sheet.iter_rows() for cell in row)
+
+
+def test_export_is_named_in_chinese_sized_and_frozen_like_the_monthly_report(staff, world):
+    address = "互助土族自治县东山乡白牙合村三社幸福路十八号"
+    HouseholdFactory(village=world.village_a, address=address)
+    with time_machine.travel("2026-12-07 02:00:00+00:00", tick=False):  # 10:00 in Shanghai
+        export = staff.get(reverse("households:export"))
+        one_village = staff.get(reverse("households:export"), {"village": world.village_b.pk})
+    disposition = export["Content-Disposition"]
+    assert f"filename*=UTF-8''{quote('东山乡-农户-2026年12月7日.xlsx')}" in disposition
+    assert 'filename="households.xlsx"' in disposition  # for clients without filename*
+    assert quote("东山村-农户-2026年12月7日.xlsx") in one_village["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(b"".join(export.streaming_content))).active
+    assert sheet.freeze_panes == "A2"
+    widths = {c: sheet.column_dimensions[c].width for c in "AG"}
+    assert widths["G"] == 40  # the long address, within the upper bound
+    assert widths["A"] == 10  # 白牙合村: eight columns plus a margin
+
+
+def test_member_export_is_named_for_the_township_and_the_day(staff, world):
+    with time_machine.travel("2026-12-07 17:00:00+00:00", tick=False):  # 8 December in Shanghai
+        export = staff.get(reverse("members:export"))
+    assert quote("东山乡-党员-2026年12月8日.xlsx") in export["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(b"".join(export.streaming_content))).active
+    assert sheet.freeze_panes == "A2"
 
 
 def test_member_import_and_template(staff, world):

@@ -1,7 +1,8 @@
 """Export → import gives back every value exactly, formula-looking text included.
 
-The export defuses text a spreadsheet would run (=, +, -, @ first) with a leading
-apostrophe; the import must take off exactly that apostrophe, no more and no less.
+The export writes formula-looking text (=, +, -, @ first) as typed, in text cells; the
+import takes one leading apostrophe off what older exports escaped, so text that itself
+starts with an apostrophe must come back exactly too.
 """
 
 import io
@@ -19,6 +20,7 @@ from tests.factories import HouseholdFactory, PartyMemberFactory, VillageGroupFa
 
 pytestmark = pytest.mark.django_db
 
+Q = "'"
 TRICKY = ["=1+1", '=HYPERLINK("http://x")', "+86 转 1", "-3", "@邻居", "'引号", "''两个", "'=1"]
 
 HOUSEHOLD_COLUMNS = [
@@ -41,9 +43,13 @@ def test_unescape_undoes_exactly_what_safe_cell_did(text):
     assert unescape_cell(safe_cell(text)) == text
 
 
-def test_cells_a_spreadsheet_would_run_are_exported_defused():
-    assert [safe_cell(t)[0] for t in TRICKY] == ["'"] * len(TRICKY)
+def test_only_text_the_import_would_unescape_gets_an_apostrophe():
+    assert [safe_cell(t) for t in TRICKY] == [*TRICKY[:5], TRICKY[5], Q + TRICKY[6], Q + TRICKY[7]]
     assert safe_cell("董文祥") == "董文祥"
+
+
+def test_an_older_export_with_a_visible_apostrophe_still_imports_as_typed():
+    assert unescape_cell("'=董文祥") == "=董文祥"
 
 
 def _export(client, name: str) -> bytes:
@@ -87,8 +93,9 @@ def test_households_round_trip_every_column(client, world):
     client.force_login(world.staff)
     content = _export(client, "households")
     sheet = load_workbook(io.BytesIO(content)).active
-    heads = [row[3] for row in sheet.iter_rows(min_row=2, values_only=True)]
-    assert not any(str(h).startswith(("=", "+", "-", "@")) for h in heads)
+    heads = [row[3] for row in sheet.iter_rows(min_row=2)]
+    assert {h.value for h in heads} >= set(TRICKY[:6])  # as typed
+    assert all(h.data_type == "s" for h in heads)  # text, never a formula
     before = _snapshot(Household, HOUSEHOLD_COLUMNS, world)
 
     # Everything the file carries is changed in the database; the import puts it back.

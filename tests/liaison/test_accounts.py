@@ -1,6 +1,7 @@
 """Accounts: one's own password, changed in time; a second factor for township-wide logins."""
 
 import datetime
+import re
 
 import pytest
 import time_machine
@@ -272,3 +273,12 @@ def test_the_account_pages_are_the_only_ones_open_before_the_step(plain_client, 
     assert plain_client.get(reverse("account-two-factor-setup")).status_code == 200
     assert plain_client.get(reverse("account-password")).status_code == 200
     assert plain_client.post(reverse("logout")).status_code == 302
+
+
+def test_the_code_field_opens_the_number_pad_and_offers_the_code(plain_client, world, staff_device):
+    log_in(plain_client, "staff")
+    page = plain_client.get(reverse("account-two-factor")).content.decode()
+    field = re.search(r'<input[^>]*name="token"[^>]*>', page).group(0)
+    assert 'inputmode="numeric"' in field and 'autocomplete="one-time-code"' in field
+    # Recovery codes have letters: a button (shown by its script) switches the keyboard.
+    assert "data-token-letters" in page and "js/token-field.js" in page

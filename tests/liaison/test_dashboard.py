@@ -14,7 +14,7 @@ from casebook.models import Meeting
 from households import access
 from households.models import RoleKind
 from liaison import dashboard
-from liaison.models import VillageTarget
+from liaison.models import DEFAULT_TARGET, VillageTarget
 from tests.factories import (
     AssignmentFactory,
     HouseholdFactory,
@@ -109,7 +109,64 @@ def test_every_figure_of_a_hand_computed_village(village, world):
     assert row.median_reply_days == 4.0
     assert row.meetings == 1
     assert (row.coverage, row.visited_share, row.confirmed_share) == (80.0, 60.0, 66.7)
-    assert (row.coverage_level, row.visited_level, row.overdue_level) == ("warn", "lag", "lag")
+    assert (row.coverage_level, row.overdue_level) == ("warn", "lag")
+    assert row.visited_level == ""  # 1 December: no visit is expected yet
+
+
+def test_month_pace_is_the_share_of_the_month_gone_by():
+    assert dashboard.month_pace(DEC, datetime.date(2026, 12, 7)) == 19.4  # 6 of 31 days
+    assert dashboard.month_pace(DEC, datetime.date(2026, 12, 31)) == 96.8
+    assert dashboard.month_pace(DEC, DEC) == 0.0
+    assert dashboard.month_pace(NOV, datetime.date(2026, 12, 7)) == 100.0  # a past month
+    assert dashboard.month_pace(DEC, datetime.date(2026, 11, 20)) == 0.0  # not begun
+
+
+@pytest.mark.parametrize(
+    ("visited", "pace", "level"),
+    [(26, 19.4, "ok"), (16, 19.4, "warn"), (14, 19.4, "lag"), (26, 100.0, "lag"), (3, 0.0, "")],
+)
+def test_visits_are_judged_against_the_pace_not_the_whole_month(visited, pace, level):
+    row = dashboard.VillageRow(
+        village=None, target=DEFAULT_TARGET, households=100, visited=visited, pace=pace
+    )
+    assert row.visited_level == level
+
+
+@pytest.mark.parametrize(
+    ("once", "enough", "pace", "level"),
+    [
+        (12, 2, 19.4, "ok"),  # 14 of the month's 40 visits: 35 % against 19.4 % by today
+        (7, 0, 19.4, "warn"),  # 7 of 40: 17.5 %, within 80 % of the pace
+        (4, 0, 19.4, "lag"),  # 4 of 40: 10 %
+        (20, 2, 100.0, "lag"),  # a past month: 2 of 20 households visited enough
+        (20, 20, 100.0, "ok"),
+    ],
+)
+def test_priority_visits_of_a_month_under_way_are_judged_by_visits_made(once, enough, pace, level):
+    row = dashboard.VillageRow(
+        village=None, target=DEFAULT_TARGET, priority=20, priority_visited=once, pace=pace
+    )
+    row.priority_visited_enough = enough  # the target: twice a month
+    assert DEFAULT_TARGET.visits_per_priority_household == 2
+    assert row.priority_level == level
+
+
+def test_on_7_december_the_dashboard_judges_by_pace_and_says_so(client, world):
+    households = [HouseholdFactory(village=world.village_b) for _ in range(9)]
+    for household in households[:2]:  # with household_b: 2 of 10 visited, 20 %
+        VisitFactory(household=household, visited_on=datetime.date(2026, 12, 3))
+    VisitFactory(household=households[2], visited_on=datetime.date(2026, 11, 3))
+    client.force_login(world.staff)
+    with time_machine.travel(datetime.datetime(2026, 12, 7, 2, tzinfo=datetime.UTC), tick=False):
+        december = client.get(reverse("dashboard-village", args=[world.village_b.pk]))
+        november = client.get(
+            reverse("dashboard-village", args=[world.village_b.pk]), {"month": "2026-11"}
+        )
+    assert december.context["row"].visited_level == "ok"  # 20 % against 19.4 % by today
+    page = december.content.decode()
+    assert "19.4%" in page and "应有的进度" in page
+    assert november.context["row"].visited_level == "lag"  # 10 % against the whole month
+    assert "全月目标" in november.content.decode()
 
 
 def test_a_past_month_counts_visits_made_before_the_last_one(village, world):
@@ -240,3 +297,14 @@ def test_trends_have_twelve_months_and_a_table(client, village, world):
     assert "<svg" in response.content.decode() and "查看数据" in response.content.decode()
     assert Meeting.objects.count() == 2
     assert timezone.localdate() == DEC
+
+
+def test_the_month_picker_names_months_in_the_pages_language(client, world):
+    client.force_login(world.staff)
+    with time_machine.travel(datetime.datetime(2026, 12, 7, 2, tzinfo=datetime.UTC), tick=False):
+        page = client.get(reverse("dashboard"), {"month": "2026-11"}).content.decode()
+        old = client.get(reverse("dashboard"), {"month": "2019-03"}).content.decode()
+    assert 'type="month"' not in page  # the browser's own picker speaks the browser's language
+    assert '<option value="2026-11" selected>2026年11月</option>' in page
+    assert '<option value="2026-12">2026年12月</option>' in page
+    assert '<option value="2019-03" selected>2019年3月</option>' in old  # kept when older

@@ -11,6 +11,7 @@ import io
 import os
 import subprocess
 import sys
+from urllib.parse import quote
 
 import pytest
 import time_machine
@@ -100,7 +101,9 @@ def test_a_large_export_shows_a_progress_bar_then_a_link_only_its_asker_may_foll
 
     response = staff.get(download)
     assert response.status_code == 200
-    assert response["Content-Disposition"] == 'attachment; filename="households.xlsx"'
+    today = timezone.localdate()
+    name = f"东山乡-农户-{today.year}年{today.month}月{today.day}日.xlsx"
+    assert response["Content-Disposition"] == f"attachment; filename*=utf-8''{quote(name)}"
     rows = _rows(response)
     assert rows[0][:4] == ("村", "社", "户号", "户主姓名")
     assert sorted(r[3] for r in rows[1:]) == sorted(["董文祥", "李成林", "王秀兰"])

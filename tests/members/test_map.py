@@ -63,7 +63,7 @@ def test_each_member_is_an_area_with_a_name_in_a_few_colours(grid_village):
         for j in (i + 1, i + 5):
             if j < 20 and (j == i + 5 or j % 5):
                 assert colour[str(member.pk)] != colour[str(members[j].pk)]
-    labels = re.findall(r'class="map-label[^"]*" data-m="\d+">([^<]+)</text>', svg)
+    labels = re.findall(r'class="map-label fit-s[^"]*" data-m="\d+">([^<]+)</text>', svg)
     assert len(labels) >= 15 and set(labels) <= {m.name for m in members}  # most fit
     title = re.search(rf'data-m="{members[0].pk}" data-label="([^"]+)"', svg).group(1)
     assert title == "党员00 · 联系 3 户"
@@ -128,3 +128,76 @@ def test_the_map_and_the_proposal_measure_with_one_projection():
     lengths = sorted(np.hypot(float(x) - hx, float(y) - hy) for x, y in spots)
     assert lengths[1] / lengths[0] == pytest.approx(2.0, rel=0.01)
     assert geo.xy(LAT0, 0, LAT0)[1] - geo.xy(0, 0, LAT0)[1] == pytest.approx(LAT0 * 111000)
+
+
+LABEL = re.compile(
+    r'<text x="([\d.]+)" y="([\d.]+)" text-anchor="middle" class="map-label (fit|spare)-(s|l)'
+    r'[^"]*" data-m="(\d+)">([^<]+)</text>'
+)
+
+
+def _boxes(svg, layout):
+    """The drawn names of one layout as boxes (as on screen: one size above the baseline,
+    0.3 below), and the members whose name did not fit."""
+    size = {"s": mapping.LABEL_SIZE, "l": mapping.LABEL_SIZE_LARGE}[layout]
+    boxes, spare = [], []
+    for x, y, kind, lay, member, name in LABEL.findall(svg):
+        if lay != layout:
+            continue
+        if kind == "spare":
+            spare.append(member)
+            continue
+        x, y, width = float(x), float(y), size * len(name)
+        boxes.append((x - width / 2, y - size, x + width / 2, y + 0.3 * size))
+    return boxes, spare
+
+
+def _overlap(a, b):
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+@pytest.fixture
+def crowded_village():
+    """Thirty members with two-character names packed into 300 × 300 m, one far away."""
+    village = VillageFactory(latitude=Decimal(str(LAT0)), longitude=Decimal("101.98"))
+    group = VillageGroupFactory(village=village)
+    rng = np.random.default_rng(5)
+    members = []
+    for i in range(30):
+        x, y = rng.uniform(0, 300, 2)
+        member = PartyMemberFactory(village=village, name=f"党{i:02d}", **at(x, y))
+        members.append(member)
+        AssignmentFactory(
+            household=HouseholdFactory(village=village, group=group, **at(x + 20, y)),
+            member=member,
+        )
+    PartyMemberFactory(village=village, name="远", **at(2000, 1500))
+    return village, members
+
+
+def test_names_never_overlap_each_other_or_a_home_and_the_rest_show_on_hover(crowded_village):
+    village, members = crowded_village
+    drawn = mapping.village_map(village)
+    svg = str(drawn.svg)
+    homes = [
+        (float(x) + 6, float(y) + 6)
+        for x, y in re.findall(r'<rect x="([\d.-]+)" y="([\d.-]+)" width="12"', svg)
+    ]
+    for layout in ("s", "l"):
+        boxes, spare = _boxes(svg, layout)
+        assert len(boxes) + len(spare) == len(members) + 1  # one name per member and layout
+        for i, box in enumerate(boxes):
+            assert box[0] >= 0 and box[2] <= mapping.WIDTH and box[1] >= 0
+            assert box[3] <= drawn.height
+            assert not any(_overlap(box, other) for other in boxes[i + 1 :])
+            assert not any(_overlap(box, (x - 6, y - 6, x + 6, y + 6)) for x, y in homes)
+    small, spare_small = _boxes(svg, "s")
+    large, _spare_large = _boxes(svg, "l")
+    assert spare_small  # this crowd does not all fit at the usual size…
+    assert len(large) > len(small)  # …opened large, more names do
+
+
+def test_the_map_can_be_opened_large(client, world):
+    client.force_login(world.secretary_a)
+    html = client.get(reverse("members:board", args=[world.village_a.pk])).content.decode()
+    assert "data-map-large" in html and "放大查看地图" in html

@@ -2,6 +2,7 @@
 
 import itertools
 import threading
+from collections import defaultdict
 from decimal import Decimal
 
 import numpy as np
@@ -413,7 +414,8 @@ def test_proposal_page_shows_groups_and_applies_the_ticked_ones(
     assert 'class="map-move"' in html  # the moves drawn as arrows
     ticked = [proposal.groups[0].key, proposal.groups[2].key]
     response = client.post(url, {"group": ticked, "move_price": "100", "priority_weight": "3"})
-    assert response.status_code == 302 and response.url == f"{url}?move_price=100&priority_weight=3"
+    assert response.status_code == 302
+    assert response.url == f"{url}?move_price=100&priority_weight=3&balance=60"
     links = open_links(chain_village)
     for group in (proposal.groups[0], proposal.groups[2]):
         assert all(links[c.household.pk] == c.new_member.pk for c in group.changes)
@@ -592,3 +594,114 @@ def test_a_member_over_capacity_by_decision_is_brought_back_in_one_group(world):
             transaction.set_rollback(True)
     apply(village, proposal.groups, world.staff)
     assert open_links(village) == proposal.assigned
+
+
+# --- What a group and the plan buy -----------------------------------------------------------
+
+
+@pytest.fixture
+def busy_village():
+    """One member with five households, one with one, their homes 600 m apart; each
+    household 200–300 m from its own member. Evening the loads lengthens a walk."""
+    village = VillageFactory(name="忙村", latitude=Decimal(str(LAT0)), longitude=Decimal("101.98"))
+    group = VillageGroupFactory(village=village)
+    busy = PartyMemberFactory(village=village, name="忙", capacity=8, **at(0, 0))
+    idle = PartyMemberFactory(village=village, name="闲", capacity=8, **at(600, 0))
+    for x in (250, 260, 270, -250, -260):
+        AssignmentFactory(
+            household=HouseholdFactory(village=village, group=group, **at(x, 0)), member=busy
+        )
+    AssignmentFactory(
+        household=HouseholdFactory(village=village, group=group, **at(600, 50)), member=idle
+    )
+    return village, busy, idle
+
+
+def test_a_group_names_whose_load_evens_and_what_it_costs(busy_village):
+    village, busy, idle = busy_village
+    proposal = propose(village, move_price=0, balance=200)
+    group = proposal.groups[0]
+    assert group.loads == [(busy, 5, 4), (idle, 1, 2)]  # busiest first, today → after
+    assert group.evens_loads and group.walk_change > 0  # a longer walk, paid for by balance
+    assert group.balance_gain == pytest.approx(200 * (4 - 1))  # (5th − 2nd household) × 200
+    assert group.gain == pytest.approx(group.walk_gain + group.balance_gain - group.price)
+    after = sum(n * (n - 1) / 2 for n in proposal.loads_after.values())  # from the loads alone
+    assert proposal.balance_gain == pytest.approx(200 * (10 + 0 - after))
+    assert proposal.loads_evened[0] == (busy, 5, proposal.loads_after[busy.pk])
+
+
+def test_staff_weigh_balance_against_walking(busy_village):
+    village, busy, idle = busy_village
+    walking_only = propose(village, move_price=0, balance=0)
+    assert walking_only.changes == []  # each household is nearest its own member
+    evened = propose(village, move_price=0, balance=200)
+    assert evened.loads_after[busy.pk] < 5 and evened.total_after > evened.total_before
+    squares = [
+        sum(n * n for n in propose(village, move_price=0, balance=b).loads_after.values())
+        for b in (0, 30, 60, 120, 200, 400)
+    ]
+    assert squares == sorted(squares, reverse=True)  # more weight, never less even
+
+
+def test_the_default_balance_does_not_lengthen_walks_for_a_small_difference(busy_village):
+    village, busy, _idle = busy_village
+    proposal = propose(village)  # 300 m a move, 60 m a further household
+    assert proposal.changes == [] and proposal.total_after == proposal.total_before
+
+
+def group_of(changes, loads_before, *, capacity=8, **values):
+    members = {pk: PartyMemberFactory.build(pk=pk, capacity=capacity) for pk in loads_before}
+    proposal = planner.Proposal(village=None, members=members, loads_before=loads_before)
+    proposal.loads_after = dict(loads_before)
+    return planner._group(changes, proposal, defaultdict(lambda: 1.0, values))
+
+
+def change(pk, old, new, before, after, *, priority=False, needed=False):
+    household = HouseholdFactory.build(pk=pk, is_elderly_alone=priority)
+    household.is_priority = priority
+    members = {m: PartyMemberFactory.build(pk=m) for m in (old, new) if m}
+    return planner.Change(household, members.get(old), members[new], before, after, needed=needed)
+
+
+def test_a_group_that_only_lengthens_walks_is_not_worth_proposing():
+    # 1 → 2 between two members of 4 and 4 households: 4/4 → 3/5, less even; 100 → 180 m.
+    longer = group_of([change(1, 1, 2, 100, 180)], {1: 4, 2: 4})
+    assert not longer.worth_proposing
+    # The same walk, from a member with 6 to one with 2: the loads even out.
+    assert group_of([change(1, 1, 2, 100, 180)], {1: 6, 2: 2}).worth_proposing
+    # A priority household's walk shortens in a swap that lengthens the other's more.
+    swap = [change(1, 1, 2, 300, 100, priority=True), change(2, 2, 1, 100, 400)]
+    assert group_of(swap, {1: 4, 2: 4}).worth_proposing
+    # A household without a member always gets one.
+    assert group_of([change(1, None, 2, None, 500, needed=True)], {2: 4}).worth_proposing
+    # A member over capacity today gives up a household.
+    over = group_of([change(1, 1, 2, 100, 180)], {1: 4, 2: 4}, capacity=3)
+    assert over.worth_proposing
+
+
+@pytest.mark.parametrize("balance", [0, 60, 120, 400])
+def test_no_proposed_group_only_lengthens_walks(balance):
+    for seed in range(3):
+        village, _members, _households = random_village(seed, households=40, members=8)
+        proposal = propose(village, move_price=50, balance=balance)
+        for group in proposal.groups:
+            assert (
+                group.needed
+                or group.walk_change < 0
+                or group.evens_loads
+                or (group.priority_closer)
+            )
+        assert proposal.kept + len(proposal.changes) == len(proposal.households)
+
+
+def test_the_page_explains_what_the_plan_and_each_group_buy(client, world, busy_village):
+    village, busy, idle = busy_village
+    RoleFactory(user=world.secretary_a, village=village)
+    client.force_login(world.secretary_a)
+    url = reverse("members:proposal", args=[village.pk])
+    html = client.get(url, {"move_price": "0", "balance": "200"}).content.decode()
+    assert 'name="balance"' in html and 'value="200"' in html
+    assert "忙 5 → 4 户" in html and "闲 1 → 2 户" in html  # whose load evens out
+    assert "均衡" in html and "步行" in html and "重印" in html
+    default = client.get(url).content.decode()
+    assert "60" in default and 'name="group"' not in default
