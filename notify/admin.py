@@ -1,0 +1,44 @@
+from django.contrib import admin
+
+from notify.models import Message
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    """Read-only: the outbox is a record of what was sent, never edited by hand."""
+
+    list_display = ["created_at", "kind", "masked_phone", "status", "attempts", "units", "subject"]
+    list_filter = ["status", "kind", "provider"]
+    search_fields = ["subject", "provider_id", "key"]
+    fields = [
+        "kind",
+        "key",
+        "recipient",
+        "masked_phone",
+        "subject",
+        "township_id",
+        "template_code",
+        "variables",
+        "status",
+        "send_after",
+        "provider",
+        "provider_id",
+        "attempts",
+        "units",
+        "error",
+        "created_at",
+        "sent_at",
+        "delivered_at",
+    ]
+    readonly_fields = fields
+    date_hierarchy = "created_at"
+    list_select_related = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,27 @@
+"""Reads of the outbox for the features' pages."""
+
+from django.conf import settings
+from django.utils import timezone
+
+from notify.models import Message
+
+
+def messages_about(subjects: list[str]) -> dict[str, list[Message]]:
+    """The messages about each subject ("request:12"), oldest first, in one query."""
+    found: dict[str, list[Message]] = {}
+    rows = Message.objects.filter(subject__in=subjects).order_by("created_at", "id")
+    for message in rows.defer("variables"):
+        found.setdefault(message.subject, []).append(message)
+    return found
+
+
+def sent_today(township_id: int) -> int:
+    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    return Message.objects.filter(township_id=township_id, sent_at__gte=start).count()
+
+
+def cap_reached(township_id: int) -> bool:
+    """Whether the township has sent its daily number of messages (the rest wait for
+    tomorrow morning): staff are told on their pages, so they can phone what is urgent."""
+    cap = settings.SMS_TOWNSHIP_DAILY_CAP
+    return bool(cap) and sent_today(township_id) >= cap

@@ -1,0 +1,290 @@
+"""Queueing and delivering text messages. Nothing here waits for a provider on a request.
+
+`message_queue()` writes the outbox row and its worker task in the caller's transaction
+(both are committed, or neither: no message is lost, none is queued for an action that was
+rolled back). The worker's `message_deliver()` claims the row (queued → sending, one
+statement), checks the limits, calls the backend and records the answer; a provider error
+queues it again with back-off, up to SMS_MAX_ATTEMPTS tries. The unique `key` makes a second
+message for the same event and recipient impossible.
+"""
+
+import datetime
+import logging
+import re
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from notify.backends import PermanentFailure, TemporaryFailure, get_backend, units_for
+from notify.models import Message, MessageStatus
+
+logger = logging.getLogger(__name__)
+
+MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+STALE_SENDING = datetime.timedelta(minutes=10)
+
+
+CAP_REACHED = gettext_lazy(
+    "Waiting until tomorrow: the township's daily number of text messages is reached."
+)
+
+
+class NotifyError(Exception):
+    """A message that cannot be queued; the message is fit to show the user."""
+
+
+def is_mobile(phone: str) -> bool:
+    """A mainland mobile number (11 digits, 1[3-9]…): the only numbers a text reaches."""
+    return bool(MOBILE_RE.match(phone or ""))
+
+
+def after_quiet_hours(moment: datetime.datetime) -> datetime.datetime:
+    """The moment itself, or the end of the night (SMS_QUIET_END, local time) when it falls
+    between SMS_QUIET_START and SMS_QUIET_END: nobody's phone buzzes at night."""
+    local = timezone.localtime(moment)
+    start, end = settings.SMS_QUIET_START, settings.SMS_QUIET_END
+    if start == end:
+        return moment
+    quiet = local.hour >= start or local.hour < end if start > end else start <= local.hour < end
+    if not quiet:
+        return moment
+    morning = local.replace(hour=end, minute=0, second=0, microsecond=0)
+    if local.hour >= end:
+        morning += datetime.timedelta(days=1)
+    return morning
+
+
+def _tomorrow_morning(now: datetime.datetime) -> datetime.datetime:
+    local = timezone.localtime(now)
+    return (local + datetime.timedelta(days=1)).replace(
+        hour=settings.SMS_QUIET_END, minute=0, second=0, microsecond=0
+    )
+
+
+def _enqueue(message: Message) -> None:
+    from notify.tasks import deliver_message
+
+    deliver_message.using(run_after=message.send_after).enqueue(message.pk)
+
+
+@transaction.atomic
+def message_queue(
+    *,
+    kind: str,
+    key: str,
+    recipient: str,
+    phone: str,
+    variables: Iterable[tuple[str, object]],
+    subject: str = "",
+    township_id: int | None = None,
+    send_after: datetime.datetime | None = None,
+) -> Message | None:
+    """Queue one text message for the worker, once per `key` (event and recipient).
+
+    A number that is not a mainland mobile gets no message (None). A second call with the
+    same key returns the first message and queues nothing.
+    """
+    if not is_mobile(phone):
+        return None
+    existing = Message.objects.filter(key=key).first()
+    if existing is not None:
+        return existing
+    now = timezone.now()
+    message = Message(
+        key=key[:120],
+        kind=kind,
+        recipient=recipient,
+        phone=phone,
+        subject=subject,
+        township_id=township_id,
+        template_code=settings.SMS_TEMPLATES.get(kind.upper(), ""),
+        variables=[[name, str(value)] for name, value in variables],
+        send_after=max(send_after or now, now),
+        created_at=now,
+    )
+    message.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            message.save()
+    except IntegrityError:  # the same event and recipient, queued a moment ago
+        return Message.objects.get(key=message.key)
+    _enqueue(message)
+    return message
+
+
+@transaction.atomic
+def messages_cancel(*, recipient: str) -> int:
+    """Cancel every message still waiting for a recipient (an opt-out is honoured at once)."""
+    return Message.objects.filter(recipient=recipient, status=MessageStatus.QUEUED).update(
+        status=MessageStatus.CANCELLED, error=_("Cancelled: the recipient opted out.")
+    )
+
+
+def trimmed(variables: list, limit: int) -> list[list[str]]:
+    """Each value cut to the provider's limit, ending with "…" when cut: a long value is
+    shortened, never refused."""
+    out = []
+    for name, value in variables:
+        value = str(value)
+        if len(value) > limit:
+            value = value[: limit - 1] + "…"
+        out.append([name, value])
+    return out
+
+
+def _postpone(message: Message, until: datetime.datetime, note: str) -> None:
+    with transaction.atomic():
+        Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+            status=MessageStatus.QUEUED,
+            send_after=until,
+            error=note[:200],
+            attempts=F("attempts") - 1,
+        )
+        message.send_after = until
+        _enqueue(message)
+
+
+def _limit_hit(message: Message, now: datetime.datetime) -> tuple[datetime.datetime, str] | None:
+    """When and why a message must wait for a limit: the phone's minute and day, the
+    township's day."""
+    sent = Message.objects.filter(sent_at__isnull=False).exclude(pk=message.pk)
+    minute = settings.SMS_PER_PHONE_PER_MINUTE
+    if (
+        minute
+        and sent.filter(
+            phone=message.phone, sent_at__gt=now - datetime.timedelta(minutes=1)
+        ).count()
+        >= minute
+    ):
+        return now + datetime.timedelta(seconds=61), _("Waiting: one message a minute per number.")
+    day_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    today = sent.filter(sent_at__gte=day_start)
+    per_day = settings.SMS_PER_PHONE_PER_DAY
+    if per_day and today.filter(phone=message.phone).count() >= per_day:
+        return _tomorrow_morning(now), _(
+            "Waiting until tomorrow: this number had its messages for today."
+        )
+    cap = settings.SMS_TOWNSHIP_DAILY_CAP
+    if cap and message.township_id and today.filter(township_id=message.township_id).count() >= cap:
+        return _tomorrow_morning(now), str(CAP_REACHED)
+    return None
+
+
+def backoff(attempts: int) -> datetime.timedelta:
+    """30 s, 1, 2, 4, 8 min …, at most 15 min between tries."""
+    return datetime.timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 900))
+
+
+def message_deliver(message_id: int) -> str:
+    """Send one queued message through the backend, once (run by the worker)."""
+    now = timezone.now()
+    claimed = Message.objects.filter(
+        pk=message_id,
+        status=MessageStatus.QUEUED,
+        send_after__lte=now + datetime.timedelta(seconds=1),
+    ).update(status=MessageStatus.SENDING, attempts=F("attempts") + 1)
+    if not claimed:
+        return "skipped"  # sent, cancelled, taken by another worker, or not yet due
+    message = Message.objects.get(pk=message_id)
+    wait = _limit_hit(message, now)
+    if wait is not None:
+        _postpone(message, *wait)
+        return "postponed"
+    backend = get_backend()
+    template_code = message.template_code or settings.SMS_TEMPLATES.get(message.kind.upper(), "")
+    if not template_code and backend.name in ("aliyun", "tencent"):
+        return _fail(
+            message,
+            _("No template registered for this kind of message (%(name)s).")
+            % {"name": f"SMS_TEMPLATE_{message.kind.upper()}"},
+        )
+    variables = trimmed(
+        message.variables, settings.SMS_VARIABLE_MAX_CHARS or backend.max_variable_chars
+    )
+    try:
+        result = backend.send(
+            phone=message.phone,
+            template_code=template_code or message.kind,
+            variables=variables,
+            sign_name=settings.SMS_SIGN_NAME,
+            out_id=message.key,
+        )
+    except TemporaryFailure as error:
+        if message.attempts >= settings.SMS_MAX_ATTEMPTS:
+            return _fail(
+                message,
+                _("The provider did not take the message after %(n)d tries: %(error)s")
+                % {"n": message.attempts, "error": error},
+            )
+        with transaction.atomic():
+            Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+                status=MessageStatus.QUEUED,
+                send_after=now + backoff(message.attempts),
+                error=str(error)[:200],
+            )
+            message.send_after = now + backoff(message.attempts)
+            _enqueue(message)
+        return "retry"
+    except PermanentFailure as error:
+        return _fail(message, _("The provider refused the message: %(error)s") % {"error": error})
+    length = len(settings.SMS_SIGN_NAME) + 2 + sum(len(v) for _n, v in variables) + 40
+    Message.objects.filter(pk=message.pk).update(
+        status=MessageStatus.SENT,
+        provider=backend.name,
+        provider_id=result.provider_id[:64],
+        units=result.units or units_for(length),
+        sent_at=timezone.now(),
+        error="",
+    )
+    return "sent"
+
+
+def _fail(message: Message, error: str) -> str:
+    Message.objects.filter(pk=message.pk).update(status=MessageStatus.FAILED, error=error[:200])
+    logger.warning("SMS %s (%s) failed: %s", message.pk, message.kind, error)
+    return "failed"
+
+
+def messages_recover(*, older_than: datetime.timedelta = STALE_SENDING) -> int:
+    """Queue again the messages a dead worker left "sending" (run by the sweep). The
+    provider may have taken one of them just before the worker died: that one rare case is
+    the only way a text can arrive twice, and the provider's id (empty) shows it."""
+    stale = Message.objects.filter(
+        status=MessageStatus.SENDING, updated_at__lt=timezone.now() - older_than
+    )
+    count = 0
+    for message in stale:
+        with transaction.atomic():
+            if Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+                status=MessageStatus.QUEUED, send_after=timezone.now()
+            ):
+                message.send_after = timezone.now()
+                _enqueue(message)
+                count += 1
+    return count
+
+
+@transaction.atomic
+def receipt_record(
+    *, provider: str, provider_id: str, delivered: bool, error: str = "", at=None
+) -> bool:
+    """A provider's delivery receipt: the message is delivered, or failed with the
+    carrier's code. Unknown ids are ignored (False)."""
+    if not provider_id:
+        return False
+    found = Message.objects.filter(provider=provider, provider_id=provider_id).exclude(
+        status=MessageStatus.DELIVERED
+    )
+    if delivered:
+        return bool(found.update(status=MessageStatus.DELIVERED, delivered_at=at or timezone.now()))
+    return bool(
+        found.update(
+            status=MessageStatus.FAILED,
+            error=(_("The phone did not receive it: %(error)s") % {"error": error or "?"})[:200],
+        )
+    )

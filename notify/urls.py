@@ -1,0 +1,9 @@
+from django.urls import path
+
+from notify import receipts
+
+app_name = "notify"
+
+urlpatterns = [
+    path("receipts/<str:provider>/<str:secret>/", receipts.receipt, name="receipt"),
+]
