@@ -62,6 +62,7 @@ NOT_ALLOWED = "302 405 405 405 405 405 405"
 PUBLIC = "200 200 200 200 200 200 200"
 NOBODY = "404 404 404 404 404 404 404"
 EVERYONE_405 = "405 405 405 405 405 405 405"
+EVERYONE_403 = "403 403 403 403 403 403 403"
 EVERYONE_302 = "302 302 302 302 302 302 302"
 EVERYONE_301 = "301 301 301 301 301 301 301"
 
@@ -259,6 +260,31 @@ TABLE: list[Row] = [
         get_out=NOBODY,
         post_out=EVERYONE_405,
         kwargs_out=lambda w: {"token": w.household_a.card_token, "pk": w.voice_x().pk},
+    ),
+    Row(
+        "card-sms",
+        get=EVERYONE_405,
+        post=EVERYONE_302,
+        kwargs=lambda w: {"token": w.household_a.card_token},
+        get_out=EVERYONE_405,
+        post_out=NOBODY,
+        kwargs_out=lambda w: {"token": "not-a-real-token-0123456789"},
+    ),
+    Row(
+        "card-short",
+        get=EVERYONE_302,
+        post=EVERYONE_405,
+        kwargs=lambda w: {"code": w.household_a.card_code},
+        get_out=NOBODY,
+        post_out=EVERYONE_405,
+        kwargs_out=lambda w: {"code": "ZZZZZZZZZZ"},
+    ),
+    # Delivery receipts: only a provider holding the shared secret (none set here: refused).
+    Row(
+        "notify:receipt",
+        get=EVERYONE_405,
+        post=EVERYONE_403,
+        kwargs=lambda w: {"provider": "aliyun", "secret": "wrong"},
     ),
     *_roster_rows("members", "member_a", "member_x"),
     # The pavilion: staff of the village manage; a member reads meetings they attended.
