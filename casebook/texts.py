@@ -38,10 +38,6 @@ def _day(value: datetime.date | None) -> str:
     return f"{value.month}月{value.day}日" if value else "-"
 
 
-def household_reachable(household: Household) -> bool:
-    return household.sms_consent and notify.is_mobile(household.phone)
-
-
 def _township_id(household: Household) -> int | None:
     village = household.village
     return village.township_id if village else None
@@ -49,13 +45,19 @@ def _township_id(household: Household) -> int | None:
 
 def _to_household(request: Request, kind: str, event: str, variables) -> None:
     household = request.household
-    if not household_reachable(household):
+    # Read afresh: the consent may have changed since the caller loaded the household.
+    phone = (
+        Household.objects.filter(pk=household.pk, sms_consent_at__isnull=False)
+        .values_list("phone", flat=True)
+        .first()
+    )
+    if not phone:
         return
     notify.message_queue(
         kind=kind,
         key=f"{kind}:{event}:household:{household.pk}",
         recipient=f"household:{household.pk}",
-        phone=household.phone,
+        phone=phone,
         variables=variables,
         subject=f"request:{request.pk}",
         township_id=_township_id(household),

@@ -332,12 +332,14 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # Picking a template reloads the page with its text in the reply box (works without JS).
     chosen = next((t for t in templates if str(t.pk) == request.GET.get("template")), None)
     forms = _action_forms(request.user, req, reply_text=chosen.text if chosen else "")
+    events = list(selectors.timeline(req))
     return render(
         request,
         "casebook/request_detail.html",
         {
             "req": req,
-            "events": list(selectors.timeline(req)),
+            "events": events,
+            "lines": selectors.timeline_with_texts(req, events),
             "forms": forms,
             "templates": templates if "reply" in forms else [],
         },

@@ -38,6 +38,15 @@ def format_card_code(code: str) -> str:
 class Township(models.Model):
     name = models.CharField(_("name"), max_length=50)
     code = models.SlugField(_("code"), max_length=20, unique=True)
+    # The day of the month (1–28) on which each member is texted how many of their
+    # households are still to visit this month; empty: no such text.
+    sms_members_due_day = models.PositiveSmallIntegerField(
+        _("day of the members' monthly text"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(28)],
+        help_text=_("Empty: off. 1–28: the day members are texted their households still due."),
+    )
 
     class Meta:
         verbose_name = _("township")

@@ -175,6 +175,7 @@ def household_page(household: Household) -> dict:
         household.meetings_attended.select_related("pavilion").order_by("-held_at")[:20]
     )
     return {
+        "consent_changes": list(household.consent_changes.select_related("by")[:5]),
         "current": current,
         "assignments": assignments,
         "visits": visits,

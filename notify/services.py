@@ -187,7 +187,7 @@ def message_deliver(message_id: int) -> str:
         pk=message_id,
         status=MessageStatus.QUEUED,
         send_after__lte=now + datetime.timedelta(seconds=1),
-    ).update(status=MessageStatus.SENDING, attempts=F("attempts") + 1)
+    ).update(status=MessageStatus.SENDING, attempts=F("attempts") + 1, updated_at=now)
     if not claimed:
         return "skipped"  # sent, cancelled, taken by another worker, or not yet due
     message = Message.objects.get(pk=message_id)

@@ -212,6 +212,15 @@ TABLE: list[Row] = [
         post_out=ROSTER_POST_X,
         kwargs_out=lambda w: {"pk": w.household_x.pk},
     ),
+    Row(
+        "households:sms-consent",
+        get=POST_ONLY,
+        post="302 302 404 302 404 302 302",
+        kwargs=lambda w: {"pk": w.household_a.pk},
+        get_out=POST_ONLY,
+        post_out="302 404 302 404 404 404 302",
+        kwargs_out=lambda w: {"pk": w.household_x.pk},
+    ),
     Row("households:cards", get=TOWNSHIP_ONLY, post=NOT_ALLOWED),
     Row("households:cards-print", get=POST_ONLY, post=TOWNSHIP_ONLY),
     Row(
