@@ -13,7 +13,7 @@ from casebook.models import (
 )
 from households.models import Household, HouseholdStatus
 from households.selectors import households_annotated, open_assignment
-from notify.selectors import messages_about
+from notify.selectors import capped, messages_about
 
 
 def households_due(households: QuerySet[Household]) -> QuerySet[Household]:
@@ -67,6 +67,12 @@ def inbox(requests: QuerySet[Request]) -> QuerySet[Request]:
 def timeline(request: Request) -> QuerySet[RequestEvent]:
     """The request's lines in order, each with its voice message's id (not its bytes)."""
     return request.events.select_related("actor", "voice").defer("voice__data").order_by("at", "id")
+
+
+def texts_capped(villages: QuerySet) -> bool:
+    """Whether a township of these villages sent its day's text messages: the rest wait for
+    tomorrow morning, and staff should phone what cannot wait."""
+    return capped(villages.values("township_id"))
 
 
 def timeline_with_texts(request: Request, events: list[RequestEvent]) -> list:

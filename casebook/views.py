@@ -252,7 +252,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "casebook/inbox.html",
-        {"filter": filterset, "page": page, "labels": selectors.inbox_labels()},
+        {
+            "filter": filterset,
+            "page": page,
+            "labels": selectors.inbox_labels(),
+            "texts_capped": selectors.texts_capped(access.villages(request.user)),
+        },
     )
 
 

@@ -1,6 +1,7 @@
 """Reads of the outbox for the features' pages."""
 
 from django.conf import settings
+from django.db.models import Count
 from django.utils import timezone
 
 from notify.models import Message
@@ -25,3 +26,19 @@ def cap_reached(township_id: int) -> bool:
     tomorrow morning): staff are told on their pages, so they can phone what is urgent."""
     cap = settings.SMS_TOWNSHIP_DAILY_CAP
     return bool(cap) and sent_today(township_id) >= cap
+
+
+def capped(township_ids) -> bool:
+    """Whether any of these townships (ids, or a query of them) reached its daily cap today:
+    one query, for the staff's pages."""
+    cap = settings.SMS_TOWNSHIP_DAILY_CAP
+    if not cap:
+        return False
+    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    return (
+        Message.objects.filter(township_id__in=township_ids, sent_at__gte=start)
+        .values("township_id")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=cap)
+        .exists()
+    )

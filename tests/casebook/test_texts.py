@@ -249,3 +249,22 @@ def test_monthly_reminder_on_the_townships_day_only(world, _sms_outbox):
     phones = {m["phone"] for m in _sms_outbox.sent}
     assert phones == {world.member_a.phone, world.member_a2.phone, world.member_b.phone}
     assert Message.objects.filter(kind="member_monthly_due").count() == 3
+
+
+def test_staff_are_told_on_the_inbox_when_the_daily_cap_is_reached(
+    client, world, _sms_outbox, settings
+):
+    settings.SMS_TOWNSHIP_DAILY_CAP = 1
+    settings.SMS_PER_PHONE_PER_MINUTE = 0
+    client.force_login(world.staff)
+    with at(10):
+        raise_on_card(world.household_a)
+        raise_on_card(world.household_a2)
+        assert "data-texts-capped" not in client.get(reverse("casebook:inbox")).content.decode()
+        run_tasks()
+        page = client.get(reverse("casebook:inbox")).content.decode()
+    assert len(_sms_outbox.sent) == 1
+    assert "data-texts-capped" in page and "今日短信已达上限" in page
+    client.force_login(world.other_staff)  # another township's staff: not theirs
+    with at(10):
+        assert "data-texts-capped" not in client.get(reverse("casebook:inbox")).content.decode()

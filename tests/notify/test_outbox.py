@@ -148,7 +148,7 @@ def test_the_townships_daily_cap_holds_the_rest_and_staff_are_told(db, noon, _sm
     assert cap_reached(1) and not cap_reached(2)
     held = Message.objects.filter(status=MessageStatus.QUEUED)
     assert held.count() == 2
-    assert all("daily" in m.error or "每日" in m.error for m in held)
+    assert all(m.error == str(services.CAP_REACHED) for m in held)
 
 
 def test_a_value_too_long_for_the_provider_is_trimmed_never_refused(
