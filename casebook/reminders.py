@@ -103,10 +103,9 @@ def remind_members_due(*, write: Callable[[str], None] = lambda line: None) -> i
         members = PartyMember.objects.filter(pk__in=counts, is_active=True).only(
             "pk", "name", "phone"
         )
-        for member in members:
-            queued += texts.member_monthly_due(
-                member=member, due=counts[member.pk], township_id=township.pk
-            )
+        queued += texts.members_monthly_due(
+            counts={member: counts[member.pk] for member in members}, township_id=township.pk
+        )
         write(f"{township.name}: {len(counts)}")
     write(_("%(count)d text messages queued.") % {"count": queued})
     return queued

@@ -44,25 +44,29 @@ def _township_id(household: Household) -> int | None:
 
 
 def _to_household(request: Request, kind: str, event: str, variables) -> None:
-    household = request.household
-    # Read afresh: the consent may have changed since the caller loaded the household.
-    phone = (
-        Household.objects.filter(pk=household.pk, sms_consent_at__isnull=False)
-        .values_list("phone", flat=True)
+    """Queue a text to the request's household if it agreed (read afresh, in one query with
+    what the message needs: a reply must not wait on the texts)."""
+    found = (
+        Household.objects.filter(pk=request.household_id, sms_consent_at__isnull=False)
+        .values_list("phone", "card_code", "village__township_id")
         .first()
     )
-    if not phone:
+    if found is None:
         return
+    phone, card_code, township_id = found
     notify.message_queue(
         kind=kind,
-        key=f"{kind}:{event}:household:{household.pk}",
-        recipient=f"household:{household.pk}",
+        key=f"{kind}:{event}:household:{request.household_id}",
+        recipient=f"household:{request.household_id}",
         phone=phone,
-        variables=variables,
+        variables=[(name, card_code if value is CARD_CODE else value) for name, value in variables],
         subject=f"request:{request.pk}",
-        township_id=_township_id(household),
+        township_id=township_id,
         send_after=notify.after_quiet_hours(timezone.now()),
     )
+
+
+CARD_CODE = object()  # filled in with the household's card code, read with its consent
 
 
 def request_received(request: Request) -> None:
@@ -75,10 +79,7 @@ def request_received(request: Request) -> None:
 def request_replied(request: Request, event_id: int) -> None:
     """The household hears it has a reply, with the short link to read and rate it."""
     _to_household(
-        request,
-        REPLIED,
-        f"{request.pk}:{event_id}",
-        [("no", request.pk), ("code", request.household.card_code)],
+        request, REPLIED, f"{request.pk}:{event_id}", [("no", request.pk), ("code", CARD_CODE)]
     )
 
 
@@ -129,16 +130,20 @@ def owner_overdue(*, owner_id: int, phone: str, count: int, oldest: Request, tow
     return message is not None
 
 
-def member_monthly_due(*, member: PartyMember, due: int, township_id: int) -> bool:
-    """A member's monthly reminder: households still to visit this month (once a month)."""
+def members_monthly_due(*, counts: dict[PartyMember, int], township_id: int) -> int:
+    """Members' monthly reminders, queued at once: households still to visit this month, one
+    text per member a month (the key holds the month)."""
     month = timezone.localdate().strftime("%Y-%m")
-    message = notify.message_queue(
-        kind=MEMBER_DUE,
-        key=f"{MEMBER_DUE}:{month}:member:{member.pk}",
-        recipient=f"member:{member.pk}",
-        phone=member.phone,
-        variables=[("name", member.name), ("count", due)],
-        township_id=township_id,
-        send_after=notify.after_quiet_hours(timezone.now()),
+    send_after = notify.after_quiet_hours(timezone.now())
+    return notify.messages_queue_many(
+        {
+            "kind": MEMBER_DUE,
+            "key": f"{MEMBER_DUE}:{month}:member:{member.pk}",
+            "recipient": f"member:{member.pk}",
+            "phone": member.phone,
+            "variables": [("name", member.name), ("count", due)],
+            "township_id": township_id,
+            "send_after": send_after,
+        }
+        for member, due in counts.items()
     )
-    return message is not None

@@ -235,5 +235,19 @@ BACKENDS = {
 }
 
 
+_built: dict[tuple, Backend] = {}
+
+
 def get_backend() -> Backend:
-    return BACKENDS[settings.SMS_BACKEND]()
+    """The configured backend, built once per worker process and settings (an SDK client
+    keeps its connections; building one per message would cost more than the message)."""
+    key = (
+        settings.SMS_BACKEND,
+        settings.SMS_ENDPOINT,
+        settings.SMS_ACCESS_KEY_ID,
+        settings.SMS_REGION,
+    )
+    if key not in _built:
+        _built.clear()
+        _built[key] = BACKENDS[settings.SMS_BACKEND]()
+    return _built[key]

@@ -2,9 +2,13 @@
 
 `message_queue()` writes the outbox row and its worker task in the caller's transaction
 (both are committed, or neither: no message is lost, none is queued for an action that was
-rolled back). The worker's `message_deliver()` claims the row (queued → sending, one
-statement), checks the limits, calls the backend and records the answer; a provider error
-queues it again with back-off, up to SMS_MAX_ATTEMPTS tries. The unique `key` makes a second
+rolled back), in two statements: the row is inserted unless its key exists (INSERT … ON
+CONFLICT DO NOTHING, no savepoint, no read first), and the task names the key, so a
+second call for the same key at most queues a task that finds nothing to send.
+
+The worker's `message_deliver()` claims the row (queued → sending, one statement), checks
+the limits, calls the backend and records the answer; a provider error queues it again
+with back-off, up to SMS_MAX_ATTEMPTS tries. The unique `key` makes a second
 message for the same event and recipient impossible.
 """
 
@@ -14,8 +18,8 @@ import re
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -69,7 +73,7 @@ def _tomorrow_morning(now: datetime.datetime) -> datetime.datetime:
 def _enqueue(message: Message) -> None:
     from notify.tasks import deliver_message
 
-    deliver_message.using(run_after=message.send_after).enqueue(message.pk)
+    deliver_message.using(run_after=message.send_after).enqueue(message.key)
 
 
 @transaction.atomic
@@ -87,13 +91,29 @@ def message_queue(
     """Queue one text message for the worker, once per `key` (event and recipient).
 
     A number that is not a mainland mobile gets no message (None). A second call with the
-    same key returns the first message and queues nothing.
+    same key changes nothing: the row of the first stays as it is (the message returned is
+    the one asked for, not read back).
     """
+    message = _message(
+        kind=kind,
+        key=key,
+        recipient=recipient,
+        phone=phone,
+        variables=variables,
+        subject=subject,
+        township_id=township_id,
+        send_after=send_after,
+    )
+    if message is None:
+        return None
+    Message.objects.bulk_create([message], ignore_conflicts=True)
+    _enqueue(message)
+    return message
+
+
+def _message(*, kind, key, recipient, phone, variables, subject, township_id, send_after):
     if not is_mobile(phone):
         return None
-    existing = Message.objects.filter(key=key).first()
-    if existing is not None:
-        return existing
     now = timezone.now()
     message = Message(
         key=key[:120],
@@ -106,15 +126,29 @@ def message_queue(
         variables=[[name, str(value)] for name, value in variables],
         send_after=max(send_after or now, now),
         created_at=now,
+        updated_at=now,
     )
     message.full_clean(validate_unique=False)
-    try:
-        with transaction.atomic():
-            message.save()
-    except IntegrityError:  # the same event and recipient, queued a moment ago
-        return Message.objects.get(key=message.key)
-    _enqueue(message)
     return message
+
+
+BATCH = 500
+
+
+@transaction.atomic
+def messages_queue_many(items: Iterable[dict]) -> int:
+    """Queue many messages at once (a monthly reminder to every member): each as
+    message_queue() would, inserted in batches, one worker task per BATCH messages (a task
+    per message would cost the worker more than sending it). How many were asked for."""
+    messages = [m for m in (_message(subject="", **item) for item in items) if m is not None]
+    for start in range(0, len(messages), BATCH):
+        chunk = messages[start : start + BATCH]
+        Message.objects.bulk_create(chunk, ignore_conflicts=True)
+        from notify.tasks import deliver_messages
+
+        after = max(m.send_after for m in chunk)
+        deliver_messages.using(run_after=after).enqueue([m.key for m in chunk])
+    return len(messages)
 
 
 @transaction.atomic
@@ -176,21 +210,22 @@ def _limit_hit(message: Message, now: datetime.datetime) -> tuple[datetime.datet
 
 
 def backoff(attempts: int) -> datetime.timedelta:
-    """30 s, 1, 2, 4, 8 min …, at most 15 min between tries."""
-    return datetime.timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 900))
+    """SMS_RETRY_SECONDS (30 s), then twice as long each try, at most 15 min between tries."""
+    first = settings.SMS_RETRY_SECONDS
+    return datetime.timedelta(seconds=min(first * 2 ** max(attempts - 1, 0), 900))
 
 
-def message_deliver(message_id: int) -> str:
+def message_deliver(key: str) -> str:
     """Send one queued message through the backend, once (run by the worker)."""
     now = timezone.now()
     claimed = Message.objects.filter(
-        pk=message_id,
+        key=key,
         status=MessageStatus.QUEUED,
         send_after__lte=now + datetime.timedelta(seconds=1),
     ).update(status=MessageStatus.SENDING, attempts=F("attempts") + 1, updated_at=now)
     if not claimed:
         return "skipped"  # sent, cancelled, taken by another worker, or not yet due
-    message = Message.objects.get(pk=message_id)
+    message = Message.objects.get(key=key)
     wait = _limit_hit(message, now)
     if wait is not None:
         _postpone(message, *wait)
@@ -251,18 +286,22 @@ def _fail(message: Message, error: str) -> str:
 
 
 def messages_recover(*, older_than: datetime.timedelta = STALE_SENDING) -> int:
-    """Queue again the messages a dead worker left "sending" (run by the sweep). The
-    provider may have taken one of them just before the worker died: that one rare case is
-    the only way a text can arrive twice, and the provider's id (empty) shows it."""
+    """Queue again what a dead worker left behind (`manage.py sms_sweep`, from cron): the
+    messages it left "sending", and those still queued long after their time (their task
+    went with the worker). A message claimed twice is sent once: the claim is one statement.
+    The provider may have taken a "sending" one just before the worker died: that one rare
+    case is the only way a text can arrive twice."""
+    cutoff = timezone.now() - older_than
     stale = Message.objects.filter(
-        status=MessageStatus.SENDING, updated_at__lt=timezone.now() - older_than
+        Q(status=MessageStatus.SENDING, updated_at__lt=cutoff)
+        | Q(status=MessageStatus.QUEUED, send_after__lt=cutoff)
     )
     count = 0
     for message in stale:
         with transaction.atomic():
-            if Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
-                status=MessageStatus.QUEUED, send_after=timezone.now()
-            ):
+            if Message.objects.filter(
+                pk=message.pk, status__in=[MessageStatus.SENDING, MessageStatus.QUEUED]
+            ).update(status=MessageStatus.QUEUED, send_after=timezone.now()):
                 message.send_after = timezone.now()
                 _enqueue(message)
                 count += 1

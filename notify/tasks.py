@@ -7,8 +7,18 @@ from notify import services
 
 
 @task()
-def deliver_message(message_id: int) -> str:
-    return services.message_deliver(message_id)
+def deliver_message(key: str) -> str:
+    return services.message_deliver(key)
+
+
+@task()
+def deliver_messages(keys: list[str]) -> dict[str, int]:
+    """A batch queued at once (messages_queue_many): each message as deliver_message would."""
+    outcomes: dict[str, int] = {}
+    for key in keys:
+        outcome = services.message_deliver(key)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
 
 
 @task()

@@ -20,6 +20,7 @@ NOON = datetime.datetime(2026, 11, 28, 12, 0, tzinfo=SHANGHAI)
 
 
 def queue(key="event:1:household:1", phone="13900000001", township_id=1, **kw):
+    """Queue a message; the outbox's row for its key (None: nothing queued)."""
     defaults = {
         "kind": "request_received",
         "recipient": "household:1",
@@ -27,7 +28,8 @@ def queue(key="event:1:household:1", phone="13900000001", township_id=1, **kw):
         "subject": "request:12",
     }
     defaults.update(kw)
-    return services.message_queue(key=key, phone=phone, township_id=township_id, **defaults)
+    services.message_queue(key=key, phone=phone, township_id=township_id, **defaults)
+    return Message.objects.filter(key=key).first()
 
 
 @pytest.fixture
@@ -50,12 +52,12 @@ def test_a_queued_message_is_sent_by_the_worker_not_by_the_caller(db, noon, _sms
 
 def test_the_same_event_and_recipient_is_texted_once(db, noon, _sms_outbox):
     first = queue()
-    again = queue()
-    assert again.pk == first.pk
+    again = queue(variables=[("no", 99)])
+    assert again.pk == first.pk and again.variables == [["no", "12"], ["due", "12月5日"]]
     run_tasks()
     assert queue().pk == first.pk
     run_tasks()
-    assert len(_sms_outbox.sent) == 1
+    assert len(_sms_outbox.sent) == 1 and Message.objects.count() == 1
 
 
 def test_the_database_refuses_a_second_row_for_one_event_and_recipient(db, noon):
@@ -277,3 +279,34 @@ def test_a_message_a_dead_worker_left_sending_is_sent_later(db, noon, _sms_outbo
     run_tasks()
     message.refresh_from_db()
     assert message.status == MessageStatus.SENT and len(_sms_outbox.sent) == 1
+
+
+def test_a_message_whose_task_went_with_a_dead_worker_is_queued_again(db, noon, _sms_outbox):
+    from django_tasks_db.models import DBTaskResult
+
+    queue()
+    DBTaskResult.objects.all().delete()  # the worker died holding the task
+    noon.shift(datetime.timedelta(minutes=11))
+    assert services.messages_recover() == 1
+    run_tasks()
+    assert len(_sms_outbox.sent) == 1
+
+
+def test_many_messages_go_in_one_task_each_once(db, noon, _sms_outbox):
+    items = [
+        {
+            "kind": "member_monthly_due",
+            "key": f"due:2026-11:member:{n}",
+            "recipient": f"member:{n}",
+            "phone": f"1380000{n:04d}",
+            "variables": [("name", "郭有德"), ("count", n)],
+            "township_id": 1,
+            "send_after": None,
+        }
+        for n in range(7)
+    ]
+    assert services.messages_queue_many(items) == 7
+    assert services.messages_queue_many(items[:3]) == 3  # asked again: nothing new
+    assert run_tasks() == 2
+    assert sorted(m["phone"] for m in _sms_outbox.sent) == [f"1380000{n:04d}" for n in range(7)]
+    assert Message.objects.count() == 7

@@ -7,10 +7,10 @@ import zoneinfo
 import pytest
 import time_machine
 
+from devtools.sms_double import ProviderDouble
 from notify import services
 from notify.models import Message, MessageStatus
 from tests.jobs import run_tasks
-from tests.notify.provider_double import ProviderDouble
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
@@ -37,7 +37,7 @@ def noon():
 
 
 def queue(key="request_replied:12:3:household:1", phone="13900000001", **kw):
-    return services.message_queue(
+    services.message_queue(
         kind="request_replied",
         key=key,
         recipient="household:1",
@@ -46,6 +46,7 @@ def queue(key="request_replied:12:3:household:1", phone="13900000001", **kw):
         township_id=1,
         **kw,
     )
+    return Message.objects.get(key=key)
 
 
 def test_the_sdk_sends_the_signed_template_and_its_variables(db, noon, provider):

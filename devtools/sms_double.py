@@ -1,5 +1,5 @@
 """A local stand-in for the providers' SMS APIs, answering as their documentation says, so
-that the tests drive the real SDKs (SMS_ENDPOINT=http://127.0.0.1:<port>).
+that the tests, the soak and the bench drive the real SDKs (SMS_ENDPOINT=http://127.0.0.1:<port>).
 
 - Alibaba Cloud dysmsapi 2017-05-25, RPC style: POST / with header x-acs-action: SendSms
   (signed ACS3-HMAC-SHA256) and the request's fields (PhoneNumbers, SignName, TemplateCode,
