@@ -347,6 +347,7 @@ SMS_TOWNSHIP_DAILY_CAP = env_int("SMS_TOWNSHIP_DAILY_CAP", 1000)
 SMS_QUIET_START = env_int("SMS_QUIET_START", 22)
 SMS_QUIET_END = env_int("SMS_QUIET_END", 7)
 SMS_MAX_ATTEMPTS = env_int("SMS_MAX_ATTEMPTS", 8)
+SMS_RETRY_SECONDS = env_int("SMS_RETRY_SECONDS", 30)  # the first back-off; doubled each try
 # The longest template variable; 0: the provider's own limit (Alibaba 35, Tencent 12).
 SMS_VARIABLE_MAX_CHARS = env_int("SMS_VARIABLE_MAX_CHARS", 0)
 
