@@ -15,10 +15,11 @@ message for the same event and recipient impossible.
 import datetime
 import logging
 import re
+import time
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -268,15 +269,32 @@ def message_deliver(key: str) -> str:
     except PermanentFailure as error:
         return _fail(message, _("The provider refused the message: %(error)s") % {"error": error})
     length = len(settings.SMS_SIGN_NAME) + 2 + sum(len(v) for _n, v in variables) + 40
-    Message.objects.filter(pk=message.pk).update(
-        status=MessageStatus.SENT,
-        provider=backend.name,
-        provider_id=result.provider_id[:64],
-        units=result.units or units_for(length),
-        sent_at=timezone.now(),
-        error="",
-    )
+    sent = {
+        "status": MessageStatus.SENT,
+        "provider": backend.name,
+        "provider_id": result.provider_id[:64],
+        "units": result.units or units_for(length),
+        "sent_at": timezone.now(),
+        "error": "",
+    }
+    _write_hard(lambda: Message.objects.filter(pk=message.pk).update(**sent))
     return "sent"
+
+
+def _write_hard(write, seconds: float = 60) -> None:
+    """Record what the provider took, through a database outage of up to a minute: a row
+    left "sending" would be queued again by the sweep and the text sent twice."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            write()
+            return
+        except DatabaseError:
+            if time.monotonic() > deadline or connection.in_atomic_block:
+                raise
+            logger.warning("SMS: the database is away; the sent message is written again")
+            connection.close()
+            time.sleep(1)
 
 
 def _fail(message: Message, error: str) -> str:

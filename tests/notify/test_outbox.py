@@ -310,3 +310,19 @@ def test_many_messages_go_in_one_task_each_once(db, noon, _sms_outbox):
     assert run_tasks() == 2
     assert sorted(m["phone"] for m in _sms_outbox.sent) == [f"1380000{n:04d}" for n in range(7)]
     assert Message.objects.count() == 7
+
+
+def test_a_sent_message_is_recorded_through_a_short_database_outage(monkeypatch):
+    from django.db import OperationalError
+
+    calls = []
+
+    def write():
+        calls.append(1)
+        if len(calls) < 3:
+            raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(services.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(services.connection, "close", lambda: None)
+    services._write_hard(write)
+    assert len(calls) == 3

@@ -50,7 +50,7 @@ from devtools.sms_double import ProviderDouble
 from households.models import Household
 from members.models import PartyMember
 from notify.models import Message, MessageStatus
-from notify.services import messages_recover
+from notify.services import is_mobile, messages_recover
 
 
 class Command(BaseCommand):
@@ -281,7 +281,14 @@ def _texts_verdict(double, since, acknowledged, wait: float = 120) -> dict:
         messages_recover(older_than=timedelta(seconds=15))  # a killed worker's sending rows
         time.sleep(1)
     markers = [marker for kind, marker in acknowledged if kind == "card"]
-    raised = list(Request.objects.filter(description__in=markers).values_list("pk", flat=True))
+    # Every acknowledged card matter of a household with a mobile (all agreed) is told.
+    raised = [
+        pk
+        for pk, phone in Request.objects.filter(description__in=markers).values_list(
+            "pk", "household__phone"
+        )
+        if is_mobile(phone)
+    ]
     told = set(
         queued.filter(
             kind="request_received", subject__in=[f"request:{pk}" for pk in raised]
