@@ -232,6 +232,6 @@ def test_card_page_offers_not_solved_with_a_reason_and_add_for_open_matters(clie
     RequestFactory(household=world.household_a, status="replied", reply="已修好")
     RequestFactory(household=world.household_a, status="in_progress")
     html = client.get(reverse("card", args=[world.household_a.card_token])).content.decode()
-    assert "如不满意，请说说哪里还没解决" in html and 'name="text"' in html
+    assert "不满意请说说哪里还没解决" in html and 'name="text"' in html
     assert html.count("补充这件事") == 1
     assert 'enctype="multipart/form-data"' in html and "按住说话" in html
