@@ -5,7 +5,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.requirements-installed
-DJANGO := DEBUG=1 $(BIN)/python manage.py
+# The demo never sends a text message, whatever the shell exports: console prints them.
+DJANGO := DEBUG=1 SMS_BACKEND=console $(BIN)/python manage.py
 HOST ?= 127.0.0.1:8000
 
 .PHONY: run test lint format setup messages system-deps test-deps bench clean security soak
@@ -23,7 +24,8 @@ messages: $(STAMP)
 	$(BIN)/python -m devtools.compile_messages
 
 ## Serve the seeded demo on the embedded SQLite database, with a background worker beside
-## the development server (large exports and imports); Ctrl-C stops both.
+## the development server (large exports and imports, text messages printed, never sent);
+## Ctrl-C stops both.
 run: setup
 	$(DJANGO) migrate --noinput
 	$(DJANGO) seed_demo
