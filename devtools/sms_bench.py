@@ -27,7 +27,7 @@ BASE_DIR = Path(settings.BASE_DIR)
 REMINDERS = 3066
 
 
-def reply_times(rounds: int = 40) -> dict:
+def reply_times(rounds: int = 60) -> dict:
     """Median request time of a staff reply (POST, redirect not followed), texts on and off."""
     from casebook import services
     from casebook.models import Request, RequestCategory, RequestSource
@@ -48,7 +48,8 @@ def reply_times(rounds: int = 40) -> dict:
     times: dict[str, list[float]] = {"on": [], "off": []}
     before = Message.objects.count()
     for n in range(rounds + 2):  # two rounds of warm-up
-        for label, household in (("on", pair[0]), ("off", pair[1])):
+        turns = (("on", pair[0]), ("off", pair[1]))
+        for label, household in turns if n % 2 else turns[::-1]:  # neither always first
             request = services.request_raise(
                 household=household,
                 category=category,
