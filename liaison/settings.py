@@ -348,6 +348,8 @@ SMS_QUIET_START = env_int("SMS_QUIET_START", 22)
 SMS_QUIET_END = env_int("SMS_QUIET_END", 7)
 SMS_MAX_ATTEMPTS = env_int("SMS_MAX_ATTEMPTS", 8)
 SMS_RETRY_SECONDS = env_int("SMS_RETRY_SECONDS", 30)  # the first back-off; doubled each try
+# Calls to the provider a worker makes at once when it sends a batch (monthly reminders).
+SMS_SEND_THREADS = env_int("SMS_SEND_THREADS", 4)
 # The longest template variable; 0: the provider's own limit (Alibaba 35, Tencent 12).
 SMS_VARIABLE_MAX_CHARS = env_int("SMS_VARIABLE_MAX_CHARS", 0)
 

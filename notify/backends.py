@@ -15,6 +15,7 @@ private gateway, or the tests' double); only there may the scheme be http.
 import json
 import logging
 import math
+import threading
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -235,19 +236,20 @@ BACKENDS = {
 }
 
 
-_built: dict[tuple, Backend] = {}
+_built = threading.local()
 
 
 def get_backend() -> Backend:
-    """The configured backend, built once per worker process and settings (an SDK client
-    keeps its connections; building one per message would cost more than the message)."""
+    """The configured backend, built once per worker thread and settings (building an SDK
+    client per message would cost more than the message; one per thread, as the SDKs do
+    not promise to be shared between threads)."""
     key = (
         settings.SMS_BACKEND,
         settings.SMS_ENDPOINT,
         settings.SMS_ACCESS_KEY_ID,
         settings.SMS_REGION,
     )
-    if key not in _built:
-        _built.clear()
-        _built[key] = BACKENDS[settings.SMS_BACKEND]()
-    return _built[key]
+    if getattr(_built, "key", None) != key:
+        _built.backend = BACKENDS[settings.SMS_BACKEND]()
+        _built.key = key
+    return _built.backend

@@ -14,11 +14,7 @@ def deliver_message(key: str) -> str:
 @task()
 def deliver_messages(keys: list[str]) -> dict[str, int]:
     """A batch queued at once (messages_queue_many): each message as deliver_message would."""
-    outcomes: dict[str, int] = {}
-    for key in keys:
-        outcome = services.message_deliver(key)
-        outcomes[outcome] = outcomes.get(outcome, 0) + 1
-    return outcomes
+    return services.messages_deliver_many(keys)
 
 
 @task()

@@ -326,3 +326,23 @@ def test_a_sent_message_is_recorded_through_a_short_database_outage(monkeypatch)
     monkeypatch.setattr(services.connection, "close", lambda: None)
     services._write_hard(write)
     assert len(calls) == 3
+
+
+def test_a_batch_sent_by_several_threads_sends_each_message_once(
+    transactional_db, _sms_outbox, settings
+):
+    settings.SMS_SEND_THREADS = 3
+    settings.SMS_QUIET_START = settings.SMS_QUIET_END = 0
+    keys = [f"due:batch:member:{n}" for n in range(9)]
+    for n, key in enumerate(keys):
+        services.message_queue(
+            kind="member_monthly_due",
+            key=key,
+            recipient=f"member:{n}",
+            phone=f"1370000{n:04d}",
+            variables=[("count", n)],
+        )
+    outcomes = services.messages_deliver_many(keys + keys[:4])  # four asked twice
+    assert outcomes == {"sent": 9, "skipped": 4}
+    assert sorted(m["out_id"] for m in _sms_outbox.sent) == sorted(keys)
+    assert set(Message.objects.values_list("status", flat=True)) == {MessageStatus.SENT}
