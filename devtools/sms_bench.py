@@ -118,7 +118,7 @@ def reminders_through_one_worker(count: int = REMINDERS) -> dict:
         )  # fmt: skip
         total = time.perf_counter() - started
         sent = Message.objects.filter(
-            kind="member_monthly_due", key__startswith="bench:", status=MessageStatus.SENT
+            kind="member_monthly_due", key__startswith=f"bench:{run}:", status=MessageStatus.SENT
         ).count()
         return {
             "reminders": count,
