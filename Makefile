@@ -67,7 +67,7 @@ clean:
 
 ## Security checks: bandit (no medium or high findings) and pip-audit (pinned requirements).
 security: $(STAMP)
-	$(BIN)/bandit -q -r base households members casebook liaison devtools -x "*/migrations/*" -ll
+	$(BIN)/bandit -q -r base notify households members casebook liaison devtools -x "*/migrations/*" -ll
 	$(BIN)/pip-audit -r requirements.txt --progress-spinner off
 
 ## Reliability soak (loopback, bounded): 60 s on SQLite (text messages on, through a provider
