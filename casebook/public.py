@@ -27,6 +27,7 @@ from households.forms import CardCodeForm
 from households.models import ConsentVia, Household, HouseholdStatus
 from households.selectors import open_assignment
 from notify.models import mask_phone
+from notify.selectors import opted_out
 from notify.services import is_mobile
 
 
@@ -119,6 +120,7 @@ def card_page(request: HttpRequest, token: str) -> HttpResponse:
             "requests": requests,
             "token": token,
             "sms_phone": mask_phone(household.phone) if is_mobile(household.phone) else "",
+            "sms_on": household.sms_consent and not opted_out(household.phone),
         },
     )
 

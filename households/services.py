@@ -17,6 +17,7 @@ from households.models import (
     new_card_token,
 )
 from notify import services as notify
+from notify.selectors import opted_out
 
 
 class RegistryError(Exception):
@@ -124,7 +125,8 @@ def household_sms_consent(
             _("Text messages need a mobile number on file; add the household's number first.")
         )
     locked = Household.objects.select_for_update().get(pk=household.pk)
-    if locked.sms_consent == consent:
+    replied_td = consent and opted_out(locked.phone)
+    if locked.sms_consent == consent and not replied_td:
         return locked
     now = timezone.now()
     change = ConsentChange(
@@ -134,6 +136,8 @@ def household_sms_consent(
     change.save()
     locked.sms_consent_at = now if consent else None
     Household.objects.filter(pk=locked.pk).update(sms_consent_at=locked.sms_consent_at)
-    if not consent:
+    if consent:
+        notify.phone_opt_in(phone=locked.phone)  # agreeing again lifts a 退订 reply
+    else:
         notify.messages_cancel(recipient=f"household:{locked.pk}")
     return locked

@@ -1,6 +1,7 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from notify.models import Message
+from notify.models import Message, OptOut
 
 
 @admin.register(Message)
@@ -33,6 +34,28 @@ class MessageAdmin(admin.ModelAdmin):
     readonly_fields = fields
     date_hierarchy = "created_at"
     list_select_related = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OptOut)
+class OptOutAdmin(admin.ModelAdmin):
+    """Numbers that replied 退订: read-only (lifted when the household agrees again)."""
+
+    list_display = ["at", "masked_phone", "provider"]
+    fields = ["masked_phone", "provider", "at"]
+    readonly_fields = fields
+
+    @admin.display(description=_("phone"))
+    def masked_phone(self, obj):
+        return str(obj)
 
     def has_add_permission(self, request):
         return False

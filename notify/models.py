@@ -75,3 +75,20 @@ class Message(models.Model):
     @property
     def reached(self) -> bool:
         return self.status in (MessageStatus.SENT, MessageStatus.DELIVERED)
+
+
+class OptOut(models.Model):
+    """A number whose owner replied 退订 (TD, T, N, R…) to one of our texts: it gets no more
+    text messages until the household agrees again on its card page or through staff."""
+
+    phone = models.CharField(_("phone"), max_length=20, unique=True)
+    provider = models.CharField(_("provider"), max_length=10, blank=True)
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("text-message opt-out")
+        verbose_name_plural = _("text-message opt-outs")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return mask_phone(self.phone)

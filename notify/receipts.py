@@ -1,4 +1,5 @@
-"""Delivery receipts: the providers' callbacks say whether a phone received a message.
+"""The providers' callbacks: delivery receipts (did a phone receive a message) and replies
+(a villager's 退订).
 
 Neither Alibaba Cloud's HTTP batch push (SmsReport) nor Tencent Cloud's status callback
 signs its request, so the callback URL carries a shared secret (SMS_RECEIPT_SECRET), compared
@@ -48,34 +49,69 @@ def _tencent(item: dict) -> tuple[str, bool, str, object]:
 
 
 READERS = {"aliyun": _aliyun, "tencent": _tencent}
+
+
+def _aliyun_reply(item: dict) -> tuple[str, str]:
+    return str(item.get("phone_number") or ""), str(item.get("content") or "")
+
+
+def _tencent_reply(item: dict) -> tuple[str, str]:
+    return str(item.get("mobile") or ""), str(item.get("text") or "")
+
+
+REPLY_READERS = {"aliyun": _aliyun_reply, "tencent": _tencent_reply}
 ANSWERS = {
     "aliyun": ({"code": 0, "msg": "成功"}, {"code": 1, "msg": "refused"}),
     "tencent": ({"result": 0, "errmsg": "OK"}, {"result": 1, "errmsg": "refused"}),
 }
 
 
-@csrf_exempt
-@require_POST
-def receipt(request: HttpRequest, provider: str, secret: str) -> HttpResponse:
+def _items(request: HttpRequest, provider: str, secret: str):
+    """The callback's JSON list, or the response refusing it (wrong secret, other shape)."""
     expected = settings.SMS_RECEIPT_SECRET
     if (
         provider not in READERS
         or not expected
         or not hmac.compare_digest(secret.encode(), expected.encode())
     ):
-        return HttpResponse(status=403)
-    ok, refused = ANSWERS[provider]
+        return None, HttpResponse(status=403)
+    refused = ANSWERS[provider][1]
     if len(request.body) > MAX_BODY:
-        return JsonResponse(refused, status=400)
+        return None, JsonResponse(refused, status=400)
     try:
         items = json.loads(request.body)
     except (ValueError, UnicodeDecodeError):
-        return JsonResponse(refused, status=400)
+        return None, JsonResponse(refused, status=400)
     if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
-        return JsonResponse(refused, status=400)
+        return None, JsonResponse(refused, status=400)
+    return items, None
+
+
+@csrf_exempt
+@require_POST
+def receipt(request: HttpRequest, provider: str, secret: str) -> HttpResponse:
+    items, refusal = _items(request, provider, secret)
+    if refusal is not None:
+        return refusal
     for item in items:
         provider_id, delivered, error, at = READERS[provider](item)
         services.receipt_record(
             provider=provider, provider_id=provider_id, delivered=delivered, error=error, at=at
         )
-    return JsonResponse(ok)
+    return JsonResponse(ANSWERS[provider][0])
+
+
+@csrf_exempt
+@require_POST
+def reply(request: HttpRequest, provider: str, secret: str) -> HttpResponse:
+    """Replies to our texts (Alibaba's SmsUp push, Tencent's 上行短信 callback): 退订 (TD, T,
+    N, R…) stops every text to that number at once; any other reply is not read (staff
+    are reached by phone, not by text)."""
+    items, refusal = _items(request, provider, secret)
+    if refusal is not None:
+        return refusal
+    for item in items:
+        phone, text = REPLY_READERS[provider](item)
+        if services.is_opt_out_reply(text):
+            services.phone_opt_out(phone=phone.removeprefix("+86"), provider=provider)
+    return JsonResponse(ANSWERS[provider][0])

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db.models import Count
 from django.utils import timezone
 
-from notify.models import Message
+from notify.models import Message, OptOut
 
 
 def messages_about(subjects: list[str]) -> dict[str, list[Message]]:
@@ -42,3 +42,8 @@ def capped(township_ids) -> bool:
         .filter(n__gte=cap)
         .exists()
     )
+
+
+def opted_out(phone: str) -> bool:
+    """Whether the number replied 退订 to one of our texts (and was not agreed again since)."""
+    return bool(phone) and OptOut.objects.filter(phone=phone).exists()

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from notify.backends import PermanentFailure, TemporaryFailure, get_backend, units_for
-from notify.models import Message, MessageStatus
+from notify.models import Message, MessageStatus, OptOut
 
 logger = logging.getLogger(__name__)
 
@@ -155,6 +155,34 @@ def messages_queue_many(items: Iterable[dict]) -> int:
     return len(messages)
 
 
+OPT_OUT_WORDS = {"TD", "T", "N", "R", "退订", "取消", "拒收", "UNSUBSCRIBE"}
+
+
+@transaction.atomic
+def phone_opt_out(*, phone: str, provider: str = "") -> bool:
+    """The owner of a number replied 退订: no more texts to it, from now on (those waiting
+    are cancelled, later ones are cancelled by the worker)."""
+    if not is_mobile(phone):
+        return False
+    OptOut.objects.bulk_create(
+        [OptOut(phone=phone, provider=provider, at=timezone.now())], ignore_conflicts=True
+    )
+    Message.objects.filter(phone=phone, status=MessageStatus.QUEUED).update(
+        status=MessageStatus.CANCELLED, error=_("Cancelled: the recipient opted out.")
+    )
+    return True
+
+
+@transaction.atomic
+def phone_opt_in(*, phone: str) -> None:
+    """The household agreed again (card page or staff): its number may be texted."""
+    OptOut.objects.filter(phone=phone).delete()
+
+
+def is_opt_out_reply(text: str) -> bool:
+    return (text or "").strip().strip("。.!！").upper() in OPT_OUT_WORDS
+
+
 @transaction.atomic
 def messages_cancel(*, recipient: str) -> int:
     """Cancel every message still waiting for a recipient (an opt-out is honoured at once)."""
@@ -230,6 +258,11 @@ def message_deliver(key: str) -> str:
     if not claimed:
         return "skipped"  # sent, cancelled, taken by another worker, or not yet due
     message = Message.objects.get(key=key)
+    if OptOut.objects.filter(phone=message.phone).exists():
+        Message.objects.filter(pk=message.pk).update(
+            status=MessageStatus.CANCELLED, error=_("Cancelled: the recipient opted out.")
+        )
+        return "cancelled"
     wait = _limit_hit(message, now)
     if wait is not None:
         _postpone(message, *wait)

@@ -6,4 +6,5 @@ app_name = "notify"
 
 urlpatterns = [
     path("receipts/<str:provider>/<str:secret>/", receipts.receipt, name="receipt"),
+    path("replies/<str:provider>/<str:secret>/", receipts.reply, name="reply"),
 ]

@@ -295,6 +295,12 @@ TABLE: list[Row] = [
         post=EVERYONE_403,
         kwargs=lambda w: {"provider": "aliyun", "secret": "wrong"},
     ),
+    Row(
+        "notify:reply",
+        get=EVERYONE_405,
+        post=EVERYONE_403,
+        kwargs=lambda w: {"provider": "tencent", "secret": "wrong"},
+    ),
     *_roster_rows("members", "member_a", "member_x"),
     # The pavilion: staff of the village manage; a member reads meetings they attended.
     Row("casebook:pavilions", get=STAFF_LEVEL, post=STAFF_LEVEL),

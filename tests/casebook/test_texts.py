@@ -268,3 +268,58 @@ def test_staff_are_told_on_the_inbox_when_the_daily_cap_is_reached(
     client.force_login(world.other_staff)  # another township's staff: not theirs
     with at(10):
         assert "data-texts-capped" not in client.get(reverse("casebook:inbox")).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("provider", "body"),
+    [
+        ("aliyun", lambda phone: [{"phone_number": phone, "content": "TD", "sign_name": "东山乡",
+                                   "send_time": "2026-11-28 23:01:00", "dest_code": "1"}]),
+        ("tencent", lambda phone: [{"mobile": phone, "nationcode": "86", "text": "退订",
+                                    "sign": "东山乡", "time": 1795000000, "extend": ""}]),
+    ],
+)  # fmt: skip
+def test_replying_td_stops_every_text_to_that_number_at_once(
+    client, world, _sms_outbox, settings, provider, body
+):
+    import json
+
+    settings.SMS_RECEIPT_SECRET = "s3cret-for-receipts"
+    consent(world.household_a)
+    with at(23):
+        replied(RequestFactory(household=world.household_a), world.staff)  # waits for 7:00
+        url = reverse("notify:reply", args=[provider, "s3cret-for-receipts"])
+        response = client.post(
+            url, json.dumps(body(world.household_a.phone)), content_type="application/json"
+        )
+        assert response.status_code == 200
+        replied(RequestFactory(household=world.household_a), world.staff)  # after the 退订
+    with at(7, 30, day=29):
+        run_tasks()
+    assert _sms_outbox.sent == []
+    assert set(Message.objects.values_list("status", flat=True)) == {MessageStatus.CANCELLED}
+    page = client.get(reverse("card", args=[world.household_a.card_token])).content.decode()
+    assert 'id="sms-consent" checked' not in page
+    # Ticking the box again is agreeing again: texts resume.
+    client.post(reverse("card-sms", args=[world.household_a.card_token]), {"consent": "1"})
+    with at(10, day=29):
+        replied(RequestFactory(household=world.household_a), world.staff)
+        run_tasks()
+    assert len(_sms_outbox.sent) == 1
+
+
+def test_another_reply_or_a_wrong_secret_stops_nothing(client, world, settings):
+    import json
+
+    settings.SMS_RECEIPT_SECRET = "s3cret-for-receipts"
+    phone = world.household_a.phone
+    ok = reverse("notify:reply", args=["aliyun", "s3cret-for-receipts"])
+    client.post(ok, json.dumps([{"phone_number": phone, "content": "谢谢"}]),
+                content_type="application/json")  # fmt: skip
+    wrong = reverse("notify:reply", args=["aliyun", "guess"])
+    response = client.post(wrong, json.dumps([{"phone_number": phone, "content": "TD"}]),
+                           content_type="application/json")  # fmt: skip
+    assert response.status_code == 403
+    from notify.selectors import opted_out
+
+    assert not opted_out(phone)

@@ -346,3 +346,14 @@ def test_a_batch_sent_by_several_threads_sends_each_message_once(
     assert outcomes == {"sent": 9, "skipped": 4}
     assert sorted(m["out_id"] for m in _sms_outbox.sent) == sorted(keys)
     assert set(Message.objects.values_list("status", flat=True)) == {MessageStatus.SENT}
+
+
+def test_the_opt_outs_show_in_the_admin_masked_and_read_only(client, world):
+    from notify.models import OptOut
+
+    services.phone_opt_out(phone="13912345678", provider="aliyun")
+    client.force_login(world.admin)
+    page = client.get(reverse("admin:notify_optout_changelist")).content.decode()
+    assert "139****5678" in page and "13912345678" not in page
+    detail = client.get(reverse("admin:notify_optout_change", args=[OptOut.objects.get().pk]))
+    assert detail.status_code == 200 and "13912345678" not in detail.content.decode()
