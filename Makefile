@@ -5,7 +5,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.requirements-installed
-DJANGO := DEBUG=1 $(BIN)/python manage.py
+# The demo never sends a text message, whatever the shell exports: console prints them.
+DJANGO := DEBUG=1 SMS_BACKEND=console $(BIN)/python manage.py
 HOST ?= 127.0.0.1:8000
 
 .PHONY: run test lint format setup messages system-deps test-deps bench clean security soak
@@ -23,7 +24,8 @@ messages: $(STAMP)
 	$(BIN)/python -m devtools.compile_messages
 
 ## Serve the seeded demo on the embedded SQLite database, with a background worker beside
-## the development server (large exports and imports); Ctrl-C stops both.
+## the development server (large exports and imports, text messages printed, never sent);
+## Ctrl-C stops both.
 run: setup
 	$(DJANGO) migrate --noinput
 	$(DJANGO) seed_demo
@@ -65,10 +67,11 @@ clean:
 
 ## Security checks: bandit (no medium or high findings) and pip-audit (pinned requirements).
 security: $(STAMP)
-	$(BIN)/bandit -q -r base households members casebook liaison devtools -x "*/migrations/*" -ll
+	$(BIN)/bandit -q -r base notify households members casebook liaison devtools -x "*/migrations/*" -ll
 	$(BIN)/pip-audit -r requirements.txt --progress-spinner off
 
-## Reliability soak (loopback, bounded): 60 s on SQLite, then 60 s on PostgreSQL with a
+## Reliability soak (loopback, bounded): 60 s on SQLite (text messages on, through a provider
+## double refusing one call in five), then 60 s on PostgreSQL with a
 ## worker killed and PostgreSQL stopped and started mid-run, then 60 s on two app servers
 ## sharing PostgreSQL and a Redis of the soak's own, with a background worker running
 ## exports: one server killed, a worker of the other killed, the background worker killed
@@ -83,7 +86,7 @@ soak: setup
 	rm -f soak.sqlite3 soak.sqlite3-wal soak.sqlite3-shm
 	SQLITE_PATH=soak.sqlite3 $(DJANGO) migrate --noinput -v0
 	SQLITE_PATH=soak.sqlite3 $(DJANGO) seed_demo -v0
-	SQLITE_PATH=soak.sqlite3 $(DJANGO) soak --seconds $(SOAK_SECONDS) --workers 4 --kill-worker
+	SQLITE_PATH=soak.sqlite3 $(DJANGO) soak --seconds $(SOAK_SECONDS) --workers 4 --kill-worker --sms
 	psql -h 127.0.0.1 -p $(SOAK_PG_PORT) -U postgres -q -c "DROP DATABASE IF EXISTS $(SOAK_DB)" -c "CREATE DATABASE $(SOAK_DB)"
 	DATABASE_URL=$(SOAK_PG) $(DJANGO) migrate --noinput -v0
 	DATABASE_URL=$(SOAK_PG) $(DJANGO) seed_demo -v0

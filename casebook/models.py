@@ -47,6 +47,8 @@ class RequestCategory(models.Model):
     )
     sort = models.PositiveSmallIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
+    # The member hears of an urgent matter at once, even at night (quiet hours do not hold it).
+    is_urgent = models.BooleanField(_("urgent"), default=False)
 
     class Meta:
         verbose_name = _("request category")
@@ -172,8 +174,11 @@ class EscalationLevel(models.TextChoices):
 
 
 class Satisfaction(models.TextChoices):
-    SATISFIED = "satisfied", _("Solved")
-    UNSATISFIED = "unsatisfied", _("Not solved")
+    """一事一评: the household's rating of the handling, one tap on its card page."""
+
+    SATISFIED = "satisfied", _("Satisfied")
+    BASIC = "basic", _("Basically satisfied")
+    UNSATISFIED = "unsatisfied", _("Not satisfied")
 
 
 class RequestQuerySet(models.QuerySet):
@@ -245,6 +250,10 @@ class Request(models.Model):
     )
     satisfaction = models.CharField(
         _("household's verdict"), max_length=12, choices=Satisfaction.choices, blank=True
+    )
+    # How many times the household rated a reply "not satisfied" (each sent it back).
+    unsatisfied_count = models.PositiveSmallIntegerField(
+        _("times rated not satisfied"), default=0, editable=False
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     # Optimistic lock: every transition bumps it; a stale form is refused, never overwrites.

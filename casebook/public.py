@@ -21,16 +21,21 @@ from base.audit import client_ip
 from base.media import bytes_response
 from casebook import services as casebook
 from casebook.forms import CardAddForm, CardRequestForm, voice_bytes
-from casebook.models import OPEN_STATUSES, RequestSource, VoiceNote
+from casebook.models import OPEN_STATUSES, RequestSource, Satisfaction, VoiceNote
+from households import services as registry
 from households.forms import CardCodeForm
-from households.models import Household, HouseholdStatus
+from households.models import ConsentVia, Household, HouseholdStatus
 from households.selectors import open_assignment
+from notify.models import mask_phone
+from notify.selectors import opted_out
+from notify.services import is_mobile
 
 
 def _limited(request: HttpRequest) -> HttpResponse:
     return render(request, "households/card_limited.html", status=429)
 
 
+CARD_CODE_RE = re.compile(r"^[2-9A-HJ-NP-Z]{10}$", re.ASCII)
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$", re.ASCII)  # token_urlsafe's alphabet
 
 
@@ -109,7 +114,14 @@ def card_page(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "households/card_public.html",
-        {"household": household, "form": form, "requests": requests, "token": token},
+        {
+            "household": household,
+            "form": form,
+            "requests": requests,
+            "token": token,
+            "sms_phone": mask_phone(household.phone) if is_mobile(household.phone) else "",
+            "sms_on": household.sms_consent and not opted_out(household.phone),
+        },
     )
 
 
@@ -170,24 +182,69 @@ def card_confirm(request: HttpRequest, token: str, pk: int) -> HttpResponse:
     matter = household.requests.filter(pk=pk).first()
     if matter is None:
         raise Http404
-    solved = request.POST.get("solved")
-    if solved not in ("yes", "no"):
-        messages.error(request, _("Say whether the matter is solved."))
+    rating = request.POST.get("rating") or {"yes": "satisfied", "no": "unsatisfied"}.get(
+        request.POST.get("solved", "")
+    )
+    if rating not in Satisfaction.values:
+        messages.error(request, _("Choose satisfied, basically satisfied or not satisfied."))
         return redirect("card", token=token)
     try:
-        casebook.request_confirm(
-            request=matter, solved=solved == "yes", text=(request.POST.get("text") or "")[:500]
+        casebook.request_rate(
+            request=matter, rating=rating, text=(request.POST.get("text") or "")[:500]
         )
     except casebook.CasebookError as error:
         messages.error(request, str(error))
     else:
         messages.success(
             request,
-            _("Thank you, the matter is closed.")
-            if solved == "yes"
-            else _("We have reopened the matter; your member will follow it up."),
+            _("We have reopened the matter; your member will follow it up.")
+            if rating == Satisfaction.UNSATISFIED
+            else _("Thank you for your rating; the matter is closed."),
         )
     return redirect("card", token=token)
+
+
+@never_cache
+@require_POST
+def card_sms(request: HttpRequest, token: str) -> HttpResponse:
+    """The household ticks or unticks "text me when there is a reply" (its consent)."""
+    if not _views_allowed(request):
+        return _limited(request)
+    household = _household(token)
+    if household is None:
+        return render(request, "households/card_invalid.html", status=404)
+    consent = request.POST.get("consent") == "1"
+    try:
+        registry.household_sms_consent(household=household, consent=consent, via=ConsentVia.CARD)
+    except registry.RegistryError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("We will text you when there is a reply.")
+            if consent
+            else _("Done: you will get no more text messages."),
+        )
+    return redirect("card", token=token)
+
+
+@never_cache
+@require_safe
+def card_short(request: HttpRequest, code: str) -> HttpResponse:
+    """The short link of a reply's text message (/k/<card code>/): opens the card page."""
+    if not _views_allowed(request):
+        return _limited(request)
+    code = code.replace("-", "").upper()
+    household = None
+    if CARD_CODE_RE.match(code):
+        household = (
+            Household.objects.filter(card_code=code, status=HouseholdStatus.ACTIVE)
+            .only("card_token")
+            .first()
+        )
+    if household is None:
+        return render(request, "households/card_invalid.html", status=404)
+    return redirect("card", token=household.card_token)
 
 
 @never_cache

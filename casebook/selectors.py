@@ -13,6 +13,7 @@ from casebook.models import (
 )
 from households.models import Household, HouseholdStatus
 from households.selectors import households_annotated, open_assignment
+from notify.selectors import capped, messages_about
 
 
 def households_due(households: QuerySet[Household]) -> QuerySet[Household]:
@@ -66,6 +67,23 @@ def inbox(requests: QuerySet[Request]) -> QuerySet[Request]:
 def timeline(request: Request) -> QuerySet[RequestEvent]:
     """The request's lines in order, each with its voice message's id (not its bytes)."""
     return request.events.select_related("actor", "voice").defer("voice__data").order_by("at", "id")
+
+
+def texts_capped(villages: QuerySet) -> bool:
+    """Whether a township of these villages sent its day's text messages: the rest wait for
+    tomorrow morning, and staff should phone what cannot wait."""
+    return capped(villages.values("township_id"))
+
+
+def timeline_with_texts(request: Request, events: list[RequestEvent]) -> list:
+    """The request's lines with its text messages among them, by time: staff see whether
+    the household was told ("已短信告知农户") or, when a text failed, that they must phone."""
+    texts = messages_about([f"request:{request.pk}"]).get(f"request:{request.pk}", [])
+    for text in texts:
+        text.is_text = True
+        text.at = text.sent_at or text.created_at
+        text.to_household = text.recipient.startswith("household:")
+    return sorted([*events, *texts], key=lambda line: line.at)
 
 
 def mediation_signatories(meeting) -> dict:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from base import audio, cache
+from casebook import texts
 from casebook.models import (
     OPEN_STATUSES,
     Duty,
@@ -285,6 +286,10 @@ def request_raise(
     )
     if found:
         _voice_save(event, voice, found)
+    # Text messages are queued here and sent by the worker: raising never waits for them.
+    texts.request_received(request)
+    if source == RequestSource.CARD:
+        texts.member_new_request(request)
     return request
 
 
@@ -441,7 +446,7 @@ def request_reply(*, request: Request, text: str, by, expected_version: int | No
     request.replied_at = timezone.now()
     request.replied_by = by
     request.satisfaction = ""
-    return _commit(
+    _commit(
         request,
         kind=EventKind.REPLIED,
         by=by,
@@ -449,6 +454,8 @@ def request_reply(*, request: Request, text: str, by, expected_version: int | No
         text=request.reply,
         fields=["reply", "replied_at", "replied_by", "satisfaction"],
     )
+    texts.request_replied(request, request.version)  # queued; the worker sends it
+    return request
 
 
 @transaction.atomic
@@ -492,31 +499,57 @@ def request_reopen(*, request: Request, reason: str, by, expected_version: int |
     )
 
 
+RATING_TEXT = {
+    Satisfaction.SATISFIED: gettext_lazy("The household rated the handling: satisfied."),
+    Satisfaction.BASIC: gettext_lazy("The household rated the handling: basically satisfied."),
+    Satisfaction.UNSATISFIED: gettext_lazy(
+        "The household rated the handling: not satisfied. Follow it up."
+    ),
+}
+
+
 @transaction.atomic
-def request_confirm(*, request: Request, solved: bool, text: str = "") -> Request:
-    """The household's verdict from its card page: solved closes it, not solved reopens it."""
+def request_rate(*, request: Request, rating: str, text: str = "") -> Request:
+    """一事一评: the household rates the reply from its card page, in one tap.
+
+    满意 and 基本满意 close the matter; 不满意 puts it back to its owner (in progress, a
+    timeline line with the household's reason) and is counted on the request.
+    """
+    if rating not in Satisfaction.values:
+        raise CasebookError(_("Choose satisfied, basically satisfied or not satisfied."))
     request = _lock(request, "confirm", None)
     from_status = request.status
-    if solved:
+    text = (text or "").strip()[:500]
+    request.satisfaction = rating
+    fields = ["satisfaction", "closed_at"]
+    if rating == Satisfaction.UNSATISFIED:
+        request.status = S.IN_PROGRESS
+        request.unsatisfied_count = F("unsatisfied_count") + 1
+        fields.append("unsatisfied_count")
+        kind = EventKind.REOPENED
+    else:
         request.status = S.CLOSED
-        request.satisfaction = Satisfaction.SATISFIED
         request.closed_at = timezone.now()
         kind = EventKind.CONFIRMED
-        text = text or _("The household confirmed the matter is solved.")
-    else:
-        request.status = S.IN_PROGRESS
-        request.satisfaction = Satisfaction.UNSATISFIED
-        kind = EventKind.REOPENED
-        text = text or _("The household says the matter is not solved.")
-    return _commit(
+    label = str(RATING_TEXT[rating])
+    request = _commit(
         request,
         kind=kind,
         by=None,
         from_status=from_status,
-        text=text,
+        text=f"{label} {text}".strip() if text else label,
         actor_label=HOUSEHOLD_LABEL,
-        fields=["satisfaction", "closed_at"],
+        fields=fields,
     )
+    request.refresh_from_db(fields=["unsatisfied_count"])
+    return request
+
+
+def request_confirm(*, request: Request, solved: bool, text: str = "") -> Request:
+    """The household's yes or no from its card page: solved is satisfied, not solved is not
+    satisfied (see request_rate)."""
+    rating = Satisfaction.SATISFIED if solved else Satisfaction.UNSATISFIED
+    return request_rate(request=request, rating=rating, text=text)
 
 
 @transaction.atomic

@@ -15,6 +15,7 @@ def remind_overdue(job_id: int) -> None:
 def _remind(job, progress) -> None:
     result = reminders.send_overdue_reminders(
         email=bool(job.params.get("email")),
+        sms=bool(job.params.get("sms", True)),
         on_total=progress.set_total,
         on_owner=progress.advance,
     )

@@ -252,7 +252,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "casebook/inbox.html",
-        {"filter": filterset, "page": page, "labels": selectors.inbox_labels()},
+        {
+            "filter": filterset,
+            "page": page,
+            "labels": selectors.inbox_labels(),
+            "texts_capped": selectors.texts_capped(access.villages(request.user)),
+        },
     )
 
 
@@ -332,12 +337,14 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # Picking a template reloads the page with its text in the reply box (works without JS).
     chosen = next((t for t in templates if str(t.pk) == request.GET.get("template")), None)
     forms = _action_forms(request.user, req, reply_text=chosen.text if chosen else "")
+    events = list(selectors.timeline(req))
     return render(
         request,
         "casebook/request_detail.html",
         {
             "req": req,
-            "events": list(selectors.timeline(req)),
+            "events": events,
+            "lines": selectors.timeline_with_texts(req, events),
             "forms": forms,
             "templates": templates if "reply" in forms else [],
         },

@@ -135,3 +135,24 @@ class CardCodeForm(forms.Form):
 
     def clean_code(self):
         return normalize_text(self.cleaned_data["code"]).replace("-", "").replace(" ", "").upper()
+
+
+class SmsConsentForm(forms.Form):
+    """Staff record the household's answer about text messages, and how they heard it."""
+
+    consent = forms.TypedChoiceField(
+        label=_("Text messages"),
+        choices=[("1", _("The household agrees")), ("0", _("The household does not want them"))],
+        coerce=lambda value: value == "1",
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose the household's answer.")},
+    )
+    note = forms.CharField(
+        label=_("How the household told you"),
+        max_length=200,
+        help_text=_("e.g. by phone on 3 December, at the visit"),
+        error_messages={"required": _("Note when and how the household told you.")},
+    )
+
+    def clean_note(self):
+        return normalize_text(self.cleaned_data["note"])

@@ -38,6 +38,15 @@ def format_card_code(code: str) -> str:
 class Township(models.Model):
     name = models.CharField(_("name"), max_length=50)
     code = models.SlugField(_("code"), max_length=20, unique=True)
+    # The day of the month (1–28) on which each member is texted how many of their
+    # households are still to visit this month; empty: no such text.
+    sms_members_due_day = models.PositiveSmallIntegerField(
+        _("day of the members' monthly text"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(28)],
+        help_text=_("Empty: off. 1–28: the day members are texted their households still due."),
+    )
 
     class Meta:
         verbose_name = _("township")
@@ -148,6 +157,12 @@ class Household(models.Model):
     # an entry is written or corrected, so lists read "last visit" and "visited this month" as
     # a column instead of a subquery per row. The registry's services never write it.
     last_visited_on = models.DateField(_("last visit"), null=True, blank=True, editable=False)
+    # Consent to text messages (PIPL art. 13–15), given when this is set, withdrawn when it is
+    # cleared; each change is a ConsentChange row (who, when, how). Nullable and without a
+    # default, so that adding it never rebuilds the table (SQLite keeps triggers on it).
+    sms_consent_at = models.DateTimeField(
+        _("text messages agreed at"), null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -215,8 +230,49 @@ class Household(models.Model):
         return self.card_printed_version is None or self.card_printed_version < self.card_version
 
     @property
+    def sms_consent(self) -> bool:
+        return self.sms_consent_at is not None
+
+    @property
     def card_code_display(self) -> str:
         return format_card_code(self.card_code)
+
+
+class ConsentVia(models.TextChoices):
+    CARD = "card", _("The household, on its card page")
+    STAFF = "staff", _("Staff, on the household's word")
+
+
+class ConsentChange(models.Model):
+    """One giving or withdrawal of a household's consent to text messages: who, when, how.
+    Never edited or deleted (the record a PIPL request is answered from)."""
+
+    household = models.ForeignKey(
+        Household,
+        on_delete=models.PROTECT,
+        related_name="consent_changes",
+        verbose_name=_("household"),
+    )
+    consent = models.BooleanField(_("consents"))
+    via = models.CharField(_("how"), max_length=10, choices=ConsentVia.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("text-message consent")
+        verbose_name_plural = _("text-message consents")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.household_id} {self.consent}"
 
 
 class RosterUpload(models.Model):

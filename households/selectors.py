@@ -20,6 +20,7 @@ from django.db.models.functions import JSONObject
 
 from base.dates import month_start, next_month_start
 from households.models import Household, HouseholdStatus
+from notify.selectors import opted_out
 
 
 def open_links() -> QuerySet:
@@ -175,6 +176,9 @@ def household_page(household: Household) -> dict:
         household.meetings_attended.select_related("pavilion").order_by("-held_at")[:20]
     )
     return {
+        "consent_changes": list(household.consent_changes.select_related("by")[:5]),
+        # Asked only of a household that agreed: did its number reply 退订 since?
+        "sms_opted_out": household.sms_consent and opted_out(household.phone),
         "current": current,
         "assignments": assignments,
         "visits": visits,

@@ -1,13 +1,23 @@
 """Changes to the household roster. Each function is one transaction."""
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from base import cache
 from base.audit import log_access
 from base.models import AccessLog
 from households.cards import Card
-from households.models import Household, HouseholdStatus, new_card_code, new_card_token
+from households.models import (
+    ConsentChange,
+    ConsentVia,
+    Household,
+    HouseholdStatus,
+    new_card_code,
+    new_card_token,
+)
+from notify import services as notify
+from notify.selectors import opted_out
 
 
 class RegistryError(Exception):
@@ -26,6 +36,7 @@ NOT_EDITED = (
     "card_code",
     "card_version",
     "card_printed_version",
+    "sms_consent_at",
 )
 
 
@@ -93,3 +104,40 @@ def cards_mark_printed(*, households: list[Card], by, request, description: str)
         description=description,
         record_count=len(households),
     )
+
+
+@transaction.atomic
+def household_sms_consent(
+    *, household: Household, consent: bool, via: str, by=None, note: str = ""
+) -> Household:
+    """Give or withdraw a household's consent to text messages, recording who, when and how.
+
+    Staff act on the household's word and must say so in a note; a withdrawal is honoured at
+    once: messages still waiting for the household are cancelled in the same transaction.
+    """
+    note = (note or "").strip()
+    if via not in ConsentVia.values:
+        raise RegistryError(_("Say how the household gave its answer."))
+    if via == ConsentVia.STAFF and not note:
+        raise RegistryError(_("Note when and how the household told you (e.g. by phone today)."))
+    if consent and not notify.is_mobile(household.phone):
+        raise RegistryError(
+            _("Text messages need a mobile number on file; add the household's number first.")
+        )
+    locked = Household.objects.select_for_update().get(pk=household.pk)
+    replied_td = consent and opted_out(locked.phone)
+    if locked.sms_consent == consent and not replied_td:
+        return locked
+    now = timezone.now()
+    change = ConsentChange(
+        household=locked, consent=consent, via=via, by=by, note=note[:200], at=now
+    )
+    change.full_clean()
+    change.save()
+    locked.sms_consent_at = now if consent else None
+    Household.objects.filter(pk=locked.pk).update(sms_consent_at=locked.sms_consent_at)
+    if consent:
+        notify.phone_opt_in(phone=locked.phone)  # agreeing again lifts a 退订 reply
+    else:
+        notify.messages_cancel(recipient=f"household:{locked.pk}")
+    return locked

@@ -21,6 +21,7 @@ urlpatterns = [
     path("cards/print/", views.card_print, name="cards-print"),
     path("<int:pk>/", views.household_detail, name="detail"),
     path("<int:pk>/card/rotate/", views.card_rotate, name="card-rotate"),
+    path("<int:pk>/sms-consent/", views.household_sms_consent, name="sms-consent"),
     path("<int:pk>/edit/", views.household_edit, name="edit"),
     path("<int:pk>/reinstate/", views.household_reinstate, name="reinstate"),
 ]

@@ -22,8 +22,9 @@ from households.forms import (
     HouseholdForm,
     HouseholdRetireForm,
     RosterUploadForm,
+    SmsConsentForm,
 )
-from households.models import HouseholdStatus, RosterUpload
+from households.models import ConsentVia, HouseholdStatus, RosterUpload
 
 PAGE_SIZE = 50
 
@@ -59,6 +60,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         household=household,
         can_manage=access.can_manage_rosters(request.user),
         retire_form=HouseholdRetireForm(),
+        consent_form=SmsConsentForm(),
     )
     return render(request, "households/detail.html", context)
 
@@ -334,4 +336,29 @@ def card_rotate(request: HttpRequest, pk: int) -> HttpResponse:
     messages.success(
         request, _("The old card no longer works. Print the new card for the household.")
     )
+    return redirect("households:detail", pk=household.pk)
+
+
+@login_required
+@require_POST
+def household_sms_consent(request: HttpRequest, pk: int) -> HttpResponse:
+    """Whoever may see the household records its answer about text messages, with a note."""
+    household = access.household_for(request.user, pk)
+    form = SmsConsentForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, errors[0])
+        return redirect("households:detail", pk=household.pk)
+    try:
+        services.household_sms_consent(
+            household=household,
+            consent=form.cleaned_data["consent"],
+            via=ConsentVia.STAFF,
+            by=request.user,
+            note=form.cleaned_data["note"],
+        )
+    except services.RegistryError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The household's answer about text messages is recorded."))
     return redirect("households:detail", pk=household.pk)

@@ -75,6 +75,10 @@ class VillageRow:
     overdue: int = 0
     replied: int = 0
     confirmed: int = 0
+    # 一事一评: replies of the month the household rated, and those rated satisfied or
+    # basically satisfied (the 12345 hotlines' satisfaction rate).
+    rated: int = 0
+    satisfied: int = 0
     median_reply_days: float | None = None
     meetings: int = 0
     # Percent of the month's visits expected by today (month_pace): 100 for a past month.
@@ -99,6 +103,10 @@ class VillageRow:
     @property
     def confirmed_share(self):
         return self.share(self.confirmed, self.replied)
+
+    @property
+    def satisfied_share(self):
+        return self.share(self.satisfied, self.rated)
 
     # Lagging: below target is red, within 80 % of it amber. None: nothing to judge; a
     # target of 0 (a month not begun) neither.
@@ -193,6 +201,8 @@ def village_rows(villages: QuerySet[Village], month: datetime.date) -> Totals:
                 overdue=r.get("overdue", 0),
                 replied=r.get("replied", 0),
                 confirmed=r.get("confirmed", 0),
+                rated=r.get("rated", 0),
+                satisfied=r.get("satisfied", 0),
                 median_reply_days=round(median / DAY, 1) if median is not None else None,
                 meetings=counts[v.pk]["meetings_n"],
                 pace=pace,
@@ -201,7 +211,8 @@ def village_rows(villages: QuerySet[Village], month: datetime.date) -> Totals:
     total = VillageRow(village=None, target=DEFAULT_TARGET, pace=pace)
     for name in (
         "households", "priority", "members", "covered", "visited", "priority_visited",
-        "priority_visited_enough", "open", "overdue", "replied", "confirmed", "meetings",
+        "priority_visited_enough", "open", "overdue", "replied", "confirmed", "rated",
+        "satisfied", "meetings",
     ):  # fmt: skip
         setattr(total, name, sum(getattr(row, name) for row in rows))
     if len(rows) == 1:  # one village (its dashboard): its median is the whole median
@@ -294,13 +305,18 @@ def _figure_queries(
         open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
         overdue=Count("pk", filter=overdue_q(overdue_on)),
         replied=Count("pk", filter=replied_in_month),
-        confirmed=Count("pk", filter=replied_in_month & Q(satisfaction=Satisfaction.SATISFIED)),
+        confirmed=Count("pk", filter=replied_in_month & Q(satisfaction__in=PLEASED)),
+        rated=Count("pk", filter=replied_in_month & ~Q(satisfaction="")),
+        satisfied=Count("pk", filter=replied_in_month & Q(satisfaction__in=PLEASED)),
         median=Median(reply_seconds, filter=replied_in_month),
     )
     replied = Request.objects.filter(replied_in_month, village_id__in=ids)
     return FigureQueries(
         Compiled(villages), Compiled(households), Compiled(requests), replied, reply_seconds
     )
+
+
+PLEASED = (Satisfaction.SATISFIED, Satisfaction.BASIC)  # the household closed it
 
 
 @dataclass

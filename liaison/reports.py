@@ -13,7 +13,7 @@ from liaison import dashboard
 VILLAGE_HEADERS = [
     "村", "农户数", "党员数", "已联户", "联户覆盖率(%)", "本月已走访户数", "走访率(%)",
     "重点户数", "重点户走访达标数", "待办诉求", "超期诉求", "本月答复", "答复中位天数",
-    "农户确认率(%)", "本季度议事次数",
+    "农户确认率(%)", "满意率(%)", "本季度议事次数",
 ]  # fmt: skip
 MEMBER_HEADERS = ["村", "党员", "联系户数", "本月待走访", "超期诉求（本人负责）"]
 TREND_HEADERS = ["月份", "走访次数", "新增诉求", "答复诉求", "答复中位天数"]
@@ -52,7 +52,7 @@ def _village_line(name, row):
     return [
         name, row.households, row.members, row.covered, row.coverage, row.visited,
         row.visited_share, row.priority, row.priority_visited_enough, row.open, row.overdue,
-        row.replied, row.median_reply_days, row.confirmed_share, row.meetings,
+        row.replied, row.median_reply_days, row.confirmed_share, row.satisfied_share, row.meetings,
     ]  # fmt: skip
 
 

@@ -4,6 +4,7 @@ The embedded default is a SQLite file beside the project; production sets DATABA
 PostgreSQL and SECRET_KEY, and turns DEBUG off.
 """
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "liaison.apps.TasksDbConfig",  # django_tasks_db, named in Chinese in the admin
     # The product, in its layers from the ground up (a package imports only downward):
     "base",
+    "notify",
     "households",
     "members",
     "casebook",
@@ -307,6 +309,49 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
+
+# --- Text messages (短信) --------------------------------------------------------------------
+# console: nothing leaves the machine (each message is stored and printed, number masked);
+# memory: tests; aliyun / tencent: the providers' official SDKs. Sent only by the worker.
+SMS_BACKEND = env_str("SMS_BACKEND", "console")
+if SMS_BACKEND not in ("console", "memory", "aliyun", "tencent"):
+    raise ImproperlyConfigured(
+        f"SMS_BACKEND must be console, memory, aliyun or tencent, got {SMS_BACKEND!r}"
+    )
+SMS_ACCESS_KEY_ID = env_str("SMS_ACCESS_KEY_ID", "")
+SMS_ACCESS_KEY_SECRET = env_str("SMS_ACCESS_KEY_SECRET", "")
+SMS_SIGN_NAME = env_str("SMS_SIGN_NAME", "东山乡")
+SMS_APP_ID = env_str("SMS_APP_ID", "")  # Tencent's SmsSdkAppId
+SMS_REGION = env_str("SMS_REGION", "")
+# Another host for the provider's SDK (a private gateway, a test double); http:// only here.
+SMS_ENDPOINT = env_str("SMS_ENDPOINT", "")
+if SMS_ENDPOINT and "://" in SMS_ENDPOINT and not SMS_ENDPOINT.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(f"SMS_ENDPOINT must be http(s)://host[:port], got {SMS_ENDPOINT!r}")
+if SMS_BACKEND in ("aliyun", "tencent") and not (SMS_ACCESS_KEY_ID and SMS_ACCESS_KEY_SECRET):
+    raise ImproperlyConfigured(
+        f"SMS_BACKEND={SMS_BACKEND} needs SMS_ACCESS_KEY_ID and SMS_ACCESS_KEY_SECRET"
+    )
+# One registered template code per kind of message: SMS_TEMPLATE_<KIND>=SMS_123456789.
+SMS_TEMPLATES = {
+    name.removeprefix("SMS_TEMPLATE_"): value
+    for name, value in os.environ.items()
+    if name.startswith("SMS_TEMPLATE_") and value
+}
+# The secret in the delivery-receipt callback's URL (/sms/receipts/<provider>/<secret>/);
+# unset: every receipt is refused.
+SMS_RECEIPT_SECRET = env_str("SMS_RECEIPT_SECRET", "")
+SMS_PER_PHONE_PER_MINUTE = env_int("SMS_PER_PHONE_PER_MINUTE", 1)
+SMS_PER_PHONE_PER_DAY = env_int("SMS_PER_PHONE_PER_DAY", 10)
+SMS_TOWNSHIP_DAILY_CAP = env_int("SMS_TOWNSHIP_DAILY_CAP", 1000)
+# Local hours (Asia/Shanghai) between which a message waits for the morning.
+SMS_QUIET_START = env_int("SMS_QUIET_START", 22)
+SMS_QUIET_END = env_int("SMS_QUIET_END", 7)
+SMS_MAX_ATTEMPTS = env_int("SMS_MAX_ATTEMPTS", 8)
+SMS_RETRY_SECONDS = env_int("SMS_RETRY_SECONDS", 30)  # the first back-off; doubled each try
+# Calls to the provider a worker makes at once when it sends a batch (monthly reminders).
+SMS_SEND_THREADS = env_int("SMS_SEND_THREADS", 4)
+# The longest template variable; 0: the provider's own limit (Alibaba 35, Tencent 12).
+SMS_VARIABLE_MAX_CHARS = env_int("SMS_VARIABLE_MAX_CHARS", 0)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "noreply@localhost")

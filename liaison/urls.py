@@ -26,6 +26,8 @@ urlpatterns = [
     path("c/<str:token>/requests/<int:pk>/confirm/", public.card_confirm, name="card-confirm"),
     path("c/<str:token>/requests/<int:pk>/add/", public.card_add, name="card-add"),
     path("c/<str:token>/voice/<int:pk>/", public.card_voice, name="card-voice"),
+    path("c/<str:token>/sms/", public.card_sms, name="card-sms"),
+    path("k/<str:code>/", public.card_short, name="card-short"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
@@ -50,6 +52,7 @@ urlpatterns = [
     path("households/", include("households.urls")),
     path("members/", include("members.urls")),
     path("casebook/", include("casebook.urls")),
+    path("sms/", include("notify.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -62,6 +62,7 @@ NOT_ALLOWED = "302 405 405 405 405 405 405"
 PUBLIC = "200 200 200 200 200 200 200"
 NOBODY = "404 404 404 404 404 404 404"
 EVERYONE_405 = "405 405 405 405 405 405 405"
+EVERYONE_403 = "403 403 403 403 403 403 403"
 EVERYONE_302 = "302 302 302 302 302 302 302"
 EVERYONE_301 = "301 301 301 301 301 301 301"
 
@@ -211,6 +212,15 @@ TABLE: list[Row] = [
         post_out=ROSTER_POST_X,
         kwargs_out=lambda w: {"pk": w.household_x.pk},
     ),
+    Row(
+        "households:sms-consent",
+        get=POST_ONLY,
+        post="302 302 404 302 404 302 302",
+        kwargs=lambda w: {"pk": w.household_a.pk},
+        get_out=POST_ONLY,
+        post_out="302 404 302 404 404 404 302",
+        kwargs_out=lambda w: {"pk": w.household_x.pk},
+    ),
     Row("households:cards", get=TOWNSHIP_ONLY, post=NOT_ALLOWED),
     Row("households:cards-print", get=POST_ONLY, post=TOWNSHIP_ONLY),
     Row(
@@ -259,6 +269,37 @@ TABLE: list[Row] = [
         get_out=NOBODY,
         post_out=EVERYONE_405,
         kwargs_out=lambda w: {"token": w.household_a.card_token, "pk": w.voice_x().pk},
+    ),
+    Row(
+        "card-sms",
+        get=EVERYONE_405,
+        post=EVERYONE_302,
+        kwargs=lambda w: {"token": w.household_a.card_token},
+        get_out=EVERYONE_405,
+        post_out=NOBODY,
+        kwargs_out=lambda w: {"token": "not-a-real-token-0123456789"},
+    ),
+    Row(
+        "card-short",
+        get=EVERYONE_302,
+        post=EVERYONE_405,
+        kwargs=lambda w: {"code": w.household_a.card_code},
+        get_out=NOBODY,
+        post_out=EVERYONE_405,
+        kwargs_out=lambda w: {"code": "ZZZZZZZZZZ"},
+    ),
+    # Delivery receipts: only a provider holding the shared secret (none set here: refused).
+    Row(
+        "notify:receipt",
+        get=EVERYONE_405,
+        post=EVERYONE_403,
+        kwargs=lambda w: {"provider": "aliyun", "secret": "wrong"},
+    ),
+    Row(
+        "notify:reply",
+        get=EVERYONE_405,
+        post=EVERYONE_403,
+        kwargs=lambda w: {"provider": "tencent", "secret": "wrong"},
     ),
     *_roster_rows("members", "member_a", "member_x"),
     # The pavilion: staff of the village manage; a member reads meetings they attended.

@@ -45,6 +45,16 @@ def _job_files(settings, tmp_path):
     settings.JOB_FILES_DIR = tmp_path / "job-files"
 
 
+@pytest.fixture(autouse=True)
+def _sms_outbox():
+    """Text messages go to the memory backend (tests/settings.py), emptied for each test."""
+    from notify.backends import MemoryBackend
+
+    MemoryBackend.reset()
+    yield MemoryBackend
+    MemoryBackend.reset()
+
+
 @pytest.fixture
 def client():
     return VerifiedClient()

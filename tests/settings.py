@@ -21,3 +21,4 @@ if REDIS_URL:  # noqa: F405
     # keys removed before each test (tests/conftest.py), so tests share nothing through
     # Redis and two runs on one Redis database never meet.
     CACHES["default"]["KEY_PREFIX"] = f"test-{os.getpid()}-{os.urandom(3).hex()}"  # noqa: F405
+SMS_BACKEND = "memory"

@@ -26,7 +26,7 @@ from tests.access_table import ROLES, TABLE, Row, user_for
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parent.parent
-PRODUCT = ("base", "households", "members", "casebook", "liaison")
+PRODUCT = ("base", "notify", "households", "members", "casebook", "liaison")
 
 # Raw (already percent-encoded where needed) values for a query string or a form field.
 NASTY = [

@@ -8,7 +8,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-FLOORS = ["base", "households", "members", "casebook", "liaison"]  # bottom to top
+FLOORS = ["base", "notify", "households", "members", "casebook", "liaison"]  # bottom to top
 APART = "devtools"
 
 # Imports that may run up a floor, each with the reason in a comment at the import.

@@ -86,8 +86,9 @@ def test_visit_with_hazard_to_reply_on_the_card_page(browser, live_server):
     card.goto(f"{live_server.url}/c/{household.card_token}/")
     matter = card.locator(".public-request")
     expect(matter).to_contain_text("已联系燃气公司更换煤气管")
-    card.get_by_role("button", name="已解决").click()
-    expect(card.get_by_text("谢谢，此事已办结")).to_be_visible()
+    # 一事一评: one tap on "满意" closes it.
+    card.get_by_role("button", name="满意", exact=True).click()
+    expect(card.get_by_text("感谢您的评价，此事已办结")).to_be_visible()
     context.close()
     request.refresh_from_db()
     assert request.status == "closed" and re.match(r"^已联系", request.reply)

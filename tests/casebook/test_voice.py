@@ -220,7 +220,9 @@ def test_not_solved_says_why_and_returns_to_the_owners_inbox(client, world, rate
     request.refresh_from_db()
     assert (request.status, request.satisfaction) == ("in_progress", "unsatisfied")
     event = request.events.get(kind="reopened")
-    assert event.text == "路灯还是不亮" and event.actor_label == "农户（连心卡页面）"
+    # The rating leads the line, the household's reason follows it.
+    assert event.text == "农户评价：不满意，请回访跟进。 路灯还是不亮"
+    assert event.actor_label == "农户（连心卡页面）"
     client.force_login(world.member_user)
     inbox = client.get(reverse("casebook:inbox"), {"mine": "on"}).content.decode()
     assert "data-reopened" in inbox and "未解决，已重新办理" in inbox
@@ -230,6 +232,6 @@ def test_card_page_offers_not_solved_with_a_reason_and_add_for_open_matters(clie
     RequestFactory(household=world.household_a, status="replied", reply="已修好")
     RequestFactory(household=world.household_a, status="in_progress")
     html = client.get(reverse("card", args=[world.household_a.card_token])).content.decode()
-    assert "还有什么没解决？（可不填）" in html and 'name="text"' in html
+    assert "不满意请说说哪里还没解决" in html and 'name="text"' in html
     assert html.count("补充这件事") == 1
     assert 'enctype="multipart/form-data"' in html and "按住说话" in html

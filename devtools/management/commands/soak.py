@@ -11,7 +11,14 @@ connection is tried on the next server, as nginx does) and the servers share the
 and, with --restart-redis, a Redis of the soak's own. Mid-run: a whole server killed, a
 worker killed, Redis restarted, PostgreSQL (the cluster on DATABASE_URL's port) stopped and
 started. Fails (exit 1) on any 5xx outside an outage, any lost acknowledged write, or a
-"database is locked" error. Loopback only, bounded in time."""
+"database is locked" error. Loopback only, bounded in time.
+
+With --sms, text messages are on: the villagers' households agreed to them, the servers
+queue them (Alibaba Cloud's real SDK, SMS_ENDPOINT pointed at a provider double of the
+soak's own that refuses one call in five), and a task worker sends them. After the run it
+waits for the outbox to drain and fails on a message lost (an acknowledged card matter
+without its texts, or a text never sent) or sent twice (one event and recipient accepted
+by the provider more than once)."""
 
 import contextlib
 import http.client
@@ -26,17 +33,24 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection
+from django.utils import timezone
 
 from base.models import Job
 from casebook.models import Request, RequestCategory, RequestEvent, Visit
+from casebook.texts import KINDS
 from devtools import loadtest
+from devtools.sms_double import ProviderDouble
 from households.models import Household
 from members.models import PartyMember
+from notify.models import Message, MessageStatus
+from notify.services import is_mobile, messages_recover
 
 
 class Command(BaseCommand):
@@ -59,6 +73,11 @@ class Command(BaseCommand):
             "--kill-task-worker",
             action="store_true",
             help="exports run as background jobs on a worker (db_worker), killed mid-job",
+        )
+        parser.add_argument(
+            "--sms",
+            action="store_true",
+            help="text messages on, through a provider double failing one call in five",
         )
         parser.add_argument("--password", default="dongshan2026")
 
@@ -96,7 +115,14 @@ class Command(BaseCommand):
         cluster = _cluster() if options["restart_postgres"] else None
 
         exports: list[int] = []  # the background jobs the exporter started
+        texts_since = timezone.now()
         with contextlib.ExitStack() as stack:
+            double = None
+            if options["sms"]:
+                double = stack.enter_context(ProviderDouble())
+                double.fail_every = 5
+                env.update(_sms_env(double.url))
+                Household.objects.filter(card_token__in=tokens).update(sms_consent_at=texts_since)
             redis = None
             if options["restart_redis"]:
                 redis = stack.enter_context(loadtest.RedisServer())
@@ -108,6 +134,8 @@ class Command(BaseCommand):
                 # reported failed after 10 s of silence (production: 120 s).
                 env.update(EXPORT_TASK_THRESHOLD="100", JOB_STALE_SECONDS="10", JOB_FILES_DIR=files)
                 task_worker = stack.enter_context(loadtest.TaskWorker(env))
+            if double and not task_worker:
+                stack.enter_context(loadtest.TaskWorker(env))  # it sends the texts
             running = [
                 stack.enter_context(loadtest.Server(workers=workers, env=env))
                 for _ in range(servers)
@@ -167,6 +195,7 @@ class Command(BaseCommand):
                 else None
             )
             stderr = "".join(server.log_text() for server in running)
+            texts = _texts_verdict(double, texts_since, tally.acknowledged) if double else None
 
         connection.close()
         lost = _lost_writes(tally.acknowledged)
@@ -186,16 +215,20 @@ class Command(BaseCommand):
             f"'database is locked' {locked}; slowest request {tally.slowest:.1f} s\n"
             f"events: {timeline or 'none'}"
         )
+        texts_wrong = []
+        if texts:
+            self.stdout.write(texts["line"])
+            texts_wrong = texts["wrong"]
         jobs_wrong = []
         if jobs_verdict:
             self.stdout.write(jobs_verdict["line"])
             jobs_wrong = jobs_verdict["wrong"]
             if jobs_wrong:
                 self.stderr.write("task worker's log, last lines:\n" + jobs_verdict["log"])
-        if lost or outside or locked or jobs_wrong:
+        if lost or outside or locked or jobs_wrong or texts_wrong:
             raise CommandError(
                 f"soak failed: lost={lost[:5]} errors={outside[:3]} locked={locked} "
-                f"jobs={jobs_wrong[:5]} events={timeline}"
+                f"jobs={jobs_wrong[:5]} texts={texts_wrong[:5]} events={timeline}"
             )
         self.stdout.write(self.style.SUCCESS("soak passed"))
 
@@ -217,6 +250,69 @@ def server_env() -> dict:
         env.pop("DATABASE_URL", None)
         env["SQLITE_PATH"] = str(db["NAME"])
     return env
+
+
+def _sms_env(endpoint: str) -> dict:
+    """The servers' and the worker's text-message settings: the real Alibaba SDK against the
+    double, no limits or quiet hours (a soak may run at night), retries after 1 s."""
+    env = {
+        "SMS_BACKEND": "aliyun",
+        "SMS_ENDPOINT": endpoint,
+        "SMS_ACCESS_KEY_ID": "soak-key",
+        "SMS_ACCESS_KEY_SECRET": secrets.token_urlsafe(16),
+        "SMS_PER_PHONE_PER_MINUTE": "0",
+        "SMS_PER_PHONE_PER_DAY": "0",
+        "SMS_TOWNSHIP_DAILY_CAP": "0",
+        "SMS_QUIET_START": "0",
+        "SMS_QUIET_END": "0",
+        "SMS_RETRY_SECONDS": "1",
+        "SMS_MAX_ATTEMPTS": "20",
+    }
+    env.update({f"SMS_TEMPLATE_{kind.upper()}": f"SMS_SOAK_{n}" for n, kind in enumerate(KINDS)})
+    return env
+
+
+def _texts_verdict(double, since, acknowledged, wait: float = 120) -> dict:
+    """Wait for the outbox to drain, then count what was lost or sent twice."""
+    queued = Message.objects.filter(created_at__gte=since)
+    waiting = queued.filter(status__in=[MessageStatus.QUEUED, MessageStatus.SENDING])
+    deadline = time.monotonic() + wait
+    while waiting.exists() and time.monotonic() < deadline:
+        messages_recover(older_than=timedelta(seconds=15))  # a killed worker's sending rows
+        time.sleep(1)
+    markers = [marker for kind, marker in acknowledged if kind == "card"]
+    # Every acknowledged card matter of a household with a mobile (all agreed) is told.
+    raised = [
+        pk
+        for pk, phone in Request.objects.filter(description__in=markers).values_list(
+            "pk", "household__phone"
+        )
+        if is_mobile(phone)
+    ]
+    told = set(
+        queued.filter(
+            kind="request_received", subject__in=[f"request:{pk}" for pk in raised]
+        ).values_list("subject", flat=True)
+    )
+    untold = [pk for pk in raised if f"request:{pk}" not in told]
+    unsent = list(queued.exclude(status=MessageStatus.SENT).values_list("key", "status")[:20])
+    accepted = Counter(call["out_id"] for call in double.accepted)
+    twice = [key for key, n in accepted.items() if n > 1]
+    keys = set(queued.values_list("key", flat=True))
+    unknown = [key for key in accepted if key not in keys]
+    refused = len(double.calls) - len(double.accepted)
+    line = (
+        f"texts: {queued.count()} queued, {accepted.total()} accepted by the provider "
+        f"({len(double.calls)} calls, {refused} refused); lost {len(untold) + len(unsent)}, "
+        f"sent twice {len(twice)}"
+    )
+    wrong = (
+        [f"card matter #{pk} without its text" for pk in untold]
+        + [f"{key}: {status}" for key, status in unsent]
+        + [f"{key}: sent twice" for key in twice]
+        + [f"{key}: sent but not in the outbox" for key in unknown]
+    )
+    return {"line": line, "wrong": wrong}
 
 
 def _stamp(note: str, started: float, ended: float | None = None) -> str:
