@@ -15,10 +15,12 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from base.dates import next_month_start
 from base.media import bytes_response
 from base.query import FlagField, IdField, parse_query, require_valid_filter
-from casebook import access, selectors, services
+from base.redirects import safe_next
+from casebook import access, hotspots, selectors, services
 from casebook.filters import RequestFilter
 from casebook.forms import (
     AssignForm,
+    ClusterAgendaForm,
     DecisionFormSet,
     EscalateForm,
     MeetingForm,
@@ -562,7 +564,12 @@ def meeting_close(request: HttpRequest, pk: int) -> HttpResponse:
         for r in meeting.requests.all()
     }
     try:
-        services.meeting_close(meeting=meeting, by=request.user, outcomes=outcomes)
+        services.meeting_close(
+            meeting=meeting,
+            by=request.user,
+            outcomes=outcomes,
+            reply_all=request.POST.get("reply_all", ""),
+        )
     except services.CasebookError as error:
         messages.error(request, str(error))
     else:
@@ -570,6 +577,41 @@ def meeting_close(request: HttpRequest, pk: int) -> HttpResponse:
             request, _("The meeting is recorded as held; the requests' timelines show it.")
         )
     return redirect("casebook:meeting-detail", pk=meeting.pk)
+
+
+@login_required
+@require_POST
+def cluster_agenda(request: HttpRequest) -> HttpResponse:
+    """Put a cluster of similar open matters on a new deliberation meeting's agenda, then
+    open the meeting to complete it (attendees, convener)."""
+    back = safe_next(request, fallback="/")
+    form = ClusterAgendaForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect(back)
+    data = form.cleaned_data
+    pavilion = access.get_or_404(access.pavilions(request.user), pk=data["pavilion"])
+    access.require(access.can_manage_village(request.user, pavilion.village_id))
+    found = hotspots.cluster_requests(
+        access.requests(request.user),
+        village_id=pavilion.village_id,
+        group_id=data["group"],
+        category_id=data["category"],
+        days=data["days"],
+    )
+    try:
+        meeting = services.cluster_to_agenda(
+            requests=list(found), pavilion=pavilion, held_at=data["held_at"], by=request.user
+        )
+    except services.CasebookError as error:
+        messages.error(request, str(error))
+        return redirect(back)
+    messages.success(
+        request,
+        _("%(count)d matters are on the meeting's agenda; complete the meeting here.")
+        % {"count": meeting.requests.count()},
+    )
+    return redirect("casebook:meeting-edit", pk=meeting.pk)
 
 
 # --- A member's handover (links and requests together) --------------------------------------

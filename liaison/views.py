@@ -1,3 +1,5 @@
+import datetime
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -13,16 +15,32 @@ from django.views.decorators.http import require_safe
 from base.audit import log_access
 from base.models import AccessLog
 from base.query import BadQuery, IdField, MonthField, parse_query
+from base.templatetags.base_tags import query_string
+from casebook import access as casebook_access
+from casebook import hotspots
 from households import access
 from liaison import charts, figures, reports, selectors
 
 
 class DashboardQuery(forms.Form):
-    """?month=2026-11 (else this month, Asia/Shanghai), ?village=<id>, ?format=xlsx."""
+    """?month=2026-11 (else this month, Asia/Shanghai), ?village=<id>, ?format=xlsx; the
+    hotspots' ?hot=30|90 days and the clusters' ?window=7|14|30 days."""
 
     month = MonthField()
     village = IdField()
     format = forms.ChoiceField(choices=[("", ""), ("xlsx", "xlsx")], required=False)
+    hot = forms.TypedChoiceField(
+        choices=[("", ""), *((d, d) for d in hotspots.HOTSPOT_DAYS)],
+        coerce=int,
+        empty_value=hotspots.HOTSPOT_DAYS[0],
+        required=False,
+    )
+    window = forms.TypedChoiceField(
+        choices=[("", ""), *((d, d) for d in hotspots.CLUSTER_DAYS)],
+        coerce=int,
+        empty_value=hotspots.DEFAULT_CLUSTER_DAYS,
+        required=False,
+    )
 
     def clean_month(self):
         return self.cleaned_data["month"] or timezone.localdate().replace(day=1)
@@ -60,12 +78,16 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_safe
 def township_dashboard(request: HttpRequest) -> HttpResponse:
     access.require(access.scope_for(request.user).is_staff_level)
-    month = parse_query(request, DashboardQuery)["month"]
+    query = parse_query(request, DashboardQuery)
     villages = access.managed_villages(request.user)
     return render(
         request,
         "liaison/dashboard_township.html",
-        {"totals": figures.village_rows(villages, month), "month": month},
+        {
+            "totals": figures.village_rows(villages, query["month"]),
+            "month": query["month"],
+            **_hotspots(request, villages, query),
+        },
     )
 
 
@@ -74,12 +96,52 @@ def township_dashboard(request: HttpRequest) -> HttpResponse:
 def village_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     village = access.village_for(request.user, pk)
     access.require(access.can_manage_village(request.user, village.pk))
-    month = parse_query(request, DashboardQuery)["month"]
+    query = parse_query(request, DashboardQuery)
+    month = query["month"]
     return render(
         request,
         "liaison/dashboard_village.html",
-        {"village": village, "month": month, **figures.village_dashboard(village, month)},
+        {
+            "village": village,
+            "month": month,
+            **figures.village_dashboard(village, month),
+            **_hotspots(request, access.villages(request.user).filter(pk=village.pk), query),
+        },
     )
+
+
+def _hotspots(request: HttpRequest, villages, query) -> dict:
+    """The hotspots section of a dashboard: its figures, the pavilions a cluster can go to
+    (by village), a default time for the meeting (tomorrow at 9:00) and the chosen windows."""
+    found = figures.hotspots(
+        villages,
+        casebook_access.requests(request.user).filter(village__in=villages),
+        days=query["hot"],
+        window=query["window"],
+    )
+    pavilions: dict[int, list] = {}
+    ids = {cluster.village_id for cluster in found["clusters"]}
+    if ids:
+        for pavilion in casebook_access.pavilions(request.user).filter(village_id__in=ids):
+            pavilions.setdefault(pavilion.village_id, []).append(pavilion)
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    return {
+        "hotspots": found["hotspots"],
+        "clusters": [(c, pavilions.get(c.village_id, [])) for c in found["clusters"]],
+        "meeting_at": f"{tomorrow:%Y-%m-%d}T09:00",
+        "hot_days": query["hot"],
+        "hot_links": [
+            (days, query_string(request.GET, hot=days), days == query["hot"])
+            for days in hotspots.HOTSPOT_DAYS
+        ],
+        "rising_at_least": hotspots.RISING_AT_LEAST,
+        "cluster_households": hotspots.CLUSTER_HOUSEHOLDS,
+        "window": query["window"],
+        "window_links": [
+            (days, query_string(request.GET, window=days), days == query["window"])
+            for days in hotspots.CLUSTER_DAYS
+        ],
+    }
 
 
 def _place(request: HttpRequest, village_id: int | None):

@@ -172,6 +172,17 @@ def _phone_entry(world) -> dict:
     }
 
 
+def _cluster_on_agenda(world) -> dict:
+    """A cluster of village A (none open: the step answers with a message) at its pavilion."""
+    return {
+        "group": world.household_a.group_id,
+        "category": 1,
+        "days": 14,
+        "pavilion": world.pavilion_a().pk,
+        "held_at": "2099-01-01T09:00",
+    }
+
+
 TABLE: list[Row] = [
     Row("home", get=EVERYONE_IN, post=NOT_ALLOWED),
     Row("healthz", get=PUBLIC, post=EVERYONE_405),
@@ -298,6 +309,12 @@ TABLE: list[Row] = [
         get_out=OTHER_TOWNSHIP,
         post_out=NOT_ALLOWED,
         kwargs_out=lambda w: {"pk": w.mediation_x().pk},
+    ),
+    Row(
+        "casebook:cluster-agenda",
+        get=POST_ONLY,
+        post="302 302 404 302 404 404 302",  # the pavilion: village A's, managed by its staff
+        post_data=_cluster_on_agenda,
     ),
     Row(
         "casebook:meeting-close",
