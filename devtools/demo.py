@@ -134,6 +134,11 @@ VISIT_NOTES = [
     "了解子女外出务工情况，关心留守老人。",
     "收集对村里道路硬化的意见建议。",
 ]
+BURST_TEXTS = [
+    "自来水管冻裂，家里停水两天了。",
+    "巷子里的主水管漏水，水压很小。",
+    "水管冻住了，吃水要去邻居家挑。",
+]
 REQUEST_TEXTS = {
     "hazard": [
         "院墙出现裂缝，担心雨季倒塌。",
@@ -586,6 +591,11 @@ class _VillageBuilder:
             )
             timelines.append(self._timeline(request, created_at))
             requests.append(request)
+        rng, self.rng = self.rng, random.Random(f"burst-{self.code}")
+        for request in self._burst():  # its own random source: the rest of the demo unchanged
+            timelines.append(self._timeline(request, request.created_at))
+            requests.append(request)
+        self.rng = rng
         created = Request.objects.bulk_create(requests, batch_size=BATCH)
         events = []
         for request, timeline in zip(created, timelines, strict=True):
@@ -594,6 +604,40 @@ class _VillageBuilder:
                 events.append(event)
         RequestEvent.objects.bulk_create(events, batch_size=BATCH)
         self.open_requests = [r for r in created if r.is_open]
+
+    def _burst(self) -> list[Request]:
+        """In the township's first village, five households of its third group report a
+        burst water pipe within ten days, still unanswered: the hotspot the dashboards
+        show and staff can send to the pavilion."""
+        if self.code != VILLAGES[0][0] or len(self.groups) < 3:
+            return []
+        rng = self.rng
+        group = self.groups[2]
+        households = [h for h in self.households if h.group_id == group.pk][:5]
+        category = self.categories["infrastructure"]
+        burst = []
+        for age_days, household in zip((9, 7, 4, 2, 1), households, strict=False):
+            created_day = self.today - datetime.timedelta(days=age_days)
+            member = self.member_of[household.pk]
+            burst.append(
+                Request(
+                    household=household,
+                    village=self.village,
+                    recorded_by=self.member_users.get(member.pk),
+                    source=RequestSource.VISIT,
+                    category=category,
+                    description=rng.choice(BURST_TEXTS),
+                    status=RequestStatus.NEW if age_days < 3 else RequestStatus.ACCEPTED,
+                    owner=self.member_users.get(member.pk) or self.secretary,
+                    accept_due_on=created_day + datetime.timedelta(days=category.accept_days),
+                    due_on=created_day + datetime.timedelta(days=category.reply_days),
+                    created_at=min(
+                        _aware(created_day, 9 + age_days, 10),
+                        timezone.now() - datetime.timedelta(hours=2),
+                    ),
+                )
+            )
+        return burst
 
     def _timeline(self, request: Request, at: datetime.datetime) -> list[RequestEvent]:
         """Events that lead from "new" to the request's status, in time order."""
