@@ -45,7 +45,8 @@ PAGE_SIZE = 50
 
 
 def _active_households(user):
-    return access.households(user).filter(status=HouseholdStatus.ACTIVE)
+    """The active households the user may write a notebook entry or a request for."""
+    return access.recordable_households(user).filter(status=HouseholdStatus.ACTIVE)
 
 
 class VillageQuery(forms.Form):
@@ -112,8 +113,7 @@ def notebook(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def visit_new(request: HttpRequest) -> HttpResponse:
-    scope = access.scope_for(request.user)
-    access.require(scope.is_member or scope.is_staff_level)
+    access.require(access.scope_for(request.user).may_write)
     households = _active_households(request.user)
     form = VisitForm(
         request.POST or None,
@@ -181,8 +181,7 @@ def visit_sync(request: HttpRequest) -> JsonResponse:
     201: recorded now; 200: recorded before under the same phone id (a resend); 422: refused,
     with the server's message, which the phone keeps beside the entry to correct or discard.
     """
-    scope = access.scope_for(request.user)
-    access.require(scope.is_member or scope.is_staff_level)
+    access.require(access.scope_for(request.user).may_write)
     form = VisitSyncForm(request.POST, households=_active_households(request.user))
     if not form.is_valid():
         return JsonResponse({"status": "refused", "message": form.refusal()}, status=422)
@@ -261,8 +260,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def request_new(request: HttpRequest) -> HttpResponse:
-    scope = access.scope_for(request.user)
-    access.require(scope.is_member or scope.is_staff_level)
+    access.require(access.scope_for(request.user).may_write)
     entry = _entry_to_raise_from(request)
     initial = {"household": request.GET.get("household")}
     if entry:
@@ -408,6 +406,8 @@ def pavilions(request: HttpRequest) -> HttpResponse:
     """The village's pavilions; staff of the village add them here."""
     access.require(access.scope_for(request.user).is_staff_level)
     villages = access.managed_villages(request.user)
+    # County staff read the list; adding a pavilion is the village's and township's work.
+    access.require(request.method != "POST" or villages.exists())
     form = PavilionForm(request.POST or None, villages=villages)
     if request.method == "POST" and form.is_valid():
         pavilion = form.save()
@@ -416,7 +416,11 @@ def pavilions(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "casebook/pavilions.html",
-        {"form": form, "pavilions": access.pavilions(request.user).select_related("village")},
+        {
+            "form": form,
+            "may_add": villages.exists(),
+            "pavilions": access.pavilions(request.user).select_related("village"),
+        },
     )
 
 
