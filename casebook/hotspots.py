@@ -241,3 +241,37 @@ def cluster_requests(
         .select_related("household", "category")
         .order_by("created_at", "pk")
     )
+
+
+TOP_CATEGORIES = 3
+
+
+@dataclass(frozen=True)
+class TopCategory:
+    category: str
+    count: int
+
+
+def top_categories(
+    requests: QuerySet[Request], *, days: int, today: datetime.date | None = None
+) -> dict[int, list[TopCategory]]:
+    """Each township's `TOP_CATEGORIES` most raised categories over the last `days` days,
+    by township id (one query): what a county compares across its townships."""
+    today = today or timezone.localdate()
+    rows = (
+        requests.filter(created_at__gte=_since(today, days))
+        .order_by()
+        .values("village__township_id", "category__name", "category__name_en")
+        .annotate(count=Count("pk"))
+        .order_by("village__township_id", "-count", "category__name")
+    )
+    found: dict[int, list[TopCategory]] = {}
+    for row in rows:
+        top = found.setdefault(row["village__township_id"], [])
+        if len(top) < TOP_CATEGORIES:
+            top.append(
+                TopCategory(
+                    _category(row["category__name"], row["category__name_en"]), row["count"]
+                )
+            )
+    return found

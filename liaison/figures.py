@@ -15,6 +15,23 @@ def village_rows(villages, month):
     )
 
 
+def township_rows(villages, month):
+    """dashboard.township_rows, cached: the county table."""
+    return cached(
+        "township-rows", villages, month, compute=lambda: dashboard.township_rows(villages, month)
+    )
+
+
+def top_categories(villages, requests, *, days: int):
+    """Each township's most raised categories over `days` days, cached by the villages."""
+    return cached(
+        "top-categories",
+        villages,
+        days,
+        compute=lambda: casebook_hotspots.top_categories(requests, days=days),
+    )
+
+
 def village_dashboard(village, month):
     """A village's figures, its members' rows and its map. The figures and rows are one
     entry; the map's drawing is kept once under its own key (mapping.redrawn_map), which
