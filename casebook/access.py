@@ -14,6 +14,8 @@ from members.access import (  # noqa: F401 -- handed on to the casebook views
     assignments,
     can_manage_rosters,
     can_manage_village,
+    can_oversee_village,
+    counties,
     get_or_404,
     groups,
     household_for,
@@ -23,9 +25,12 @@ from members.access import (  # noqa: F401 -- handed on to the casebook views
     member_for,
     members,
     open_links,
+    overseen_villages,
+    recordable_households,
     require,
     restrict,
     scope_for,
+    townships,
     village_for,
     villages,
 )
@@ -87,11 +92,17 @@ MEMBER_REQUEST_ACTIONS = frozenset({"accept", "note", "escalate", "reply", "reop
 
 
 def can_act_on_request(user, request, action: str) -> bool:
-    """Staff of the village act on any of its requests; a member on their households' requests.
-
-    The request must already come from requests(user): a member sees only their own.
-    """
+    """Staff of the village act on any of its requests; a member on their households' requests
+    (or the ones they own); a county role on none."""
     scope = scope_for(user)
     if scope.manages(request.village_id):
         return True
-    return scope.is_member and action in MEMBER_REQUEST_ACTIONS
+    if not (scope.is_member and action in MEMBER_REQUEST_ACTIONS):
+        return False
+    # A member who also oversees a county sees its requests: they act on their own only.
+    return (
+        request.owner_id == user.pk
+        or Request.objects.filter(pk=request.pk)
+        .filter(linked_to_member(scope.member_id, "household"))
+        .exists()
+    )

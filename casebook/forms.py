@@ -4,8 +4,10 @@ from django.utils.translation import gettext_lazy as _
 
 from base.forms import ModelChoiceField, ModelMultipleChoiceField
 from base.normalize import normalize_phone, normalize_text
+from base.query import IdField
 from base.validators import phone_validator
 from base.widgets import DateInput, PickerSelect, PickerSelectMultiple
+from casebook import hotspots
 from casebook.models import (
     OPEN_STATUSES,
     Duty,
@@ -421,3 +423,19 @@ class CardAddForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": 500}),
     )
     voice = voice_field()
+
+
+class ClusterAgendaForm(forms.Form):
+    """One cluster of similar matters (hotspots.clusters), to put on a pavilion's agenda."""
+
+    group = IdField(required=True)
+    category = IdField(required=True)
+    days = forms.TypedChoiceField(
+        coerce=int, choices=[(d, d) for d in hotspots.CLUSTER_DAYS], initial=14
+    )
+    pavilion = IdField(required=True, label=_("Pavilion"))
+    held_at = forms.DateTimeField(
+        label=_("Date and time"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )

@@ -19,6 +19,7 @@ urlpatterns = [
     path("pavilions/<int:pk>/", views.pavilion_edit, name="pavilion-edit"),
     path("meetings/", views.meetings, name="meetings"),
     path("meetings/new/", views.meeting_new, name="meeting-new"),
+    path("meetings/from-cluster/", views.cluster_agenda, name="cluster-agenda"),
     path("meetings/<int:pk>/", views.meeting_detail, name="meeting-detail"),
     path("meetings/<int:pk>/edit/", views.meeting_edit, name="meeting-edit"),
     path("meetings/<int:pk>/close/", views.meeting_close, name="meeting-close"),

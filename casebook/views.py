@@ -15,10 +15,12 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from base.dates import next_month_start
 from base.media import bytes_response
 from base.query import FlagField, IdField, parse_query, require_valid_filter
-from casebook import access, selectors, services
+from base.redirects import safe_next
+from casebook import access, hotspots, selectors, services
 from casebook.filters import RequestFilter
 from casebook.forms import (
     AssignForm,
+    ClusterAgendaForm,
     DecisionFormSet,
     EscalateForm,
     MeetingForm,
@@ -43,7 +45,8 @@ PAGE_SIZE = 50
 
 
 def _active_households(user):
-    return access.households(user).filter(status=HouseholdStatus.ACTIVE)
+    """The active households the user may write a notebook entry or a request for."""
+    return access.recordable_households(user).filter(status=HouseholdStatus.ACTIVE)
 
 
 class VillageQuery(forms.Form):
@@ -110,8 +113,7 @@ def notebook(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def visit_new(request: HttpRequest) -> HttpResponse:
-    scope = access.scope_for(request.user)
-    access.require(scope.is_member or scope.is_staff_level)
+    access.require(access.scope_for(request.user).may_write)
     households = _active_households(request.user)
     form = VisitForm(
         request.POST or None,
@@ -179,8 +181,7 @@ def visit_sync(request: HttpRequest) -> JsonResponse:
     201: recorded now; 200: recorded before under the same phone id (a resend); 422: refused,
     with the server's message, which the phone keeps beside the entry to correct or discard.
     """
-    scope = access.scope_for(request.user)
-    access.require(scope.is_member or scope.is_staff_level)
+    access.require(access.scope_for(request.user).may_write)
     form = VisitSyncForm(request.POST, households=_active_households(request.user))
     if not form.is_valid():
         return JsonResponse({"status": "refused", "message": form.refusal()}, status=422)
@@ -264,8 +265,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def request_new(request: HttpRequest) -> HttpResponse:
-    scope = access.scope_for(request.user)
-    access.require(scope.is_member or scope.is_staff_level)
+    access.require(access.scope_for(request.user).may_write)
     entry = _entry_to_raise_from(request)
     initial = {"household": request.GET.get("household")}
     if entry:
@@ -413,6 +413,8 @@ def pavilions(request: HttpRequest) -> HttpResponse:
     """The village's pavilions; staff of the village add them here."""
     access.require(access.scope_for(request.user).is_staff_level)
     villages = access.managed_villages(request.user)
+    # County staff read the list; adding a pavilion is the village's and township's work.
+    access.require(request.method != "POST" or villages.exists())
     form = PavilionForm(request.POST or None, villages=villages)
     if request.method == "POST" and form.is_valid():
         pavilion = form.save()
@@ -421,7 +423,11 @@ def pavilions(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "casebook/pavilions.html",
-        {"form": form, "pavilions": access.pavilions(request.user).select_related("village")},
+        {
+            "form": form,
+            "may_add": villages.exists(),
+            "pavilions": access.pavilions(request.user).select_related("village"),
+        },
     )
 
 
@@ -569,7 +575,12 @@ def meeting_close(request: HttpRequest, pk: int) -> HttpResponse:
         for r in meeting.requests.all()
     }
     try:
-        services.meeting_close(meeting=meeting, by=request.user, outcomes=outcomes)
+        services.meeting_close(
+            meeting=meeting,
+            by=request.user,
+            outcomes=outcomes,
+            reply_all=request.POST.get("reply_all", ""),
+        )
     except services.CasebookError as error:
         messages.error(request, str(error))
     else:
@@ -577,6 +588,41 @@ def meeting_close(request: HttpRequest, pk: int) -> HttpResponse:
             request, _("The meeting is recorded as held; the requests' timelines show it.")
         )
     return redirect("casebook:meeting-detail", pk=meeting.pk)
+
+
+@login_required
+@require_POST
+def cluster_agenda(request: HttpRequest) -> HttpResponse:
+    """Put a cluster of similar open matters on a new deliberation meeting's agenda, then
+    open the meeting to complete it (attendees, convener)."""
+    back = safe_next(request, fallback="/")
+    form = ClusterAgendaForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect(back)
+    data = form.cleaned_data
+    pavilion = access.get_or_404(access.pavilions(request.user), pk=data["pavilion"])
+    access.require(access.can_manage_village(request.user, pavilion.village_id))
+    found = hotspots.cluster_requests(
+        access.requests(request.user),
+        village_id=pavilion.village_id,
+        group_id=data["group"],
+        category_id=data["category"],
+        days=data["days"],
+    )
+    try:
+        meeting = services.cluster_to_agenda(
+            requests=list(found), pavilion=pavilion, held_at=data["held_at"], by=request.user
+        )
+    except services.CasebookError as error:
+        messages.error(request, str(error))
+        return redirect(back)
+    messages.success(
+        request,
+        _("%(count)d matters are on the meeting's agenda; complete the meeting here.")
+        % {"count": meeting.requests.count()},
+    )
+    return redirect("casebook:meeting-edit", pk=meeting.pk)
 
 
 # --- A member's handover (links and requests together) --------------------------------------

@@ -47,6 +47,7 @@ from casebook.models import (
     VisitChannel,
 )
 from households.models import (
+    County,
     Household,
     Role,
     RoleKind,
@@ -59,6 +60,29 @@ from members.models import Assignment, Gender, PartyMember
 
 TOWNSHIP_CODE = "dongshan"
 TOWNSHIP_NAME = "东山乡"
+COUNTY_CODE = "huzhu"
+COUNTY_NAME = "互助土族自治县"
+# Huzhu's other townships (check the current list with the county before real use).
+COUNTY_TOWNSHIPS = [
+    ("weiyuan", "威远镇"),
+    ("danma", "丹麻镇"),
+    ("gaozhai", "高寨镇"),
+    ("nanmenxia", "南门峡镇"),
+    ("jiading", "加定镇"),
+    ("wushi", "五十镇"),
+    ("wufeng", "五峰镇"),
+    ("tangchuan", "塘川镇"),
+    ("taizi", "台子乡"),
+    ("xishan", "西山乡"),
+    ("hongyazigou", "红崖子沟乡"),
+    ("donghe", "东和乡"),
+    ("linchuan", "林川乡"),
+    ("donggou", "东沟乡"),
+    ("caijiabao", "蔡家堡乡"),
+    ("halazhigou", "哈拉直沟乡"),
+    ("songduo", "松多藏族乡"),
+    ("bazha", "巴扎藏族乡"),
+]
 HOUSEHOLDS_PER_SCALE = 3066
 MEMBERS_PER_SCALE = 500
 DEFAULT_PASSWORD = "dongshan2026"  # noqa: S105 -- the public demo password, printed by make run
@@ -134,6 +158,11 @@ VISIT_NOTES = [
     "了解子女外出务工情况，关心留守老人。",
     "收集对村里道路硬化的意见建议。",
 ]
+BURST_TEXTS = [
+    "自来水管冻裂，家里停水两天了。",
+    "巷子里的主水管漏水，水压很小。",
+    "水管冻住了，吃水要去邻居家挑。",
+]
 REQUEST_TEXTS = {
     "hazard": [
         "院墙出现裂缝，担心雨季倒塌。",
@@ -183,18 +212,28 @@ def demo_users() -> list[tuple[str, str]]:
     """(username, what the login is) for every demo user, in a stable order."""
     User = get_user_model()
     rows = []
-    for user in User.objects.filter(username__in=["admin", "township"]).order_by("username"):
-        rows.append(
-            (user.username, "超级管理员 admin" if user.is_superuser else "乡镇干部 township staff")
-        )
+    labels = {
+        "admin": "超级管理员 admin",
+        "county": "县委组织部 county staff",
+        "township": "乡镇干部 township staff",
+    }
+    for user in User.objects.filter(username__in=list(labels)).order_by("username"):
+        rows.append((user.username, labels[user.username]))
+    # Dongshan's logins only: a county's other townships add some 250 more of them.
     for role in (
-        Role.objects.filter(kind=RoleKind.SECRETARY, user__username__startswith="sec-")
+        Role.objects.filter(
+            kind=RoleKind.SECRETARY,
+            user__username__startswith="sec-",
+            village__township__code=TOWNSHIP_CODE,
+        )
         .select_related("user", "village")
         .order_by("village__code")
     ):
         rows.append((role.user.username, f"{role.village.name}党支部书记 village secretary"))
     for member in (
-        PartyMember.objects.filter(user__username__startswith="m-")
+        PartyMember.objects.filter(
+            user__username__startswith="m-", village__township__code=TOWNSHIP_CODE
+        )
         .select_related("user", "village")
         .order_by("village__code", "id")
     ):
@@ -209,8 +248,15 @@ def seed_demo(
     seed: int = DEFAULT_SEED,
     today: datetime.date | None = None,
     progress: Callable[[str], None] | None = None,
+    county: bool = False,
+    county_townships: int | None = None,
 ) -> DemoResult:
-    """Seed Dongshan Township unless it is there already (a second run changes nothing)."""
+    """Seed Dongshan Township unless it is there already (a second run changes nothing).
+
+    Dongshan stands in its county, Huzhu, whose staff login is `county`. `county=True` also
+    seeds Huzhu's other townships (`COUNTY_TOWNSHIPS`, or the first `county_townships` of
+    them), each the size of Dongshan, so that the county's dashboard compares 19 rows.
+    """
     if scale < 1:
         raise ValueError("scale must be at least 1")
     if Township.objects.filter(code=TOWNSHIP_CODE).exists():
@@ -224,11 +270,13 @@ def seed_demo(
         duties = list(Duty.objects.order_by("sort"))
         categories = {c.code: c for c in RequestCategory.objects.all()}
         # Scale N is a prefecture of N townships like Dongshan: villages keep their real size.
+        huzhu = County.objects.create(name=COUNTY_NAME, code=COUNTY_CODE)
         for index in range(scale):
             suffix = "" if index == 0 else f"-{index + 1:03d}"
             township = Township.objects.create(
                 name=TOWNSHIP_NAME if index == 0 else f"{TOWNSHIP_NAME}（模拟{index + 1}）",
                 code=TOWNSHIP_CODE + suffix,
+                county=huzhu if index == 0 else None,
             )
             if admin_and_staff is None:
                 admin_and_staff = _create_staff_users(township, hashed)
@@ -253,6 +301,32 @@ def seed_demo(
                 say(f"{township.name} {name}: {n_households} households, {n_members} members")
             households += sum(household_counts)
             members += sum(member_counts)
+        others = COUNTY_TOWNSHIPS[:county_townships] if county else []
+        for index, (code, name) in enumerate(others, start=1):
+            township = Township.objects.create(name=name, code=code, county=huzhu)
+            stem = _stem(name)
+            household_counts = _split(HOUSEHOLDS_PER_SCALE, [v[2] for v in VILLAGES])
+            member_counts = _split(MEMBERS_PER_SCALE, household_counts)
+            for number, ((_code, _name, _size, offset), n_households, n_members) in enumerate(
+                zip(VILLAGES, household_counts, member_counts, strict=True), start=1
+            ):
+                builder = _VillageBuilder(
+                    township=township,
+                    code=f"{code}-{number:02d}",
+                    name=f"{stem}{_chinese_number(number)}村",
+                    offset=(offset[0] - 30.0 * index, offset[1] + 20.0),
+                    rng=random.Random(f"{seed}-{code}-{number}"),
+                    today=today,
+                    password=hashed,
+                    township_user=admin_and_staff["township"],
+                    duties=duties,
+                    categories=categories,
+                )
+                builder.build(n_households, n_members)
+            say(f"{name}: {sum(household_counts)} households, {sum(member_counts)} members")
+            households += sum(household_counts)
+            members += sum(member_counts)
+        _create_county_user(huzhu, hashed)
         _mark_demo_logins()
     if connection.vendor == "postgresql":
         # A bulk load leaves the planner's statistics empty and the visibility map unset
@@ -269,7 +343,7 @@ def _mark_demo_logins() -> None:
     set up a second factor, so that `make run` opens straight onto the demo (README).
     A login created any other way must choose its own password at its first log-in."""
     users = get_user_model().objects.filter(
-        Q(username__in=["admin", "township"])
+        Q(username__in=["admin", "county", "township"])
         | Q(username__startswith="sec-")
         | Q(username__startswith="m-")
     )
@@ -281,6 +355,28 @@ def _mark_demo_logins() -> None:
         batch_size=1000,
         ignore_conflicts=True,
     )
+
+
+def _stem(township_name: str) -> str:
+    """威远镇 → 威远, 松多藏族乡 → 松多: the part a village of the township is named after."""
+    for ending in ("藏族乡", "镇", "乡"):
+        if township_name.endswith(ending):
+            return township_name[: -len(ending)]
+    return township_name
+
+
+def _chinese_number(number: int) -> str:
+    """1 → 一, 12 → 十二 (villages numbered as a township names them)."""
+    if number <= 10:
+        return GROUP_NAMES[number - 1]
+    return "十" + GROUP_NAMES[number - 11]
+
+
+def _create_county_user(county: County, hashed_password: str) -> None:
+    user = get_user_model().objects.create(
+        username="county", password=hashed_password, first_name="县委组织部"
+    )
+    Role.objects.create(user=user, kind=RoleKind.COUNTY, county=county)
 
 
 def _create_staff_users(township: Township, hashed_password: str) -> dict:
@@ -586,6 +682,11 @@ class _VillageBuilder:
             )
             timelines.append(self._timeline(request, created_at))
             requests.append(request)
+        rng, self.rng = self.rng, random.Random(f"burst-{self.code}")
+        for request in self._burst():  # its own random source: the rest of the demo unchanged
+            timelines.append(self._timeline(request, request.created_at))
+            requests.append(request)
+        self.rng = rng
         created = Request.objects.bulk_create(requests, batch_size=BATCH)
         events = []
         for request, timeline in zip(created, timelines, strict=True):
@@ -594,6 +695,40 @@ class _VillageBuilder:
                 events.append(event)
         RequestEvent.objects.bulk_create(events, batch_size=BATCH)
         self.open_requests = [r for r in created if r.is_open]
+
+    def _burst(self) -> list[Request]:
+        """In the township's first village, five households of its third group report a
+        burst water pipe within ten days, still unanswered: the hotspot the dashboards
+        show and staff can send to the pavilion."""
+        if self.code != VILLAGES[0][0] or len(self.groups) < 3:
+            return []
+        rng = self.rng
+        group = self.groups[2]
+        households = [h for h in self.households if h.group_id == group.pk][:5]
+        category = self.categories["infrastructure"]
+        burst = []
+        for age_days, household in zip((9, 7, 4, 2, 1), households, strict=False):
+            created_day = self.today - datetime.timedelta(days=age_days)
+            member = self.member_of[household.pk]
+            burst.append(
+                Request(
+                    household=household,
+                    village=self.village,
+                    recorded_by=self.member_users.get(member.pk),
+                    source=RequestSource.VISIT,
+                    category=category,
+                    description=rng.choice(BURST_TEXTS),
+                    status=RequestStatus.NEW if age_days < 3 else RequestStatus.ACCEPTED,
+                    owner=self.member_users.get(member.pk) or self.secretary,
+                    accept_due_on=created_day + datetime.timedelta(days=category.accept_days),
+                    due_on=created_day + datetime.timedelta(days=category.reply_days),
+                    created_at=min(
+                        _aware(created_day, 9 + age_days, 10),
+                        timezone.now() - datetime.timedelta(hours=2),
+                    ),
+                )
+            )
+        return burst
 
     def _timeline(self, request: Request, at: datetime.datetime) -> list[RequestEvent]:
         """Events that lead from "new" to the request's status, in time order."""

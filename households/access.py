@@ -5,10 +5,14 @@ villages and households, members.access for members and links, casebook.access f
 notebook, requests and meetings); all of them start from `scope_for()` below. An object
 outside the user's scope is answered with Http404, so that nobody learns that it exists.
 
-Scopes: a superuser sees everything; township staff see every village of their township;
+Scopes: a superuser sees everything; county staff see every village of their county's
+townships and change nothing there; township staff see every village of their township;
 a village secretary sees their village; a party member sees the households linked to them
 by an open assignment, and their own entries. Roles add up (a member in one village may be
 the secretary of another).
+
+Seeing and changing are kept apart: `village_q` (what a list shows) covers the villages a
+county oversees, `manages` (what may change) never does.
 """
 
 from dataclasses import dataclass
@@ -17,7 +21,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from households.models import Household, Role, RoleKind, Village, VillageGroup
+from households.models import County, Household, Role, RoleKind, Township, Village, VillageGroup
 from households.selectors import open_links
 
 NOTHING = Q(pk__in=[])
@@ -32,15 +36,35 @@ class Scope:
     member_village_id: int | None = None
     # Every village a staff scope covers: the villages of its townships and its own villages.
     staff_village_ids: frozenset[int] = frozenset()
+    county_ids: frozenset[int] = frozenset()
+    # The villages of the counties' townships: seen, never changed (county staff oversee).
+    overseen_village_ids: frozenset[int] = frozenset()
 
     @property
     def is_staff_level(self) -> bool:
-        """May see whole villages (township staff, secretaries, admins)."""
-        return self.is_admin or bool(self.township_ids or self.village_ids)
+        """May see whole villages (county and township staff, secretaries, admins)."""
+        return self.is_admin or bool(self.township_ids or self.village_ids or self.county_ids)
 
     @property
     def is_township_level(self) -> bool:
+        """May change the rosters of whole townships (township staff, admins)."""
         return self.is_admin or bool(self.township_ids)
+
+    @property
+    def is_county_level(self) -> bool:
+        """Sees whole counties (county staff, admins)."""
+        return self.is_admin or bool(self.county_ids)
+
+    @property
+    def may_write(self) -> bool:
+        """May record notebook entries and requests: staff of a village, a member, admins
+        (not a county role alone: the county oversees)."""
+        return self.is_admin or bool(self.staff_village_ids) or self.is_member
+
+    @property
+    def seen_village_ids(self) -> frozenset[int]:
+        """The villages whose rows lists show: managed ones and overseen ones."""
+        return self.staff_village_ids | self.overseen_village_ids
 
     @property
     def is_member(self) -> bool:
@@ -53,13 +77,19 @@ class Scope:
         table's (village, …) index for those villages only, whatever the size of the
         prefecture around them.
         """
-        if not self.staff_village_ids:
+        seen = self.seen_village_ids
+        if not seen:
             return NOTHING
-        return Q(**{f"{village_path}_id__in": sorted(self.staff_village_ids)})
+        return Q(**{f"{village_path}_id__in": sorted(seen)})
 
     def manages(self, village_id: int | None) -> bool:
-        """Requests, meetings and links of this village are the user's to change."""
+        """Requests, meetings and links of this village are the user's to change (never
+        through a county role: the county oversees)."""
         return self.is_admin or village_id in self.staff_village_ids
+
+    def oversees(self, village_id: int | None) -> bool:
+        """The village's dashboard and figures are the user's to read."""
+        return self.is_admin or village_id in self.seen_village_ids
 
 
 ANONYMOUS = Scope()
@@ -75,13 +105,15 @@ def scope_for(user) -> Scope:
     if user.is_superuser:
         scope = Scope(is_admin=True)
     else:
-        townships, villages = set(), set()
-        for kind, township_id, village_id in Role.objects.filter(user=user).values_list(
-            "kind", "township_id", "village_id"
+        counties, townships, villages = set(), set(), set()
+        for kind, county_id, township_id, village_id in Role.objects.filter(user=user).values_list(
+            "kind", "county_id", "township_id", "village_id"
         ):
-            if kind == RoleKind.TOWNSHIP:
+            if kind == RoleKind.COUNTY:
+                counties.add(county_id)
+            elif kind == RoleKind.TOWNSHIP:
                 townships.add(township_id)
-            else:
+            elif kind == RoleKind.SECRETARY:
                 villages.add(village_id)
         # The member's record lives a floor up (members.PartyMember): read through the
         # login's relation by name.
@@ -96,12 +128,23 @@ def scope_for(user) -> Scope:
             staff_villages.update(
                 Village.objects.filter(township_id__in=townships).values_list("id", flat=True)
             )
+        overseen = (
+            set(
+                Village.objects.filter(township__county_id__in=counties).values_list(
+                    "id", flat=True
+                )
+            )
+            if counties
+            else set()
+        )
         scope = Scope(
             township_ids=frozenset(townships),
             village_ids=frozenset(villages),
             member_id=member[0] if member else None,
             member_village_id=member[1] if member else None,
             staff_village_ids=frozenset(staff_villages),
+            county_ids=frozenset(counties),
+            overseen_village_ids=frozenset(overseen - staff_villages),
         )
     user._liaison_scope = scope
     return scope
@@ -129,10 +172,17 @@ def _managed_village_q(scope: Scope) -> Q:
     return Q(id__in=sorted(scope.staff_village_ids))
 
 
+def _overseen_village_q(scope: Scope) -> Q:
+    seen = scope.seen_village_ids
+    if not seen:
+        return NOTHING
+    return Q(id__in=sorted(seen))
+
+
 def villages(user) -> QuerySet[Village]:
-    """Villages the user sees: those they manage, and a member's own village."""
+    """Villages the user sees: those they manage or oversee, and a member's own village."""
     scope = scope_for(user)
-    q = _managed_village_q(scope)
+    q = _overseen_village_q(scope)
     if scope.member_village_id:
         q |= Q(id=scope.member_village_id)
     return restrict(Village.objects.select_related("township"), scope, q)
@@ -142,6 +192,27 @@ def managed_villages(user) -> QuerySet[Village]:
     """Villages whose rosters, requests and meetings the user may change (staff level)."""
     scope = scope_for(user)
     return restrict(Village.objects.select_related("township"), scope, _managed_village_q(scope))
+
+
+def overseen_villages(user) -> QuerySet[Village]:
+    """Villages whose dashboards, reports and trends the user reads: those they manage and
+    those of their counties (county staff)."""
+    scope = scope_for(user)
+    return restrict(Village.objects.select_related("township"), scope, _overseen_village_q(scope))
+
+
+def townships(user) -> QuerySet[Township]:
+    """Townships with a village the user oversees (all of them for an admin)."""
+    scope = scope_for(user)
+    q = Q(villages__id__in=sorted(scope.seen_village_ids)) if scope.seen_village_ids else NOTHING
+    return restrict(Township.objects.select_related("county"), scope, q).distinct()
+
+
+def counties(user) -> QuerySet[County]:
+    """Counties the user oversees as a whole (county staff; every county for an admin)."""
+    scope = scope_for(user)
+    q = Q(id__in=sorted(scope.county_ids)) if scope.county_ids else NOTHING
+    return restrict(County.objects.all(), scope, q)
 
 
 def groups(user) -> QuerySet[VillageGroup]:
@@ -154,6 +225,22 @@ def households(user) -> QuerySet[Household]:
     if scope.member_id:
         q |= linked_to_member(scope.member_id)
     return restrict(Household.objects.all(), scope, q)
+
+
+def recordable_households(user) -> QuerySet[Household]:
+    """Households the user may write for (notebook entries, requests): those of the villages
+    they manage and a member's linked ones; never those a county role only oversees."""
+    scope = scope_for(user)
+    q = _managed_household_q(scope)
+    if scope.member_id:
+        q |= linked_to_member(scope.member_id)
+    return restrict(Household.objects.all(), scope, q)
+
+
+def _managed_household_q(scope: Scope) -> Q:
+    if not scope.staff_village_ids:
+        return NOTHING
+    return Q(village_id__in=sorted(scope.staff_village_ids))
 
 
 # --- One object or 404 ----------------------------------------------------------------------
@@ -186,6 +273,11 @@ def can_manage_rosters(user) -> bool:
 def can_manage_village(user, village_id: int) -> bool:
     """Requests, meetings and assignments of a village: its secretary, township staff, admins."""
     return scope_for(user).manages(village_id)
+
+
+def can_oversee_village(user, village_id: int) -> bool:
+    """A village's dashboard: who manages it, and county staff of its county."""
+    return scope_for(user).oversees(village_id)
 
 
 def require(condition: bool) -> None:

@@ -4,12 +4,20 @@ from base import audit
 from base.admin import TouchesVillages
 from base.models import AuditEvent
 from households import services
-from households.models import Household, Role, Township, Village, VillageGroup
+from households.models import County, Household, Role, Township, Village, VillageGroup
+
+
+@admin.register(County)
+class CountyAdmin(admin.ModelAdmin):
+    list_display = ["name", "code"]
+    search_fields = ["name", "code"]
 
 
 @admin.register(Township)
 class TownshipAdmin(admin.ModelAdmin):
-    list_display = ["name", "code"]
+    list_display = ["name", "code", "county"]
+    list_filter = ["county"]
+    list_select_related = ["county"]
     search_fields = ["name", "code"]
 
 
@@ -76,11 +84,11 @@ class HouseholdAdmin(admin.ModelAdmin):
 
 @admin.register(Role)
 class RoleAdmin(admin.ModelAdmin):
-    list_display = ["user", "kind", "township", "village"]
-    list_filter = ["kind", "township", "village"]
-    list_select_related = ["user", "township", "village"]
+    list_display = ["user", "kind", "county", "township", "village"]
+    list_filter = ["kind", "county", "township", "village"]
+    list_select_related = ["user", "county", "township", "village"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]
-    autocomplete_fields = ["user", "township", "village"]
+    autocomplete_fields = ["user", "county", "township", "village"]
 
     # A role decides whose personal data a login sees: every change is an audit record.
     def save_model(self, request, obj, form, change):
@@ -97,7 +105,9 @@ class RoleAdmin(admin.ModelAdmin):
         )
 
     def delete_queryset(self, request, queryset):
-        targets = [str(role) for role in queryset.select_related("user", "township", "village")]
+        targets = [
+            str(role) for role in queryset.select_related("user", "county", "township", "village")
+        ]
         super().delete_queryset(request, queryset)
         for target in targets:
             audit.record(

@@ -35,7 +35,31 @@ def format_card_code(code: str) -> str:
     return f"{code[:5]}-{code[5:]}"
 
 
+class County(models.Model):
+    """A county (县) above its townships: its organisation department compares them."""
+
+    name = models.CharField(_("name"), max_length=50)
+    code = models.SlugField(_("code"), max_length=20, unique=True)
+
+    class Meta:
+        verbose_name = _("county")
+        verbose_name_plural = _("counties")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Township(models.Model):
+    # Empty for a township whose county is not (yet) on the system: it works as before.
+    county = models.ForeignKey(
+        County,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="townships",
+        verbose_name=_("county"),
+    )
     name = models.CharField(_("name"), max_length=50)
     code = models.SlugField(_("code"), max_length=20, unique=True)
     # The day of the month (1–28) on which each member is texted how many of their
@@ -322,13 +346,16 @@ class CardQRCode(models.Model):
 
 
 class RoleKind(models.TextChoices):
+    COUNTY = "county", _("County staff")
     TOWNSHIP = "township", _("Township staff")
     SECRETARY = "secretary", _("Village secretary")
 
 
 class Role(models.Model):
-    """What a staff login may see: a whole township, or one village.
+    """What a staff login may see: a whole county, a whole township, or one village.
 
+    County staff see every township of their county and change nothing in them (the
+    township's staff and the village secretaries do the work; the county compares).
     Party members need no Role: their scope comes from their PartyMember.user link.
     A user may hold several roles (a member who is also the village secretary).
     """
@@ -340,6 +367,14 @@ class Role(models.Model):
         verbose_name=_("user"),
     )
     kind = models.CharField(_("role"), max_length=10, choices=RoleKind.choices)
+    county = models.ForeignKey(
+        County,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("county"),
+    )
     township = models.ForeignKey(
         Township,
         on_delete=models.CASCADE,
@@ -363,15 +398,33 @@ class Role(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(kind="township", township__isnull=False, village__isnull=True)
-                    | Q(kind="secretary", village__isnull=False, township__isnull=True)
+                    Q(
+                        kind="county",
+                        county__isnull=False,
+                        township__isnull=True,
+                        village__isnull=True,
+                    )
+                    | Q(
+                        kind="township",
+                        township__isnull=False,
+                        village__isnull=True,
+                        county__isnull=True,
+                    )
+                    | Q(
+                        kind="secretary",
+                        village__isnull=False,
+                        township__isnull=True,
+                        county__isnull=True,
+                    )
                 ),
                 name="role_has_matching_scope",
             ),
             models.UniqueConstraint(
-                fields=["user", "kind", "township", "village"], name="role_unique_per_user"
+                fields=["user", "kind", "county", "township", "village"],
+                name="role_unique_per_user",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} · {self.get_kind_display()} · {self.township or self.village}"
+        place = self.county or self.township or self.village
+        return f"{self.user} · {self.get_kind_display()} · {place}"

@@ -77,11 +77,12 @@ def password_change_reason(request: HttpRequest) -> str:
 
 
 def needs_second_factor(user, *, demo: bool = False) -> bool:
-    """Superusers and township staff; secretaries when the setting says so; never demo logins."""
+    """Superusers, county and township staff; secretaries when the setting says so; never
+    demo logins."""
     if demo:
         return False
     scope = access.scope_for(user)
-    if scope.is_admin or scope.township_ids:
+    if scope.is_admin or scope.township_ids or scope.county_ids:
         return True
     return bool(settings.TWO_FACTOR_FOR_SECRETARIES and scope.village_ids)
 

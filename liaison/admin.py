@@ -27,18 +27,24 @@ WATCHED = ("username", "is_active", "is_staff", "is_superuser")
 
 
 class RoleInlineForm(forms.ModelForm):
-    """A role names its place: a township for township staff, a village for a secretary."""
+    """A role names its place: a county for county staff, a township for township staff, a
+    village for a secretary."""
 
     class Meta:
         model = Role
-        fields = ["kind", "township", "village"]
+        fields = ["kind", "county", "township", "village"]
 
     def clean(self):
         data = super().clean()
-        kind, township, village = data.get("kind"), data.get("township"), data.get("village")
-        if kind == RoleKind.TOWNSHIP and (not township or village):
+        kind, county = data.get("kind"), data.get("county")
+        township, village = data.get("township"), data.get("village")
+        if kind == RoleKind.COUNTY and (not county or township or village):
+            raise forms.ValidationError(
+                _("County staff: choose their county, and no township or village.")
+            )
+        if kind == RoleKind.TOWNSHIP and (not township or village or county):
             raise forms.ValidationError(_("Township staff: choose their township, and no village."))
-        if kind == RoleKind.SECRETARY and (not village or township):
+        if kind == RoleKind.SECRETARY and (not village or township or county):
             raise forms.ValidationError(
                 _("A village secretary: choose their village, and no township.")
             )
@@ -163,7 +169,8 @@ class AuditedUserAdmin(UserAdmin):
             .select_related("account_state")
             .prefetch_related(
                 Prefetch(
-                    "liaison_roles", queryset=Role.objects.select_related("township", "village")
+                    "liaison_roles",
+                    queryset=Role.objects.select_related("county", "township", "village"),
                 ),
                 "totpdevice_set",
                 "staticdevice_set__token_set",
@@ -177,7 +184,7 @@ class AuditedUserAdmin(UserAdmin):
     @admin.display(description=gettext_lazy("Roles"))
     def roles(self, obj):
         return "、".join(
-            f"{role.get_kind_display()}·{role.township or role.village}"
+            f"{role.get_kind_display()}·{role.county or role.township or role.village}"
             for role in obj.liaison_roles.all()
         )
 

@@ -2,6 +2,7 @@
 (base/cache.py says how; each feature's services touch the villages they change)."""
 
 from base.cache import cached, recall
+from casebook import hotspots as casebook_hotspots
 from households.models import Village
 from liaison import dashboard, reports
 from members import mapping
@@ -11,6 +12,23 @@ def village_rows(villages, month):
     """dashboard.village_rows, cached: the township table and a village's figures."""
     return cached(
         "village-rows", villages, month, compute=lambda: dashboard.village_rows(villages, month)
+    )
+
+
+def township_rows(villages, month):
+    """dashboard.township_rows, cached: the county table."""
+    return cached(
+        "township-rows", villages, month, compute=lambda: dashboard.township_rows(villages, month)
+    )
+
+
+def top_categories(villages, requests, *, days: int):
+    """Each township's most raised categories over `days` days, cached by the villages."""
+    return cached(
+        "top-categories",
+        villages,
+        days,
+        compute=lambda: casebook_hotspots.top_categories(requests, days=days),
     )
 
 
@@ -51,4 +69,19 @@ def monthly_report(villages, month, *, place, village=None):
         village.pk if village else "",
         place,
         compute=lambda: reports.monthly(villages, month, place=place, village=village),
+    )
+
+
+def hotspots(villages, requests, *, days: int, window: int):
+    """The place's hotspots over `days` and its clusters within `window` days, cached by
+    the villages (a new request or reply touches its village)."""
+    return cached(
+        "hotspots",
+        villages,
+        days,
+        window,
+        compute=lambda: {
+            "hotspots": casebook_hotspots.hotspots(requests, days=days),
+            "clusters": casebook_hotspots.clusters(requests, days=window),
+        },
     )

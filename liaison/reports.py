@@ -28,6 +28,8 @@ class Report:
     totals: dashboard.Totals
     members: list
     trend: dashboard.Trends
+    # A report spanning several townships (a county's): its townships' table first.
+    townships: dashboard.Totals | None = None
 
 
 def monthly(
@@ -45,6 +47,9 @@ def monthly(
         if village
         else [],
         trend=dashboard.trends(villages, month),
+        townships=dashboard.township_rows(villages, month)
+        if villages.values("township_id").distinct().count() > 1
+        else None,
     )
 
 
@@ -57,11 +62,29 @@ def _village_line(name, row):
 
 
 def xlsx(report: Report):
-    sheets = [
+    sheets = []
+    if report.townships is not None:
+        sheets.append(
+            (
+                "各乡镇情况",
+                ["乡镇", *VILLAGE_HEADERS[1:]],
+                [_village_line(r.township.name, r) for r in report.townships.rows]
+                + [_village_line("合计", report.townships.total)],
+            )
+        )
+    sheets += [
         (
             "各村情况",
             VILLAGE_HEADERS,
-            [_village_line(r.village.name, r) for r in report.totals.rows]
+            [
+                _village_line(
+                    f"{r.village.township.name}{r.village.name}"
+                    if report.townships is not None
+                    else r.village.name,
+                    r,
+                )
+                for r in report.totals.rows
+            ]
             + [_village_line("合计", report.totals.total)],
         ),
         (

@@ -18,6 +18,7 @@ urlpatterns = [
     # Browsers and crawlers ask for /favicon.ico whatever the page links; send them to it.
     path("favicon.ico", views.favicon, name="favicon"),
     path("dashboard/", views.township_dashboard, name="dashboard"),
+    path("dashboard/county/", views.county_dashboard, name="dashboard-county"),
     path("dashboard/villages/<int:pk>/", views.village_dashboard, name="dashboard-village"),
     path("dashboard/trends/", views.trends, name="trends"),
     path("dashboard/report/", views.monthly_report, name="report"),

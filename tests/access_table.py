@@ -173,6 +173,17 @@ def _phone_entry(world) -> dict:
     }
 
 
+def _cluster_on_agenda(world) -> dict:
+    """A cluster of village A (none open: the step answers with a message) at its pavilion."""
+    return {
+        "group": world.household_a.group_id,
+        "category": 1,
+        "days": 14,
+        "pavilion": world.pavilion_a().pk,
+        "held_at": "2099-01-01T09:00",
+    }
+
+
 TABLE: list[Row] = [
     Row("home", get=EVERYONE_IN, post=NOT_ALLOWED),
     Row("healthz", get=PUBLIC, post=EVERYONE_405),
@@ -182,6 +193,8 @@ TABLE: list[Row] = [
     Row("offline", get=PUBLIC, post=EVERYONE_405),
     Row("favicon", get=EVERYONE_301, post=EVERYONE_301),
     Row("dashboard", get=STAFF_LEVEL, post=NOT_ALLOWED),
+    # A county's townships: county staff (COUNTY_TABLE) and admins only.
+    Row("dashboard-county", get="302 404 404 404 404 404 200", post=NOT_ALLOWED),
     Row("trends", get=STAFF_LEVEL, post=NOT_ALLOWED),
     Row("report", get=STAFF_LEVEL, post=NOT_ALLOWED),
     Row(
@@ -339,6 +352,12 @@ TABLE: list[Row] = [
         get_out=OTHER_TOWNSHIP,
         post_out=NOT_ALLOWED,
         kwargs_out=lambda w: {"pk": w.mediation_x().pk},
+    ),
+    Row(
+        "casebook:cluster-agenda",
+        get=POST_ONLY,
+        post="302 302 404 302 404 404 302",  # the pavilion: village A's, managed by its staff
+        post_data=_cluster_on_agenda,
     ),
     Row(
         "casebook:meeting-close",
@@ -501,3 +520,84 @@ DUAL_TABLE: list[DualRow] = [
     DualRow("members:detail", _pk("dual_member"), 200, 405),
     DualRow("members:edit", _pk("dual_member"), 404, 404),
 ]
+
+
+# County staff of township A's county (`world.county_staff`): they see every village of the
+# county and change nothing in it; the other township lies in another county. Per URL of
+# TABLE: "GET POST" for its object in village A, then "GET POST" for its object out of
+# scope where the row has one. Reads answer 200, every change 404 (or 405), and nothing of
+# another county exists for them.
+COUNTY_TABLE: dict[str, str] = {
+    "home": "200 405",
+    "healthz": "200 405",
+    "sw": "200 405",
+    "manifest": "200 405",
+    "offline": "200 405",
+    "favicon": "301 301",
+    "dashboard": "200 405",
+    "dashboard-county": "200 405",
+    "trends": "200 405",
+    "report": "200 405",
+    "dashboard-village": "200 405 404 405",
+    "login": "302 302",
+    "logout": "405 302",
+    "account-password": "200 200",
+    "account-two-factor": "302 302",
+    "account-two-factor-setup": "200 200",
+    "account-recovery-codes": "302 405",
+    "job": "404 405 404 405",
+    "job-status": "404 405 404 405",
+    "job-download": "404 405 404 405",
+    "households:list": "200 405",
+    "households:create": "404 404",
+    "households:export": "404 405",
+    "households:import": "404 404",
+    "households:import-template": "404 405",
+    "households:import-preview": "404 404",
+    "households:detail": "200 405 404 405",
+    "households:edit": "404 404 404 404",
+    "members:household-retire": "405 404 405 404",
+    "households:reinstate": "405 404 405 404",
+    "households:cards": "404 405",
+    "households:cards-print": "405 404",
+    "households:card-rotate": "405 404 405 404",
+    "card": "200 200 404 404",
+    "card-lookup": "200 200",
+    "card-confirm": "405 302 405 404",
+    "card-add": "405 302 405 404",
+    "card-voice": "200 405 404 405",
+    "members:list": "200 405",
+    "members:create": "404 404",
+    "members:export": "404 405",
+    "members:import": "404 404",
+    "members:import-template": "404 405",
+    "members:import-preview": "404 404",
+    "members:detail": "200 405 404 405",
+    "members:edit": "404 404 404 404",
+    "members:retire": "405 404 405 404",
+    "casebook:pavilions": "200 404",
+    "casebook:pavilion-edit": "404 404 404 404",
+    "casebook:meetings": "200 405",
+    "casebook:meeting-new": "404 404",
+    "casebook:meeting-detail": "200 405 404 405",
+    "casebook:meeting-edit": "404 404 404 404",
+    "casebook:meeting-agreement": "200 405 404 405",
+    "casebook:cluster-agenda": "405 404",
+    "casebook:meeting-close": "405 404 405 404",
+    "members:board-index": "404 405",
+    "members:board": "404 405 404 405",
+    "members:board-assign": "405 404 405 404",
+    "members:proposal": "404 404 404 404",
+    "members:household-link": "404 404 404 404",
+    "casebook:member-handover": "404 404 404 404",
+    "casebook:due": "200 405",
+    "casebook:notebook": "200 405",
+    "casebook:visit-new": "404 404",
+    "casebook:visit-sync": "405 404",
+    "casebook:visit-edit": "404 404 404 404",
+    "casebook:inbox": "200 405",
+    "casebook:request-new": "404 404",
+    "casebook:request-detail": "200 405 404 405",
+    "casebook:voice": "200 405 404 405",
+    "casebook:request-action": "405 404 405 404",
+}

@@ -10,6 +10,7 @@ from liaison.accounts import VERIFIED_SESSION_KEY
 from tests import redis_keys
 from tests.factories import (
     AssignmentFactory,
+    CountyFactory,
     HouseholdFactory,
     MeetingFactory,
     PartyMemberFactory,
@@ -76,8 +77,10 @@ def world(db):
         pass
 
     w = World()
-    w.township = TownshipFactory(name="东山乡", code="dongshan-test")
-    w.other_township = TownshipFactory(name="西山乡", code="xishan-test")
+    w.county = CountyFactory(name="互助县", code="huzhu-test")
+    w.other_county = CountyFactory(name="乐都区", code="ledu-test")
+    w.township = TownshipFactory(name="东山乡", code="dongshan-test", county=w.county)
+    w.other_township = TownshipFactory(name="西山乡", code="xishan-test", county=w.other_county)
     w.village_a = VillageFactory(township=w.township, name="白牙合村", code="a1")
     w.village_b = VillageFactory(township=w.township, name="东山村", code="a2")
     w.village_x = VillageFactory(township=w.other_township, name="外乡村", code="x1")
@@ -103,6 +106,9 @@ def world(db):
     RoleFactory(user=w.secretary_a, village=w.village_a)
     w.secretary_b = UserFactory(username="sec-b")
     RoleFactory(user=w.secretary_b, village=w.village_b)
+    # County staff of township A's county: they see its villages and change nothing there.
+    w.county_staff = UserFactory(username="county")
+    RoleFactory(user=w.county_staff, kind=RoleKind.COUNTY, county=w.county, village=None)
     # Lazily made objects of the casebook, for the access table.
     w.visit_a = lambda: VisitFactory(
         household=w.household_a, member=w.member_a, recorded_by=w.member_user

@@ -18,7 +18,15 @@ from casebook.models import (
     RequestSource,
     Visit,
 )
-from households.models import Household, Role, RoleKind, Township, Village, VillageGroup
+from households.models import (
+    County,
+    Household,
+    Role,
+    RoleKind,
+    Township,
+    Village,
+    VillageGroup,
+)
 from members.models import Assignment, Gender, PartyMember
 
 
@@ -40,6 +48,14 @@ class UserFactory(factory.django.DjangoModelFactory):
             AccountState.objects.get_or_create(
                 user=obj, defaults={"password_changed_at": timezone.now(), **kwargs}
             )
+
+
+class CountyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = County
+
+    name = factory.Sequence(lambda n: f"测试县{n}")
+    code = factory.Sequence(lambda n: f"c{n}")
 
 
 class TownshipFactory(factory.django.DjangoModelFactory):

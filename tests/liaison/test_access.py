@@ -5,7 +5,16 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests import redis_keys
-from tests.access_table import DUAL_TABLE, EXEMPT_PREFIXES, ROLES, TABLE, DualRow, Row, codes
+from tests.access_table import (
+    COUNTY_TABLE,
+    DUAL_TABLE,
+    EXEMPT_PREFIXES,
+    ROLES,
+    TABLE,
+    DualRow,
+    Row,
+    codes,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -118,3 +127,37 @@ def test_a_login_with_roles_in_two_villages(row: DualRow, dual, client):
             got.append(getattr(client, method)(url).status_code)
             transaction.set_rollback(True)
     assert got == [row.get, row.post], url
+
+
+def test_every_url_has_a_county_row():
+    assert sorted(COUNTY_TABLE) == sorted(row.name for row in TABLE)
+
+
+def _county_code(client, world, url: str, method: str, data) -> int:
+    redis_keys.forget()
+    with transaction.atomic():
+        client.logout()
+        client.force_login(world.county_staff)
+        if method == "get":
+            response = client.get(url)
+        else:
+            response = client.post(url, data(world) if data else {})
+        transaction.set_rollback(True)
+    return response.status_code
+
+
+@pytest.mark.parametrize("row", TABLE, ids=[row.name for row in TABLE])
+def test_county_staff_see_their_county_and_change_nothing(row: Row, world, client):
+    expected = [int(code) for code in COUNTY_TABLE[row.name].split()]
+    url = reverse(row.name, kwargs=row.kwargs(world) if row.kwargs else None)
+    got = [
+        _county_code(client, world, url, "get", row.post_data),
+        _county_code(client, world, url, "post", row.post_data),
+    ]
+    if row.kwargs_out:
+        url_out = reverse(row.name, kwargs=row.kwargs_out(world))
+        got += [
+            _county_code(client, world, url_out, "get", row.post_data),
+            _county_code(client, world, url_out, "post", row.post_data),
+        ]
+    assert got == expected, f"{row.name} as county staff"

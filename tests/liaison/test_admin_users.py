@@ -63,6 +63,23 @@ def test_a_role_without_its_place_is_refused_in_chinese_and_nothing_is_made(clie
     assert not AuditEvent.objects.exclude(action__in=["login", "otp_verified"]).exists()
 
 
+def test_one_form_creates_a_county_login_and_refuses_one_without_its_county(client, world):
+    client.force_login(world.admin)
+    refused = client.post(
+        reverse("admin:auth_user_add"),
+        _new_login(world, kind=RoleKind.COUNTY, township=world.township.pk),
+    )
+    assert "县级工作人员：请选择所在的县，不选乡镇或村。" in refused.content.decode()
+    assert not User.objects.filter(username="new-clerk").exists()
+    response = client.post(
+        reverse("admin:auth_user_add"),
+        _new_login(world, kind=RoleKind.COUNTY, county=world.county.pk),
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    role = Role.objects.get(user__username="new-clerk")
+    assert (role.kind, role.county, role.township) == ("county", world.county, None)
+
+
 def test_the_user_page_hides_permissions_and_shows_the_authenticator(client, world):
     device = TOTPDevice.objects.create(user=world.staff, name="app", confirmed=True)
     codes = StaticDevice.objects.create(user=world.staff, name="codes", confirmed=True)

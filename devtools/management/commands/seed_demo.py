@@ -14,8 +14,13 @@ class Command(BaseCommand):
             "--password", default=demo.DEFAULT_PASSWORD, help="demo users' password"
         )
         parser.add_argument("--seed", type=int, default=demo.DEFAULT_SEED, help="random seed")
+        parser.add_argument(
+            "--county",
+            action="store_true",
+            help="also seed Huzhu county's other 18 townships, each the size of Dongshan",
+        )
 
-    def handle(self, *args, scale, password, seed, **options):
+    def handle(self, *args, scale, password, seed, county, **options):
         if scale < 1:
             raise CommandError("--scale must be at least 1")
         started = time.monotonic()
@@ -23,14 +28,19 @@ class Command(BaseCommand):
             scale=scale,
             password=password,
             seed=seed,
+            county=county,
             progress=lambda message: (
                 self.stdout.write(f"  {message}") if options["verbosity"] > 1 else None
             ),
         )
+        if county:
+            place = f"{demo.COUNTY_NAME} ({1 + len(demo.COUNTY_TOWNSHIPS)} townships)"
+        else:
+            place = demo.TOWNSHIP_NAME
         if result.created:
             self.stdout.write(
                 self.style.SUCCESS(
-                    f"Seeded {demo.TOWNSHIP_NAME}: {result.households} households, "
+                    f"Seeded {place}: {result.households} households, "
                     f"{result.members} party members in {time.monotonic() - started:.1f} s."
                 )
             )
