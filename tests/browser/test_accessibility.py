@@ -108,6 +108,17 @@ def pages() -> dict[str | None, list[str]]:
             *staff_pages,
         ],
         "sec-baiyahe": [reverse("home"), *staff_pages],
+        # County staff: their county's townships, drilled down to a village and a household.
+        "county": [
+            reverse("home"),
+            reverse("dashboard") + f"?township={village.township_id}",
+            reverse("dashboard-village", args=[village.pk]),
+            reverse("trends") + f"?county={village.township.county_id}",
+            reverse("report") + f"?county={village.township.county_id}",
+            reverse("households:detail", args=[household.pk]),
+            reverse("casebook:inbox"),
+            reverse("casebook:pavilions"),
+        ],
         member.user.username: [
             reverse("home"),
             reverse("casebook:due"),
