@@ -9,6 +9,10 @@ streamed to the client, so memory does not grow with the roster. Text that a spr
 would run as a formula (=, +, -, @ first) is prefixed with an apostrophe, and so is text
 that starts with an apostrophe itself; reading a file takes exactly one such apostrophe
 off again, so export → import gives back every value as it was.
+
+A formula cell is read by the value the spreadsheet program saved with it. A file written
+by another program may hold formulas with no saved value; such a cell would read as empty
+and blank its field, so the file is refused, naming the cells.
 """
 
 import csv
@@ -24,6 +28,8 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.xml.constants import SHEET_MAIN_NS
+from openpyxl.xml.functions import iterparse
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_UNPACKED_BYTES = 100 * 1024 * 1024
@@ -31,6 +37,8 @@ MAX_ROWS = 50_000
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 ESCAPE = "'"
 ESCAPED_PREFIXES = (*FORMULA_PREFIXES, ESCAPE)
+UNSAVED_FORMULAS_NAMED = 3  # cells named in the message; the rest are counted
+_CELL, _FORMULA, _VALUE = (f"{{{SHEET_MAIN_NS}}}{tag}" for tag in ("c", "f", "v"))
 
 
 class SpreadsheetError(Exception):
@@ -95,6 +103,7 @@ def _read_xlsx(data: bytes) -> list[list]:
                 raise SpreadsheetError(
                     _("The file has more than %(max)d rows.") % {"max": MAX_ROWS}
                 )
+        _refuse_unsaved_formulas(sheet)
         return rows
     except SpreadsheetError:
         raise
@@ -102,6 +111,44 @@ def _read_xlsx(data: bytes) -> list[list]:
         raise SpreadsheetError(_("This is not a readable .xlsx file.")) from error
     finally:
         workbook.close()
+
+
+def unsaved_formulas(sheet) -> list[str]:
+    """The cells (B2, …) of a read-only sheet that hold a formula but no saved value.
+
+    openpyxl reads such a cell as empty (data_only): the sheet's XML is read once more for
+    formula cells (<f>) without a value (<v>), by the parser openpyxl itself reads it with.
+    """
+    found = []
+    with sheet._get_source() as source:
+        for _event, element in iterparse(source, events=("end",)):
+            if element.tag != _CELL:
+                continue
+            if element.find(_FORMULA) is not None and not element.findtext(_VALUE):
+                found.append(element.get("r") or "?")
+            element.clear()
+    return found
+
+
+def _refuse_unsaved_formulas(sheet) -> None:
+    """Rule: a formula without a saved value is never imported as an empty cell."""
+    cells = unsaved_formulas(sheet)
+    if not cells:
+        return
+    named = "、".join(cells[:UNSAVED_FORMULAS_NAMED])
+    if len(cells) > UNSAVED_FORMULAS_NAMED:
+        named = _("%(cells)s and %(more)d more") % {
+            "cells": named,
+            "more": len(cells) - UNSAVED_FORMULAS_NAMED,
+        }
+    raise SpreadsheetError(
+        _(
+            "Cell %(cells)s holds a formula whose value was not saved in the file, so it "
+            "would be imported as empty. Open the file in Excel or WPS, save it, and "
+            "upload it again (or replace the formulas by their values)."
+        )
+        % {"cells": named}
+    )
 
 
 def _read_csv(data: bytes) -> list[list[str]]:
