@@ -48,9 +48,13 @@ system-deps:
 
 test-deps: setup system-deps
 
-## The whole suite (uses DATABASE_URL when set, else SQLite).
+## The whole suite (uses DATABASE_URL when set, else SQLite), browser tests included, in
+## TEST_WORKERS processes (pytest-xdist; "auto": one per CPU, 0: in this process). Each
+## process has a test database of its own; a file's tests stay in one process, so a
+## module's fixtures (the seeded demo, a served gunicorn) are set up once.
+TEST_WORKERS ?= auto
 test: test-deps
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
