@@ -340,16 +340,47 @@ def test_the_password_view_itself_refuses_a_session_short_of_its_second_factor(
     assert accounts.password_change_allowed(request)
 
 
+def test_the_step_middleware_itself_opens_only_the_code_page_and_logout(
+    plain_client, world, staff_device
+):
+    """The first line of defence on its own: the views behind it refuse too."""
+    from django.test import RequestFactory
+    from django.urls import resolve
+
+    from liaison.middleware import AccountStepMiddleware
+
+    log_in(plain_client, "staff")
+    middleware = AccountStepMiddleware(lambda request: None)
+
+    def answer(name):
+        path = reverse(name)
+        request = RequestFactory().get(path)
+        request.user, request.session = world.staff, plain_client.session
+        request.resolver_match = resolve(path)
+        return middleware.process_view(request, request.resolver_match.func, (), {})
+
+    for name in ("account-password", "account-two-factor-setup", "households:list"):
+        assert answer(name).url.startswith(reverse("account-two-factor")), name
+    assert answer("account-two-factor") is None and answer("logout") is None
+
+
 def test_wrong_codes_count_across_fresh_password_logins(plain_client, world, staff_device):
-    for round_ in range(2):
-        assert log_in(plain_client, "staff").status_code == 302, round_
+    def fresh_login():
+        plain_client.post(reverse("logout"))
+        response = log_in(plain_client, "staff")
+        assert response.status_code == 302 and "_auth_user_id" in plain_client.session
+        return response
+
+    for _round in range(2):
+        fresh_login()
         for _ in range(2):
             response = plain_client.post(reverse("account-two-factor"), {"token": "123456"})
             assert response.status_code == 200
-    assert log_in(plain_client, "staff").status_code == 302
+    fresh_login()
     response = plain_client.post(reverse("account-two-factor"), {"token": "123456"})
     assert response.status_code == 429  # the fifth wrong code, over three password log-ins
     assert log_in(plain_client, "staff").status_code == 429
+    assert actions("staff").count("login") == 3
 
 
 def test_a_complete_login_clears_the_failures_and_a_password_alone_does_not(
