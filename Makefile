@@ -8,7 +8,7 @@ STAMP := $(VENV)/.requirements-installed
 DJANGO := DEBUG=1 $(BIN)/python manage.py
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test lint format setup messages system-deps test-deps bench clean security soak
+.PHONY: run test lint format setup messages system-deps test-deps bench clean security soak mutants
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -55,6 +55,12 @@ test-deps: setup system-deps
 TEST_WORKERS ?= auto
 test: test-deps
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+
+## The mutation check (a developer's, not part of make test): each rule listed in
+## devtools/mutants.py is broken in turn in a temporary copy and the tests that guard it
+## run; it fails if any broken rule goes unnoticed. MUTANTS_ARGS="-k axes" picks some.
+mutants: setup
+	$(BIN)/python -m devtools.mutants $(MUTANTS_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
