@@ -17,6 +17,7 @@ and blank its field, so the file is refused, naming the cells.
 
 import csv
 import io
+import re
 import tempfile
 import unicodedata
 import zipfile
@@ -39,6 +40,7 @@ ESCAPE = "'"
 ESCAPED_PREFIXES = (*FORMULA_PREFIXES, ESCAPE)
 UNSAVED_FORMULAS_NAMED = 3  # cells named in the message; the rest are counted
 _CELL, _FORMULA, _VALUE = (f"{{{SHEET_MAIN_NS}}}{tag}" for tag in ("c", "f", "v"))
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s/>]")
 
 
 class SpreadsheetError(Exception):
@@ -119,6 +121,8 @@ def unsaved_formulas(sheet) -> list[str]:
     openpyxl reads such a cell as empty (data_only): the sheet's XML is read once more for
     formula cells (<f>) without a value (<v>), by the parser openpyxl itself reads it with.
     """
+    if not _has_formula_tag(sheet):
+        return []  # most files: one quick scan of the bytes, no second parse
     found = []
     with sheet._get_source() as source:
         for _event, element in iterparse(source, events=("end",)):
@@ -128,6 +132,17 @@ def unsaved_formulas(sheet) -> list[str]:
                 found.append(element.get("r") or "?")
             element.clear()
     return found
+
+
+def _has_formula_tag(sheet) -> bool:
+    """Whether the sheet's XML holds a formula element (<f>, <f …/>, <x:f>) at all."""
+    tail = b""
+    with sheet._get_source() as source:
+        while chunk := source.read(1 << 20):
+            if _FORMULA_TAG.search(tail + chunk):
+                return True
+            tail = chunk[-16:]
+    return False
 
 
 def _refuse_unsaved_formulas(sheet) -> None:
