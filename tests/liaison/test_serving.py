@@ -56,7 +56,7 @@ def test_idle_and_slow_clients_do_not_stop_the_server_answering(tmp_path):
             time.sleep(0.5)
             answer, seconds = _health(port, timeout=30)
             assert answer.startswith(b"HTTP/1.1 200"), answer
-            assert seconds < 3, f"answered in {seconds:.1f} s beside {IDLE} idle connections"
+            assert seconds < 5, f"answered in {seconds:.1f} s beside {IDLE} idle connections"
 
             # Slow clients hold a thread each, HEADER_SECONDS at most, all of them together.
             slow = [socket.create_connection(("127.0.0.1", port)) for _ in range(SLOW)]
@@ -71,7 +71,7 @@ def test_idle_and_slow_clients_do_not_stop_the_server_answering(tmp_path):
             assert all(_closed_by_server(sock, bound) for sock in slow)
             assert time.monotonic() - started < bound + 2
             answer, seconds = _health(port, timeout=30)
-            assert answer.startswith(b"HTTP/1.1 200") and seconds < 3
+            assert answer.startswith(b"HTTP/1.1 200") and seconds < 5
         finally:
             for sock in connections:
                 sock.close()
