@@ -9,7 +9,7 @@ STAMP := $(VENV)/.requirements-installed
 DJANGO := DEBUG=1 SMS_BACKEND=console $(BIN)/python manage.py
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test lint format setup messages system-deps test-deps bench clean security soak
+.PHONY: run test lint format setup messages system-deps test-deps bench clean security soak mutants
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,9 +50,19 @@ system-deps:
 
 test-deps: setup system-deps
 
-## The whole suite (uses DATABASE_URL when set, else SQLite).
+## The whole suite (uses DATABASE_URL when set, else SQLite), browser tests included, in
+## TEST_WORKERS processes (pytest-xdist; "auto": one per CPU, 0: in this process). Each
+## process has a test database of its own; a file's tests stay in one process, so a
+## module's fixtures (the seeded demo, a served gunicorn) are set up once.
+TEST_WORKERS ?= auto
 test: test-deps
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+
+## The mutation check (a developer's, not part of make test): each rule listed in
+## devtools/mutants.py is broken in turn in a temporary copy and the tests that guard it
+## run; it fails if any broken rule goes unnoticed. MUTANTS_ARGS="-k axes" picks some.
+mutants: setup
+	$(BIN)/python -m devtools.mutants $(MUTANTS_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -12,10 +12,15 @@ a formula when someone edits the cell (=, +, -, @ first) also carries the cell s
 stays text after an edit. Reading a file takes one leading apostrophe off text that older
 exports wrote with a visible one (`'=董文祥`); text whose own apostrophe would be taken for
 that is written with one more, so export → import gives back every value as it was.
+
+A formula cell is read by the value the spreadsheet program saved with it. A file written
+by another program may hold formulas with no saved value; such a cell would read as empty
+and blank its field, so the file is refused, naming the cells.
 """
 
 import csv
 import io
+import re
 import tempfile
 import unicodedata
 import zipfile
@@ -29,6 +34,8 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.xml.constants import SHEET_MAIN_NS
+from openpyxl.xml.functions import iterparse
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_UNPACKED_BYTES = 100 * 1024 * 1024
@@ -36,6 +43,9 @@ MAX_ROWS = 50_000
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 ESCAPE = "'"
 ESCAPED_PREFIXES = (*FORMULA_PREFIXES, ESCAPE)
+UNSAVED_FORMULAS_NAMED = 3  # cells named in the message; the rest are counted
+_CELL, _FORMULA, _VALUE = (f"{{{SHEET_MAIN_NS}}}{tag}" for tag in ("c", "f", "v"))
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s/>]")
 
 
 class SpreadsheetError(Exception):
@@ -100,6 +110,7 @@ def _read_xlsx(data: bytes) -> list[list]:
                 raise SpreadsheetError(
                     _("The file has more than %(max)d rows.") % {"max": MAX_ROWS}
                 )
+        _refuse_unsaved_formulas(sheet)
         return rows
     except SpreadsheetError:
         raise
@@ -107,6 +118,57 @@ def _read_xlsx(data: bytes) -> list[list]:
         raise SpreadsheetError(_("This is not a readable .xlsx file.")) from error
     finally:
         workbook.close()
+
+
+def unsaved_formulas(sheet) -> list[str]:
+    """The cells (B2, …) of a read-only sheet that hold a formula but no saved value.
+
+    openpyxl reads such a cell as empty (data_only): the sheet's XML is read once more for
+    formula cells (<f>) without a value (<v>), by the parser openpyxl itself reads it with.
+    """
+    if not _has_formula_tag(sheet):
+        return []  # most files: one quick scan of the bytes, no second parse
+    found = []
+    with sheet._get_source() as source:
+        for _event, element in iterparse(source, events=("end",)):
+            if element.tag != _CELL:
+                continue
+            if element.find(_FORMULA) is not None and not element.findtext(_VALUE):
+                found.append(element.get("r") or "?")
+            element.clear()
+    return found
+
+
+def _has_formula_tag(sheet) -> bool:
+    """Whether the sheet's XML holds a formula element (<f>, <f …/>, <x:f>) at all."""
+    tail = b""
+    with sheet._get_source() as source:
+        while chunk := source.read(1 << 20):
+            if _FORMULA_TAG.search(tail + chunk):
+                return True
+            tail = chunk[-16:]
+    return False
+
+
+def _refuse_unsaved_formulas(sheet) -> None:
+    """Rule: a formula without a saved value is never imported as an empty cell."""
+    cells = unsaved_formulas(sheet)
+    if not cells:
+        return
+    named = "、".join(cells[:UNSAVED_FORMULAS_NAMED])
+    if len(cells) > UNSAVED_FORMULAS_NAMED:
+        named = _("%(cells)s and %(more)d more") % {
+            "cells": named,
+            "more": len(cells) - UNSAVED_FORMULAS_NAMED,
+        }
+    raise SpreadsheetError(
+        _(
+            "Cell %(cells)s holds a formula whose value was not saved in the file, so it "
+            "would be imported as empty. Open the file in Excel or WPS, save it, and "
+            "upload it again (or replace the formulas by their values)."
+        )
+        % {"cells": named}
+    )
 
 
 def _read_csv(data: bytes) -> list[list[str]]:

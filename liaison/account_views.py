@@ -39,6 +39,8 @@ REASONS = {
 @require_http_methods(["GET", "POST"])
 def password_change(request: HttpRequest) -> HttpResponse:
     """Any user changes their own password (required when new, temporary or too old)."""
+    if not accounts.password_change_allowed(request):
+        return redirect("account-two-factor")
     form = OwnPasswordForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()

@@ -12,12 +12,18 @@ Who is asked:
 What a session has passed is kept in it (set at log-in and by the two-factor step), so
 the check on every request costs no query. A changed password ends the other sessions
 (Django's session hash); a reset second factor takes effect at the next log-in.
+
+Failed log-ins (wrong passwords and wrong codes alike) are counted by django-axes until a
+log-in is complete: the password step alone does not clear them when a second factor
+follows (AXES_RESET_ON_SUCCESS is off; `login_completed` clears them), so three wrong codes,
+a fresh password, two more wrong codes lock the login as five in a row do.
 """
 
 import secrets
 import time
 from dataclasses import dataclass
 
+from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
@@ -111,10 +117,38 @@ def pending_step(request: HttpRequest) -> str | None:
     return None
 
 
+def password_change_allowed(request: HttpRequest) -> bool:
+    """Whether this session may set a new password now.
+
+    Rule: a login that has an authenticator changes nothing, its password included, before
+    it passes the second factor (whoever holds only the password must not lock the owner
+    out). A new login without one may change its temporary password, then set one up.
+    """
+    return pending_step(request) != "verify"
+
+
+def login_completed(request: HttpRequest, user) -> int:
+    """Every factor is passed: the failed attempts of this username and address are cleared.
+
+    Rule: only a complete log-in clears them, so wrong second-factor codes count across
+    fresh password log-ins until the lockout. Returns how many attempt rows were cleared.
+    """
+    AxesProxyHandler.update_request(request)
+    return AxesProxyHandler.reset_attempts(
+        ip_address=getattr(request, "axes_ip_address", None), username=user.get_username()
+    )
+
+
 def on_logged_in(sender, request, user, **kwargs):
-    """At log-in, read once whether the password must change (kept in the session)."""
-    if request is not None and hasattr(request, "session"):
-        request.session[PASSWORD_SESSION_KEY] = password_state(user)
+    """At log-in, read once whether the password must change (kept in the session).
+
+    The password is the whole log-in unless an authenticator's code is still to come.
+    """
+    if request is None or not hasattr(request, "session"):
+        return
+    state = request.session[PASSWORD_SESSION_KEY] = password_state(user)
+    if not (needs_second_factor(user, demo=state["demo"]) and has_second_factor(user)):
+        login_completed(request, user)
 
 
 user_logged_in.connect(on_logged_in, dispatch_uid="liaison.accounts.logged_in")
@@ -185,6 +219,7 @@ def setup_confirm(*, request: HttpRequest, device: TOTPDevice, token: str) -> li
     codes = [_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
     StaticToken.objects.bulk_create([StaticToken(device=recovery, token=c) for c in codes])
     mark_verified(request, device)
+    login_completed(request, user)
     audit.record(AuditEvent.Action.OTP_ENROLLED, user=user, request=request)
     return codes
 
@@ -213,6 +248,7 @@ def verify(*, request: HttpRequest, token: str) -> Verified | None:
         if verify_token(user, device.persistent_id, token) is None:
             continue
         mark_verified(request, device)
+        login_completed(request, user)
         if isinstance(device, StaticDevice):
             left = device.token_set.count()
             audit.record(

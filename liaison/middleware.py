@@ -12,11 +12,11 @@ STEP_URLS = {
     "password": "account-password",
     "setup": "account-two-factor-setup",
 }
-# Pages a user may open before the step: the steps themselves, logging out, the language,
-# and what needs no account at all.
+# Pages a user may open whatever step is pending: logging out, the language, and what
+# needs no account at all. Of the step pages, only the pending step's own is open: a login
+# that has an authenticator but has not passed it may not change the password or set up
+# another app (whoever holds only the password could lock the owner out).
 OPEN = {
-    *STEP_URLS.values(),
-    "account-recovery-codes",
     "login",
     "logout",
     "admin:logout",
@@ -52,7 +52,7 @@ class AccountStepMiddleware:
         if match is None or match.view_name in OPEN or not request.user.is_authenticated:
             return None
         step = accounts.pending_step(request)
-        if step is None:
+        if step is None or match.view_name == STEP_URLS[step]:
             return None
         url = reverse(STEP_URLS[step])
         if request.method == "GET":

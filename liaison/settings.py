@@ -254,7 +254,9 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_RESET_ON_SUCCESS = True
+# A password alone is not a complete log-in for a login with an authenticator: its failures
+# are cleared when every factor has passed (liaison.accounts.login_completed), not before.
+AXES_RESET_ON_SUCCESS = False
 AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0) or None
 AXES_VERBOSE = False
 

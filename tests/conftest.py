@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.db.models.signals import post_migrate
 from django.test import Client
 
 from households.models import RoleKind
@@ -170,17 +171,37 @@ def dual(world):
     return world
 
 
+REFERENCE_SEEDS = (
+    "casebook.migrations.0002_seed_duties_and_categories",
+    "casebook.migrations.0004_seed_reply_templates",
+)
+
+
+def _seed_reference_rows() -> None:
+    for module in REFERENCE_SEEDS:
+        importlib.import_module(module).seed(apps, None)
+
+
+def _reference_rows_after_flush(sender, **kwargs):
+    """A transactional test ends by flushing the database, and the flush sends post_migrate
+    (Django puts content types back that way): the rows the data migrations seed come back
+    too. pytest-django runs transactional tests after the others, but a parallel run
+    (pytest-xdist) gives each process whole files, so a test that reads a category may come
+    after a flush in the same process."""
+    if sender.label == "casebook":
+        _seed_reference_rows()
+
+
+post_migrate.connect(_reference_rows_after_flush, dispatch_uid="tests.reference_rows_after_flush")
+
+
 @pytest.fixture
 def reference_data(transactional_db):
     """The rows data migrations seed (duties, categories, reply templates).
 
     A transactional test flushes the database afterwards; this puts them back for the next.
     """
-    for module in (
-        "casebook.migrations.0002_seed_duties_and_categories",
-        "casebook.migrations.0004_seed_reply_templates",
-    ):
-        importlib.import_module(module).seed(apps, None)
+    _seed_reference_rows()
 
 
 @pytest.fixture

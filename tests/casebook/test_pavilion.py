@@ -148,4 +148,7 @@ def test_village_meeting_list_by_month_and_printable_record(client, world):
     assert sum(len(items) for _month, items in response.context["months"]) == 2
     meeting = Meeting.objects.filter(village=world.village_a).first()
     record = client.get(reverse("casebook:meeting-detail", args=[meeting.pk])).content.decode()
-    assert "议事记录" in record or "记录" in record
+    # The printable record: its heading names the township, village and kind, then the
+    # topic and the place; the other village's meeting is not in the list above.
+    assert f"{world.township.name}{world.village_a.name} · 议事记录" in record
+    assert meeting.topic in record and meeting.pavilion.name in record

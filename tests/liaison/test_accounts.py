@@ -268,10 +268,11 @@ def test_an_administrator_resets_a_lost_phone(client, plain_client, world, staff
     assert response.url.startswith(reverse("account-two-factor-setup"))
 
 
-def test_the_account_pages_are_the_only_ones_open_before_the_step(plain_client, world):
+def test_only_the_pending_steps_page_is_open_before_the_step(plain_client, world):
     log_in(plain_client, "staff")
     assert plain_client.get(reverse("account-two-factor-setup")).status_code == 200
-    assert plain_client.get(reverse("account-password")).status_code == 200
+    response = plain_client.get(reverse("account-password"))
+    assert response.url.startswith(reverse("account-two-factor-setup"))
     assert plain_client.post(reverse("logout")).status_code == 302
 
 
@@ -282,3 +283,150 @@ def test_the_code_field_opens_the_number_pad_and_offers_the_code(plain_client, w
     assert 'inputmode="numeric"' in field and 'autocomplete="one-time-code"' in field
     # Recovery codes have letters: a button (shown by its script) switches the keyboard.
     assert "data-token-letters" in page and "js/token-field.js" in page
+
+
+def test_a_new_login_without_an_app_changes_its_password_then_sets_one_up(plain_client, world):
+    AccountState.objects.filter(user=world.staff).update(must_change_password=True)
+    log_in(plain_client, "staff")
+    assert plain_client.get(reverse("account-two-factor-setup")).url.startswith(
+        reverse("account-password")
+    )
+    response = plain_client.post(
+        reverse("account-password"),
+        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+    assert response.status_code == 302
+    assert plain_client.get(reverse("households:list")).url.startswith(
+        reverse("account-two-factor-setup")
+    )
+    assert plain_client.get(reverse("account-two-factor-setup")).status_code == 200
+
+
+def test_the_password_cannot_change_before_the_second_factor(plain_client, world, staff_device):
+    AccountState.objects.filter(user=world.staff).update(must_change_password=True)
+    log_in(plain_client, "staff")
+    for name in ("account-password", "account-two-factor-setup", "account-recovery-codes"):
+        response = plain_client.get(reverse(name))
+        assert response.url.startswith(reverse("account-two-factor")), name
+    response = plain_client.post(
+        reverse("account-password"),
+        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+    assert response.url.startswith(reverse("account-two-factor"))
+    world.staff.refresh_from_db()
+    assert world.staff.check_password(PASSWORD)
+    assert not TOTPDevice.objects.filter(user=world.staff, confirmed=False).exists()
+
+
+def _session_request(user, session):
+    from django.test import RequestFactory
+
+    request = RequestFactory().post(reverse("account-password"))
+    request.user = user
+    request.session = session
+    return request
+
+
+def test_the_password_view_itself_refuses_a_session_short_of_its_second_factor(
+    plain_client, world, staff_device
+):
+    """The view's own check, without the middleware that sends the session away first."""
+    from liaison import account_views, accounts
+
+    log_in(plain_client, "staff")
+    request = _session_request(world.staff, plain_client.session)
+    request.POST = {
+        "old_password": PASSWORD,
+        "new_password1": NEW_PASSWORD,
+        "new_password2": NEW_PASSWORD,
+    }
+    assert not accounts.password_change_allowed(request)
+    response = account_views.password_change(request)
+    assert response.status_code == 302 and response.url == reverse("account-two-factor")
+    world.staff.refresh_from_db()
+    assert world.staff.check_password(PASSWORD)
+    # Once the code has passed, the same session may.
+    request.session[accounts.VERIFIED_SESSION_KEY] = staff_device.persistent_id
+    assert accounts.password_change_allowed(request)
+
+
+def test_the_step_middleware_itself_opens_only_the_code_page_and_logout(
+    plain_client, world, staff_device
+):
+    """The first line of defence on its own: the views behind it refuse too."""
+    from django.test import RequestFactory
+    from django.urls import resolve
+
+    from liaison.middleware import AccountStepMiddleware
+
+    log_in(plain_client, "staff")
+    middleware = AccountStepMiddleware(lambda request: None)
+
+    def answer(name):
+        path = reverse(name)
+        request = RequestFactory().get(path)
+        request.user, request.session = world.staff, plain_client.session
+        request.resolver_match = resolve(path)
+        return middleware.process_view(request, request.resolver_match.func, (), {})
+
+    for name in ("account-password", "account-two-factor-setup", "households:list"):
+        assert answer(name).url.startswith(reverse("account-two-factor")), name
+    assert answer("account-two-factor") is None and answer("logout") is None
+
+
+def test_wrong_codes_count_across_fresh_password_logins(plain_client, world, staff_device):
+    def fresh_login():
+        plain_client.post(reverse("logout"))
+        response = log_in(plain_client, "staff")
+        assert response.status_code == 302 and "_auth_user_id" in plain_client.session
+        return response
+
+    for _round in range(2):
+        fresh_login()
+        for _ in range(2):
+            response = plain_client.post(reverse("account-two-factor"), {"token": "123456"})
+            assert response.status_code == 200
+    fresh_login()
+    response = plain_client.post(reverse("account-two-factor"), {"token": "123456"})
+    assert response.status_code == 429  # the fifth wrong code, over three password log-ins
+    assert log_in(plain_client, "staff").status_code == 429
+    assert actions("staff").count("login") == 3
+
+
+def test_a_complete_login_clears_the_failures_and_a_password_alone_does_not(
+    plain_client, world, staff_device
+):
+    from axes.models import AccessAttempt
+
+    from liaison import accounts
+
+    log_in(plain_client, "staff", password="wrong-password")
+    log_in(plain_client, "staff", password="wrong-password")
+    log_in(plain_client, "staff")
+    assert AccessAttempt.objects.get(username="staff").failures_since_start == 2
+    request = _session_request(world.staff, plain_client.session)
+    request.META["REMOTE_ADDR"] = "127.0.0.1"
+    assert accounts.login_completed(request, world.staff) == 1
+    assert not AccessAttempt.objects.filter(username="staff").exists()
+
+
+def test_a_login_without_a_second_factor_clears_its_failures_at_the_password(plain_client, world):
+    from axes.models import AccessAttempt
+
+    log_in(plain_client, "member", password="wrong-password")
+    assert AccessAttempt.objects.filter(username="member").exists()
+    log_in(plain_client, "member")
+    assert not AccessAttempt.objects.filter(username="member").exists()
+
+
+def test_the_right_code_clears_the_failures(plain_client, world, staff_device):
+    from axes.models import AccessAttempt
+
+    log_in(plain_client, "staff")
+    plain_client.post(reverse("account-two-factor"), {"token": "123456"})
+    assert AccessAttempt.objects.filter(username="staff").exists()
+    with time_machine.travel(timezone.now() + datetime.timedelta(seconds=5), tick=False):
+        code = code_for(staff_device)
+        response = plain_client.post(reverse("account-two-factor"), {"token": code})
+    assert response.status_code == 302
+    assert not AccessAttempt.objects.filter(username="staff").exists()
