@@ -56,9 +56,15 @@ def household_list(request: HttpRequest) -> HttpResponse:
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     household = access.household_for(request.user, pk)
     context = selectors.household_page(household)
+    scope = access.scope_for(request.user)
+    current = context["current"]
     context.update(
         household=household,
         can_manage=access.can_manage_rosters(request.user),
+        # Staff of the village and the household's member record its answer about texts
+        # (access.recordable_households); a county role only reads it.
+        can_record=scope.manages(household.village_id)
+        or bool(scope.member_id and current and current.member_id == scope.member_id),
         retire_form=HouseholdRetireForm(),
         consent_form=SmsConsentForm(),
     )
@@ -342,8 +348,9 @@ def card_rotate(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def household_sms_consent(request: HttpRequest, pk: int) -> HttpResponse:
-    """Whoever may see the household records its answer about text messages, with a note."""
-    household = access.household_for(request.user, pk)
+    """Staff of the household's village and its member record its answer about text
+    messages, with a note (not a county role, which only reads it)."""
+    household = access.get_or_404(access.recordable_households(request.user), pk=pk)
     form = SmsConsentForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():

@@ -171,15 +171,17 @@ def dual(world):
     return world
 
 
+# The data migrations' functions that write reference rows, in migration order.
 REFERENCE_SEEDS = (
-    "casebook.migrations.0002_seed_duties_and_categories",
-    "casebook.migrations.0004_seed_reply_templates",
+    ("casebook.migrations.0002_seed_duties_and_categories", "seed"),
+    ("casebook.migrations.0004_seed_reply_templates", "seed"),
+    ("casebook.migrations.0009_request_rating_and_urgent_categories", "mark_urgent"),
 )
 
 
 def _seed_reference_rows() -> None:
-    for module in REFERENCE_SEEDS:
-        importlib.import_module(module).seed(apps, None)
+    for module, function in REFERENCE_SEEDS:
+        getattr(importlib.import_module(module), function)(apps, None)
 
 
 def _reference_rows_after_flush(sender, **kwargs):
