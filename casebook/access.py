@@ -21,6 +21,8 @@ from members.access import (  # noqa: F401 -- handed on to the casebook views
     household_for,
     households,
     linked_to_member,
+    managed_household_for,
+    managed_households,
     managed_villages,
     member_for,
     members,

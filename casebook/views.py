@@ -75,11 +75,12 @@ def due(request: HttpRequest) -> HttpResponse:
     # By member, not by name: two members of a village may well share a name.
     by_member = groupby(rows, key=lambda h: (h.member_id, h.member_name))
     groups = [(name, list(items)) for (_member, name), items in by_member]
-    follow_ups = (
-        Meeting.objects.filter(village=village)
-        if village
-        else Meeting.objects.filter(follow_up_member_id=scope.member_id)
-    )
+    if village:
+        follow_ups = Meeting.objects.filter(village=village)
+    elif scope.member_id:
+        follow_ups = Meeting.objects.filter(follow_up_member_id=scope.member_id)
+    else:  # a county role alone: no village of its own, no follow-ups of its own
+        follow_ups = Meeting.objects.none()
     follow_ups = selectors.mediation_follow_ups(
         follow_ups, until=next_month_start() - timedelta(days=1)
     )

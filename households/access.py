@@ -237,6 +237,18 @@ def recordable_households(user) -> QuerySet[Household]:
     return restrict(Household.objects.all(), scope, q)
 
 
+def managed_households(user) -> QuerySet[Household]:
+    """Households of the villages the user manages (roster changes, exports, cards act on
+    these only: never on households a county role oversees or a member is linked to)."""
+    scope = scope_for(user)
+    return restrict(Household.objects.all(), scope, _managed_household_q(scope))
+
+
+def managed_household_for(user, pk) -> Household:
+    """A household the user may change as a roster entry (else 404)."""
+    return get_or_404(managed_households(user).select_related("village__township", "group"), pk=pk)
+
+
 def _managed_household_q(scope: Scope) -> Q:
     if not scope.staff_village_ids:
         return NOTHING

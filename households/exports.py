@@ -16,9 +16,11 @@ SHEET_TITLE = "农户"
 FALLBACK_FILENAME = "households.xlsx"
 
 
-def household_filter(user, query: QueryDict) -> HouseholdFilter:
-    """The list's filter over the households `user` may see (the export takes the same)."""
-    queryset = selectors.households_listed(access.households(user))
+def household_filter(user, query: QueryDict, *, export: bool = False) -> HouseholdFilter:
+    """The list's filter over the households `user` may see; an export's over those of the
+    villages they manage only (a county role sees more than it may take away)."""
+    base = access.managed_households(user) if export else access.households(user)
+    queryset = selectors.households_listed(base)
     return HouseholdFilter(
         query or None, queryset=queryset.order_by("village__code", "number"), user=user
     )

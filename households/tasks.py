@@ -22,7 +22,9 @@ def export_households(job_id: int) -> None:
 def _export_households(job, progress) -> None:
     if not access.can_manage_rosters(job.user):
         raise jobs.JobFailed(_("You may no longer export the registry."))
-    filterset = exports.household_filter(job.user, QueryDict(job.params.get("query", "")))
+    filterset = exports.household_filter(
+        job.user, QueryDict(job.params.get("query", "")), export=True
+    )
     jobs.write_export(
         job,
         progress,

@@ -86,7 +86,7 @@ def household_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    household = access.household_for(request.user, pk)
+    household = access.managed_household_for(request.user, pk)
     access.require(access.can_manage_rosters(request.user))
     form = HouseholdForm(request.POST or None, instance=household, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -99,7 +99,7 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def household_reinstate(request: HttpRequest, pk: int) -> HttpResponse:
-    household = access.household_for(request.user, pk)
+    household = access.managed_household_for(request.user, pk)
     access.require(access.can_manage_rosters(request.user))
     try:
         services.household_reinstate(household=household, by=request.user)
@@ -118,7 +118,7 @@ def household_export(request: HttpRequest) -> HttpResponse:
     More than EXPORT_TASK_THRESHOLD rows: a background job, and its progress page.
     """
     access.require(access.can_manage_rosters(request.user))
-    filterset = exports.household_filter(request.user, request.GET)
+    filterset = exports.household_filter(request.user, request.GET, export=True)
     require_valid_filter(filterset)
     queryset = filterset.qs
     if jobs.more_rows_than(queryset, settings.EXPORT_TASK_THRESHOLD):
@@ -276,7 +276,7 @@ CARDS_PER_SHEET = 8
 def card_sheets(request: HttpRequest) -> HttpResponse:
     """Choose the cards to print; see which printed cards are out of date."""
     access.require(access.can_manage_rosters(request.user))
-    households = access.households(request.user).filter(status=HouseholdStatus.ACTIVE)
+    households = access.managed_households(request.user).filter(status=HouseholdStatus.ACTIVE)
     stale = CardSelectionForm({"stale": True}, user=request.user)
     stale.is_valid()
     stale_households = stale.select(households).select_related("village", "group")
@@ -299,7 +299,9 @@ def card_print(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose which cards to print."))
         return redirect("households:cards")
-    households = form.select(access.households(request.user).filter(status=HouseholdStatus.ACTIVE))
+    households = form.select(
+        access.managed_households(request.user).filter(status=HouseholdStatus.ACTIVE)
+    )
     rows = cards.card_rows(households)
     if not rows:
         messages.error(request, _("No card matches this choice."))
@@ -336,7 +338,7 @@ def _describe(form: CardSelectionForm) -> str:
 @require_POST
 def card_rotate(request: HttpRequest, pk: int) -> HttpResponse:
     """A lost card: the old QR code stops working at once."""
-    household = access.household_for(request.user, pk)
+    household = access.managed_household_for(request.user, pk)
     access.require(access.can_manage_rosters(request.user))
     services.card_rotate(household=household, by=request.user)
     messages.success(

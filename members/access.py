@@ -19,6 +19,8 @@ from households.access import (  # noqa: F401 -- handed on to the members views
     household_for,
     households,
     linked_to_member,
+    managed_household_for,
+    managed_households,
     managed_villages,
     open_links,
     overseen_villages,
@@ -51,3 +53,17 @@ def assignments(user) -> QuerySet[Assignment]:
 
 def member_for(user, pk) -> PartyMember:
     return get_or_404(members(user).select_related("village__township", "group", "user"), pk=pk)
+
+
+def managed_members(user) -> QuerySet[PartyMember]:
+    """Members of the villages the user manages: roster changes and exports act on these."""
+    scope = scope_for(user)
+    q = Q(village_id__in=sorted(scope.staff_village_ids)) if scope.staff_village_ids else NOTHING
+    return restrict(PartyMember.objects.all(), scope, q)
+
+
+def managed_member_for(user, pk) -> PartyMember:
+    """A member the user may change as a roster entry (else 404)."""
+    return get_or_404(
+        managed_members(user).select_related("village__township", "group", "user"), pk=pk
+    )

@@ -18,8 +18,11 @@ SHEET_TITLE = "党员"
 FALLBACK_FILENAME = "members.xlsx"
 
 
-def member_filter(user, query: QueryDict) -> MemberFilter:
-    queryset = selectors.members_annotated(access.members(user))
+def member_filter(user, query: QueryDict, *, export: bool = False) -> MemberFilter:
+    """The list's filter over the members `user` may see; an export's over those of the
+    villages they manage only."""
+    base = access.managed_members(user) if export else access.members(user)
+    queryset = selectors.members_annotated(base)
     return MemberFilter(
         query or None, queryset=queryset.order_by("village__code", "name", "id"), user=user
     )

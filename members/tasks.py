@@ -21,7 +21,7 @@ def export_members(job_id: int) -> None:
 def _export_members(job, progress) -> None:
     if not access.can_manage_rosters(job.user):
         raise jobs.JobFailed(_("You may no longer export the registry."))
-    filterset = exports.member_filter(job.user, QueryDict(job.params.get("query", "")))
+    filterset = exports.member_filter(job.user, QueryDict(job.params.get("query", "")), export=True)
     jobs.write_export(
         job,
         progress,

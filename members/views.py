@@ -85,7 +85,7 @@ def member_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    member = access.member_for(request.user, pk)
+    member = access.managed_member_for(request.user, pk)
     access.require(access.can_manage_rosters(request.user))
     form = PartyMemberForm(request.POST or None, instance=member, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -99,7 +99,7 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def household_retire(request: HttpRequest, pk: int) -> HttpResponse:
     """Take a household off the roster (moved out, merged…); its link ends with it."""
-    household = access.household_for(request.user, pk)
+    household = access.managed_household_for(request.user, pk)
     access.require(access.can_manage_rosters(request.user))
     form = HouseholdRetireForm(request.POST)
     if not form.is_valid():
@@ -118,7 +118,7 @@ def household_retire(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def member_retire(request: HttpRequest, pk: int) -> HttpResponse:
-    member = access.member_for(request.user, pk)
+    member = access.managed_member_for(request.user, pk)
     access.require(access.can_manage_rosters(request.user))
     form = MemberRetireForm(request.POST)
     if not form.is_valid():
@@ -141,7 +141,7 @@ def member_retire(request: HttpRequest, pk: int) -> HttpResponse:
 def member_export(request: HttpRequest) -> HttpResponse:
     """The filtered roster as .xlsx; more than EXPORT_TASK_THRESHOLD rows: a background job."""
     access.require(access.can_manage_rosters(request.user))
-    filterset = _filtered_members(request)
+    filterset = exports.member_filter(request.user, request.GET, export=True)
     require_valid_filter(filterset)
     queryset = filterset.qs
     if jobs.more_rows_than(queryset, settings.EXPORT_TASK_THRESHOLD):

@@ -164,3 +164,52 @@ def test_the_demo_seeds_huzhu_county_and_its_staff_login():
     village = weiyuan.villages.first()
     assert access.can_oversee_village(user, village.pk)
     assert not access.can_manage_village(user, village.pk)
+
+
+def test_township_staff_who_also_oversee_the_county_change_only_their_township(county, client):
+    """Seeing the county lends township staff no roster right beyond their own township."""
+    from django.http import Http404
+
+    from members import access as members_access
+
+    user = UserFactory(username="township-and-county")
+    RoleFactory(user=user, kind=RoleKind.TOWNSHIP, township=county.township, village=None)
+    RoleFactory(user=user, kind=RoleKind.COUNTY, county=county.county, village=None)
+    assert access.households(user).filter(pk=county.household_c.pk).exists()  # seen
+    with pytest.raises(Http404):
+        access.managed_household_for(user, county.household_c.pk)
+    member_c = PartyMemberFactory(village=county.village_c)
+    with pytest.raises(Http404):
+        members_access.managed_member_for(user, member_c.pk)
+    assert access.managed_household_for(user, county.household_a.pk) == county.household_a
+    client.force_login(user)
+    token = county.household_c.card_token
+    rotate = reverse("households:card-rotate", kwargs={"pk": county.household_c.pk})
+    assert client.post(rotate).status_code == 404
+    county.household_c.refresh_from_db()
+    assert county.household_c.card_token == token
+    edit = reverse("households:edit", kwargs={"pk": county.household_c.pk})
+    assert client.get(edit).status_code == 404
+    retire = reverse("members:household-retire", kwargs={"pk": county.household_c.pk})
+    assert client.post(retire, {"on": "2026-12-01", "reason": "迁出"}).status_code == 404
+    sheet = client.get(reverse("households:export"))
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(sheet.streaming_content)))
+    cells = {cell.value for row in book.active.iter_rows(min_row=2) for cell in row}
+    assert county.household_a.head_name in cells
+    assert county.household_c.head_name not in cells
+
+
+def test_county_staff_see_no_other_countys_mediation_follow_ups(county, client):
+    """The due page's follow-ups: a county role has no village and no follow-ups of its own."""
+    from tests.factories import MeetingFactory, PavilionFactory
+
+    MeetingFactory(
+        pavilion=PavilionFactory(village=county.village_x),
+        kind="mediation",
+        topic="外县的一次调解",
+        follow_up_on=timezone.localdate(),
+    )
+    client.force_login(county.county_staff)
+    page = client.get(reverse("casebook:due"))
+    assert page.status_code == 200
+    assert "外县的一次调解" not in page.content.decode()
