@@ -185,3 +185,14 @@ def household_page(household: Household) -> dict:
         "requests": requests,
         "meetings": meetings,
     }
+
+
+def household_wants_texts(household_id: str, phone: str) -> bool:
+    """The household still agrees to text messages, at this number (asked again by the
+    worker at sending time: a withdrawal or a new number since the text was queued wins)."""
+    row = (
+        Household.objects.filter(pk=int(household_id) if household_id.isdigit() else 0)
+        .values_list("sms_consent_at", "phone")
+        .first()
+    )
+    return row is None or (row[0] is not None and row[1] == phone)

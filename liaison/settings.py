@@ -308,7 +308,27 @@ SITE_TOWNSHIP_NAME = env_str("SITE_TOWNSHIP_NAME", "东山乡")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # The SMS callbacks' secret is in their address: never in a log line.
+    "filters": {"callback_secret": {"()": "notify.log_filters.RedactCallbackSecret"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["callback_secret"]},
+        # runserver's request lines (DEBUG only), with the same filter.
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["callback_secret"],
+        },
+    },
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "loggers": {
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
 

@@ -72,7 +72,10 @@ class ConsoleBackend(Backend):
     name = "console"
 
     def send(self, *, phone, template_code, variables, sign_name, out_id) -> SendResult:
-        text = " ".join(f"{name}={value}" for name, value in variables)
+        # The card code opens the household's card page: a log line never holds it.
+        text = " ".join(
+            f"{name}={'*****' if name == 'code' else value}" for name, value in variables
+        )
         logger.warning("SMS (console, not sent) to %s [%s] %s", mask_phone(phone), out_id, text)
         print(f"短信(未发出，仅显示) {mask_phone(phone)} [{template_code}] {text}")
         return SendResult(provider_id=f"console-{out_id}"[:64])

@@ -113,5 +113,5 @@ def reply(request: HttpRequest, provider: str, secret: str) -> HttpResponse:
     for item in items:
         phone, text = REPLY_READERS[provider](item)
         if services.is_opt_out_reply(text):
-            services.phone_opt_out(phone=phone.removeprefix("+86"), provider=provider)
+            services.phone_opt_out(phone=services.mobile_digits(phone), provider=provider)
     return JsonResponse(ANSWERS[provider][0])

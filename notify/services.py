@@ -16,7 +16,7 @@ import datetime
 import logging
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
@@ -179,8 +179,30 @@ def phone_opt_in(*, phone: str) -> None:
     OptOut.objects.filter(phone=phone).delete()
 
 
+# Said anywhere in a reply ("退订。谢谢", "我要退订", "退订TD"): the number wants no texts.
+OPT_OUT_PHRASES = ("退订", "拒收", "不要再发", "UNSUBSCRIBE")
+
+
 def is_opt_out_reply(text: str) -> bool:
-    return (text or "").strip().strip("。.!！").upper() in OPT_OUT_WORDS
+    """A reply asking for no more texts: one of the usual short answers alone (TD, T, N, R,
+    取消) or a phrase of OPT_OUT_PHRASES anywhere in it (spaces and punctuation aside)."""
+    words = re.sub(r"[\s。.,，!！?？、]", "", text or "").upper()
+    return (
+        words in OPT_OUT_WORDS
+        or any(phrase in words for phrase in OPT_OUT_PHRASES)
+        or words.startswith("TD")
+        or words.endswith("TD")
+    )
+
+
+def mobile_digits(phone: str) -> str:
+    """A mainland mobile number as the outbox keeps it: digits only, without the country
+    code a provider may put before it (+86, 86, 0086)."""
+    digits = re.sub(r"\D", "", phone or "")
+    for prefix in ("0086", "86"):
+        if len(digits) == 11 + len(prefix) and digits.startswith(prefix):
+            return digits[len(prefix) :]
+    return digits
 
 
 @transaction.atomic
@@ -247,6 +269,25 @@ def backoff(attempts: int) -> datetime.timedelta:
     return datetime.timedelta(seconds=min(first * 2 ** max(attempts - 1, 0), 900))
 
 
+# Recipient kind ("household" of "household:12") → a function telling whether that
+# recipient still wants texts at this number (`still_wanted(id, phone)`): the feature that
+# holds the consent registers it (households.apps), this layer knows no feature.
+RECIPIENT_CHECKS: dict[str, Callable[[str, str], bool]] = {}
+
+
+def register_recipient_check(kind: str, still_wanted: Callable[[str, str], bool]) -> None:
+    RECIPIENT_CHECKS[kind] = still_wanted
+
+
+def _still_wanted(message: Message) -> bool:
+    """Asked again at sending time: consent withdrawn (or the number changed) since the
+    message was queued cancels it, whichever way it got here (a retry, a dead worker's
+    message put back, a reply queued while the household withdrew)."""
+    kind, _sep, ident = message.recipient.partition(":")
+    check = RECIPIENT_CHECKS.get(kind)
+    return check is None or check(ident, message.phone)
+
+
 def message_deliver(key: str) -> str:
     """Send one queued message through the backend, once (run by the worker)."""
     now = timezone.now()
@@ -258,7 +299,7 @@ def message_deliver(key: str) -> str:
     if not claimed:
         return "skipped"  # sent, cancelled, taken by another worker, or not yet due
     message = Message.objects.get(key=key)
-    if OptOut.objects.filter(phone=message.phone).exists():
+    if OptOut.objects.filter(phone=message.phone).exists() or not _still_wanted(message):
         Message.objects.filter(pk=message.pk).update(
             status=MessageStatus.CANCELLED, error=_("Cancelled: the recipient opted out.")
         )
