@@ -1,4 +1,4 @@
-"""The seeded demo of Dongshan Township (东山乡): DESIGN.md's `seed_demo` contract.
+"""The seeded demo of Dongshan Township (东山乡): the `seed_demo` contract of the README.
 
 Deterministic for a given seed and day: every village draws from its own random generator, so
 the same seed gives the same names, places, links, visits and requests. Dates are anchored on

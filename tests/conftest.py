@@ -71,7 +71,8 @@ def plain_client():
 def world(db):
     """Two townships; township A has villages A1 and A2, each with a linked household.
 
-    Every role of DESIGN.md has a user here, so that each boundary can be tested both ways.
+    Every role of the README's access table has a user here, so that each boundary can be
+    tested both ways.
     """
 
     class World:

@@ -1,4 +1,4 @@
-"""seed_demo's contract (DESIGN.md) and the admin on seeded data."""
+"""seed_demo's contract (README, "Demo users") and the admin on seeded data."""
 
 import io
 import re
