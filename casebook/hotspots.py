@@ -50,6 +50,18 @@ def _since(today: datetime.date, days: int) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(start, datetime.time.min))
 
 
+def _where(row: dict) -> dict:
+    """The village, group and category of a row read with `_KEY`, as the dataclasses name them."""
+    return {
+        "village_id": row["village_id"],
+        "village": row["village__name"],
+        "group_id": row["household__group_id"],
+        "group": row["household__group__name"],
+        "category_id": row["category_id"],
+        "category": _category(row["category__name"], row["category__name_en"]),
+    }
+
+
 def _category(name: str, name_en: str) -> str:
     """The category as RequestCategory.__str__ names it, from two values already read."""
     if name_en and (translation.get_language() or "").startswith("en"):
@@ -99,12 +111,7 @@ def hotspots(
     )[:HOTSPOT_ROWS]
     return [
         Hotspot(
-            village_id=row["village_id"],
-            village=row["village__name"],
-            group_id=row["household__group_id"],
-            group=row["household__group__name"],
-            category_id=row["category_id"],
-            category=_category(row["category__name"], row["category__name_en"]),
+            **_where(row),
             count=row["count"],
             households=row["households"],
             before=row["before"],
@@ -185,12 +192,7 @@ def clusters(
         return []
     found = {
         (k["village_id"], k["household__group_id"], k["category_id"]): Cluster(
-            village_id=k["village_id"],
-            village=k["village__name"],
-            group_id=k["household__group_id"],
-            group=k["household__group__name"],
-            category_id=k["category_id"],
-            category=_category(k["category__name"], k["category__name_en"]),
+            **_where(k),
             count=k["count"],
             households=k["households"],
             first=k["first"],

@@ -49,25 +49,29 @@ def _user_for(world, role: str):
     }[role]
 
 
+def _status(client, world, user, url: str, method: str, data) -> int:
+    """The status `user` (None: anonymous) gets, in a rolled-back transaction of its own
+    (and, with Redis, its rate counters forgotten): one request cannot change what the next
+    one sees."""
+    redis_keys.forget()
+    with transaction.atomic():
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        if method == "get":
+            response = client.get(url)
+        else:
+            response = client.post(url, data(world) if data else {})
+        transaction.set_rollback(True)
+    return response.status_code
+
+
 def _check(client, world, row: Row, url: str, method: str, expected: dict[str, int], data):
     failures = []
     for role in ROLES:
-        # Each request in its own rolled-back transaction (and, with Redis, its rate
-        # counters forgotten): one role's POST cannot change what the next role sees.
-        redis_keys.forget()
-        with transaction.atomic():
-            client.logout()
-            user = _user_for(world, role)
-            if user is not None:
-                client.force_login(user)
-            if method == "get":
-                response = client.get(url)
-            else:
-                response = client.post(url, data(world) if data else {})
-            if response.status_code != expected[role]:
-                got, want = response.status_code, expected[role]
-                failures.append(f"{method.upper()} {url} as {role}: {got}, expected {want}")
-            transaction.set_rollback(True)
+        got = _status(client, world, _user_for(world, role), url, method, data)
+        if got != expected[role]:
+            failures.append(f"{method.upper()} {url} as {role}: {got}, expected {expected[role]}")
     return failures
 
 
@@ -133,31 +137,18 @@ def test_every_url_has_a_county_row():
     assert sorted(COUNTY_TABLE) == sorted(row.name for row in TABLE)
 
 
-def _county_code(client, world, url: str, method: str, data) -> int:
-    redis_keys.forget()
-    with transaction.atomic():
-        client.logout()
-        client.force_login(world.county_staff)
-        if method == "get":
-            response = client.get(url)
-        else:
-            response = client.post(url, data(world) if data else {})
-        transaction.set_rollback(True)
-    return response.status_code
-
-
 @pytest.mark.parametrize("row", TABLE, ids=[row.name for row in TABLE])
 def test_county_staff_see_their_county_and_change_nothing(row: Row, world, client):
     expected = [int(code) for code in COUNTY_TABLE[row.name].split()]
     url = reverse(row.name, kwargs=row.kwargs(world) if row.kwargs else None)
     got = [
-        _county_code(client, world, url, "get", row.post_data),
-        _county_code(client, world, url, "post", row.post_data),
+        _status(client, world, world.county_staff, url, "get", row.post_data),
+        _status(client, world, world.county_staff, url, "post", row.post_data),
     ]
     if row.kwargs_out:
         url_out = reverse(row.name, kwargs=row.kwargs_out(world))
         got += [
-            _county_code(client, world, url_out, "get", row.post_data),
-            _county_code(client, world, url_out, "post", row.post_data),
+            _status(client, world, world.county_staff, url_out, "get", row.post_data),
+            _status(client, world, world.county_staff, url_out, "post", row.post_data),
         ]
     assert got == expected, f"{row.name} as county staff"
