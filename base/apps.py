@@ -9,6 +9,4 @@ class BaseConfig(AppConfig):
     verbose_name = _("Records")
 
     def ready(self):
-        from base import aggregates, audit  # noqa: F401 -- aggregates registers SQLite's MEDIAN
-
-        audit.connect_signals()
+        from base import aggregates  # noqa: F401 -- registers SQLite's MEDIAN

@@ -1,6 +1,5 @@
 from django.contrib import admin
 
-from base.admin import ReadOnlyAdmin, TouchesVillages
 from casebook import services
 from casebook.models import (
     Duty,
@@ -11,6 +10,7 @@ from casebook.models import (
     RequestEvent,
     Visit,
 )
+from infra.admin import ReadOnlyAdmin, TouchesVillages
 
 
 @admin.register(Duty)

@@ -16,8 +16,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from base import ratelimit
-from base.audit import client_ip
 from base.media import bytes_response
 from casebook import services as casebook
 from casebook.forms import CardAddForm, CardRequestForm, voice_bytes
@@ -26,6 +24,8 @@ from households import services as registry
 from households.forms import CardCodeForm
 from households.models import ConsentVia, Household, HouseholdStatus
 from households.selectors import open_assignment
+from infra import ratelimit
+from infra.audit import client_ip
 from notify.models import mask_phone
 from notify.selectors import opted_out
 from notify.services import is_mobile

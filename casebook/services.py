@@ -18,7 +18,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from base import audio, cache
+from base import audio
 from casebook import texts
 from casebook.models import (
     OPEN_STATUSES,
@@ -39,6 +39,7 @@ from casebook.models import (
     VoiceNote,
 )
 from households.models import Household, Role, RoleKind
+from infra import cache
 from members import services as members
 from members.models import PartyMember
 from members.proposal import propose

@@ -3,8 +3,8 @@ import becomes `from django.tasks import task`)."""
 
 from django_tasks import task
 
-from base import jobs
 from casebook import reminders
+from infra import jobs
 
 
 @task()

@@ -23,9 +23,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from base import cache
 from base.dates import add_months, month_start
-from base.models import AccountState
 from base.pinyin import search_key
 from casebook.models import (
     OPEN_STATUSES,
@@ -56,6 +54,8 @@ from households.models import (
     VillageGroup,
     new_card_token,
 )
+from infra import cache
+from infra.models import AccountState
 from members.models import Assignment, Gender, PartyMember
 
 TOWNSHIP_CODE = "dongshan"

@@ -159,7 +159,7 @@ MUTANTS = [
     ),
     Mutant(
         "a job's run given up for dead cannot finish or fail the job its re-run holds",
-        "base/jobs.py",
+        "infra/jobs.py",
         "status=Job.Status.RUNNING, attempts=job.attempts)",
         "status=Job.Status.RUNNING)",
         _t(

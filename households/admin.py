@@ -1,10 +1,10 @@
 from django.contrib import admin
 
-from base import audit
-from base.admin import TouchesVillages
-from base.models import AuditEvent
 from households import services
 from households.models import County, Household, Role, Township, Village, VillageGroup
+from infra import audit
+from infra.admin import TouchesVillages
+from infra.models import AuditEvent
 
 
 @admin.register(County)

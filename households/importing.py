@@ -21,9 +21,6 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from base import cache, jobs
-from base.audit import log_access_as
-from base.models import AccessLog, Job
 from base.normalize import normalize_phone, normalize_text
 from base.spreadsheets import read_table
 from base.validators import PHONE_RE
@@ -35,6 +32,9 @@ from households.models import (
     Village,
     VillageGroup,
 )
+from infra import cache, jobs
+from infra.audit import log_access_as
+from infra.models import AccessLog, Job
 
 CREATE, UPDATE, UNCHANGED, REJECT = "create", "update", "unchanged", "reject"
 YES = {"是", "1", "y", "yes", "true", "√", "✓", "有"}

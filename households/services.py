@@ -4,9 +4,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from base import cache
-from base.audit import log_access
-from base.models import AccessLog
 from households.cards import Card
 from households.models import (
     ConsentChange,
@@ -16,6 +13,9 @@ from households.models import (
     new_card_code,
     new_card_token,
 )
+from infra import cache
+from infra.audit import log_access
+from infra.models import AccessLog
 from notify import services as notify
 from notify.selectors import opted_out
 

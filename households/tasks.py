@@ -1,7 +1,7 @@
 """The registry's background tasks: a large households export, a large roster import.
 
 django-tasks (the backport of Django 6's django.tasks; on Django 6 the import becomes
-`from django.tasks import task`). Each takes its job's id; base/jobs.py runs it once.
+`from django.tasks import task`). Each takes its job's id; infra/jobs.py runs it once.
 """
 
 from functools import partial
@@ -10,8 +10,8 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from base import jobs
 from households import access, exports, importing
+from infra import jobs
 
 
 @task()

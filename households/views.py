@@ -10,9 +10,6 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from base import jobs
-from base.audit import client_ip, log_access
-from base.models import AccessLog, Job
 from base.query import require_valid_filter
 from base.spreadsheets import xlsx_response
 from households import access, cards, exports, importing, selectors, services, tasks
@@ -25,6 +22,9 @@ from households.forms import (
     SmsConsentForm,
 )
 from households.models import ConsentVia, HouseholdStatus, RosterUpload
+from infra import jobs
+from infra.audit import client_ip, log_access
+from infra.models import AccessLog, Job
 
 PAGE_SIZE = 50
 

@@ -33,9 +33,9 @@ from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from base import audit
-from base.models import AccountState, AuditEvent
 from households import access
+from infra import audit
+from infra.models import AccountState, AuditEvent
 
 # {"change": reason or "", "expires": epoch, "demo"}
 PASSWORD_SESSION_KEY = "liaison_password"  # noqa: S105 -- a session key, not a password

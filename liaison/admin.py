@@ -15,10 +15,10 @@ from django.utils.translation import gettext_lazy, gettext_noop, pgettext_lazy
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from base import audit
-from base.admin import TouchesVillages
-from base.models import AuditEvent
 from households.models import Role, RoleKind
+from infra import audit
+from infra.admin import TouchesVillages
+from infra.models import AuditEvent
 from liaison import accounts
 from liaison.models import VillageTarget
 

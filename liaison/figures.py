@@ -1,9 +1,9 @@
 """The dashboards' figures, cached per village until a write in one of them changes them
-(base/cache.py says how; each feature's services touch the villages they change)."""
+(infra/cache.py says how; each feature's services touch the villages they change)."""
 
-from base.cache import cached, recall
 from casebook import hotspots as casebook_hotspots
 from households.models import Village
+from infra.cache import cached, recall
 from liaison import dashboard, reports
 from members import mapping
 

@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from base import jobs
-from base.audit import log_access
-from base.models import AccessLog, Job
 from households import access
+from infra import jobs
+from infra.audit import log_access
+from infra.models import AccessLog, Job
 
 ROSTER_KINDS = {
     Job.Kind.EXPORT_HOUSEHOLDS: "households:list",

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "liaison.apps.TasksDbConfig",  # django_tasks_db, named in Chinese in the admin
     # The product, in its layers from the ground up (a package imports only downward):
     "base",
+    "infra",
     "notify",
     "households",
     "members",
@@ -74,7 +75,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # The client's address for audit records; then a pending account step (second factor,
     # own password) comes before any page.
-    "base.audit.AuditMiddleware",
+    "infra.audit.AuditMiddleware",
     "liaison.middleware.AccountStepMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -171,10 +172,10 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {
-            # Django's database cache, but a write is one upsert (base/dbcache.py).
-            "BACKEND": "base.dbcache.DatabaseCache",
+            # Django's database cache, but a write is one upsert (infra/dbcache.py).
+            "BACKEND": "infra.dbcache.DatabaseCache",
             "LOCATION": "liaison_cache",
-            # Every write gives its villages new figures keys (base/cache.py) and leaves the
+            # Every write gives its villages new figures keys (infra/cache.py) and leaves the
             # old entries to expire; at Django's default of 300 entries a day's writes made
             # the table cull a third of itself (live figures and drawings among them) every
             # few writes. A few thousand entries of a few KB each (a map's drawing ~30 KB).

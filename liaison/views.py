@@ -12,13 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_safe
 
-from base.audit import log_access
-from base.models import AccessLog
 from base.query import BadQuery, IdField, MonthField, parse_query
 from base.templatetags.base_tags import query_string
 from casebook import access as casebook_access
 from casebook import hotspots
 from households import access
+from infra.audit import log_access
+from infra.models import AccessLog
 from liaison import charts, figures, reports, selectors
 
 

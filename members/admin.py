@@ -1,8 +1,8 @@
 from django.contrib import admin
 
-from base.admin import TouchesVillages
 from households.admin import HouseholdAdmin
 from households.models import Household
+from infra.admin import TouchesVillages
 from members.models import Assignment, PartyMember
 
 

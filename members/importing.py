@@ -7,7 +7,6 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from base.models import Job
 from base.normalize import normalize_text
 from base.pinyin import search_key
 from households.importing import (
@@ -20,6 +19,7 @@ from households.importing import (
     parse_text,
 )
 from households.models import RosterUpload, Village, VillageGroup
+from infra.models import Job
 from members.models import Gender, PartyMember
 
 

@@ -27,9 +27,9 @@ from django.utils.translation import gettext, ngettext
 from scipy.spatial import Delaunay, QhullError
 
 from base import geo
-from base.cache import cached, kept, memo_key
 from households.models import Household, HouseholdStatus, Village
 from households.selectors import open_assignment
+from infra.cache import cached, kept, memo_key
 from members.models import PartyMember
 
 # A narrow drawing: at a card's width (~420 px) or a phone's scroll box (560 px) the names

@@ -8,10 +8,10 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from base import audit, cache
-from base.models import AuditEvent
 from households.models import Household, HouseholdStatus
 from households.services import RETIRED_STATUSES
+from infra import audit, cache
+from infra.models import AuditEvent
 from members.models import Assignment, PartyMember
 
 ANY_MEMBER = object()  # assignment_assign: no expectation about the current link

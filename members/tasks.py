@@ -7,8 +7,8 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from base import jobs
 from households.importing import run_import_job
+from infra import jobs
 from members import access, exports
 from members.importing import MEMBERS
 

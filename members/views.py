@@ -9,14 +9,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from base import jobs
-from base.audit import client_ip, log_access
-from base.models import AccessLog, Job
 from base.query import FlagField, IdField, parse_query, require_valid_filter
 from base.redirects import safe_next
 from base.spreadsheets import xlsx_response
 from households.forms import HouseholdRetireForm
 from households.models import HouseholdStatus
+from infra import jobs
+from infra.audit import client_ip, log_access
+from infra.models import AccessLog, Job
 from members import access, exports, mapping, selectors, services, tasks
 from members.filters import MemberFilter
 from members.forms import (

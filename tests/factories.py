@@ -6,7 +6,6 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from base.models import AccessLog, AccountState
 from casebook.models import (
     Duty,
     Meeting,
@@ -27,6 +26,7 @@ from households.models import (
     Village,
     VillageGroup,
 )
+from infra.models import AccessLog, AccountState
 from members.models import Assignment, Gender, PartyMember
 
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
-from base.models import Job
+from infra.models import Job
 
 
 def run_tasks() -> int:

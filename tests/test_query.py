@@ -44,7 +44,7 @@ def test_a_malformed_filter_on_a_list_is_shown_under_the_filter(client, world):
 
 
 def test_an_export_with_a_malformed_filter_exports_nothing(client, world):
-    from base.models import AccessLog
+    from infra.models import AccessLog
 
     client.force_login(world.staff)
     response = client.get(reverse("households:export"), {"village": "99999999999999999999"})

@@ -5,9 +5,9 @@ import subprocess
 import pytest
 from playwright.sync_api import expect
 
-from base.models import AccessLog
 from casebook.models import Request
 from households.models import RoleKind
+from infra.models import AccessLog
 from tests.browser.conftest import PHONE, log_in, screenshot
 from tests.factories import (
     AssignmentFactory,

@@ -5,8 +5,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from base.models import Job
 from households.models import RoleKind
+from infra.models import Job
 from tests.browser.conftest import log_in, screenshot
 from tests.factories import (
     HouseholdFactory,

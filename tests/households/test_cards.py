@@ -5,10 +5,10 @@ import re
 import pytest
 from django.urls import reverse
 
-from base.models import AccessLog, RateCounter
 from casebook import services
 from casebook.models import Request
 from households.models import Household
+from infra.models import AccessLog, RateCounter
 from members.models import Assignment
 from tests.factories import HouseholdFactory, RequestFactory, category
 
@@ -243,7 +243,7 @@ def test_housekeeping_of_short_windows_keeps_hourly_counters(
     client, world, settings, rate_window, monkeypatch
 ):
     """Cleaning up per-minute counters must not reset the per-hour card limit."""
-    from base import ratelimit
+    from infra import ratelimit
 
     settings.CARD_SUBMIT_PER_TOKEN_PER_HOUR = 2
     monkeypatch.setattr(ratelimit.random, "random", lambda: 0.0)  # housekeeping on every hit

@@ -10,9 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from base.models import AccessLog
 from households.importing import HOUSEHOLDS
 from households.models import Household, RosterUpload
+from infra.models import AccessLog
 from members.importing import MEMBERS
 from members.models import PartyMember
 from tests.factories import OWN_GROUP_NUMBER, HouseholdFactory, VillageGroupFactory

@@ -9,9 +9,9 @@ from django.db import OperationalError, connection
 from django.urls import reverse
 from openpyxl import Workbook
 
-from base.models import AccessLog
 from households.importing import HOUSEHOLDS
 from households.models import Household, RosterUpload
+from infra.models import AccessLog
 
 pytestmark = pytest.mark.django_db
 

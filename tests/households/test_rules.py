@@ -3,11 +3,11 @@
 import pytest
 from django.urls import reverse
 
-from base.models import AccessLog
 from households import access
 from households.filters import HouseholdFilter
 from households.importing import HOUSEHOLDS, ImportRejected, read_upload, upload_apply
 from households.models import Household, RosterUpload
+from infra.models import AccessLog
 from tests.factories import (
     OWN_GROUP_NUMBER,
     HouseholdFactory,

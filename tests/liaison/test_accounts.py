@@ -12,7 +12,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from base.models import AccountState, AuditEvent
+from infra.models import AccountState, AuditEvent
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,9 +8,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from base.models import AccessLog, AuditEvent
 from casebook.services import member_handover
 from households.models import Role
+from infra.models import AccessLog, AuditEvent
 from members.models import Assignment
 from tests.factories import AccessLogFactory
 
@@ -88,9 +88,9 @@ def test_links_ended_by_a_retirement_or_a_handover_are_recorded(client, world):
 def test_audit_events_are_readable_but_never_editable_in_the_admin(client, world):
     event = AuditEvent.objects.create(action="login", username="member")
     client.force_login(world.admin)
-    assert client.get(reverse("admin:base_auditevent_changelist")).status_code == 200
-    assert client.get(reverse("admin:base_auditevent_add")).status_code == 403
-    assert client.post(reverse("admin:base_auditevent_delete", args=[event.pk])).status_code == 403
+    assert client.get(reverse("admin:infra_auditevent_changelist")).status_code == 200
+    assert client.get(reverse("admin:infra_auditevent_add")).status_code == 403
+    assert client.post(reverse("admin:infra_auditevent_delete", args=[event.pk])).status_code == 403
     assert AuditEvent.objects.filter(pk=event.pk).exists()
 
 

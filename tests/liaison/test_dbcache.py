@@ -1,5 +1,5 @@
 """The database cache writes an entry in one statement and still keeps to its size
-(base/dbcache.py)."""
+(infra/dbcache.py)."""
 
 import pytest
 from django.conf import settings
@@ -8,7 +8,7 @@ from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
-from base.dbcache import DatabaseCache
+from infra.dbcache import DatabaseCache
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ def cache_table():
     """The table, which migrate makes only when the site's cache is the database's (with
     REDIS_URL set, made here inside the test's transaction)."""
     if TABLE not in connection.introspection.table_names():
-        backend = {"BACKEND": "base.dbcache.DatabaseCache", "LOCATION": TABLE}
+        backend = {"BACKEND": "infra.dbcache.DatabaseCache", "LOCATION": TABLE}
         with override_settings(CACHES={"default": backend}):
             call_command("createcachetable", verbosity=0)
 
@@ -33,7 +33,7 @@ def entries() -> int:
 
 def test_without_redis_the_site_cache_is_this_one():
     backend = settings.CACHES["default"]["BACKEND"]
-    expected = "RedisCache" if settings.REDIS_URL else "base.dbcache.DatabaseCache"
+    expected = "RedisCache" if settings.REDIS_URL else "infra.dbcache.DatabaseCache"
     assert backend.endswith(expected)
 
 

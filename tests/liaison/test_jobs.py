@@ -23,10 +23,10 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from openpyxl import load_workbook
 
-from base import jobs
-from base.models import AccessLog, Job
 from casebook.models import RequestStatus
 from households.models import Household, RoleKind, RosterUpload
+from infra import jobs
+from infra.models import AccessLog, Job
 from tests.factories import OWN_GROUP_NUMBER, HouseholdFactory, RequestFactory, VillageGroupFactory
 from tests.households.test_import_export import HEADERS as HOUSEHOLD_HEADERS
 from tests.households.test_import_export import row, upload, xlsx_file
@@ -167,7 +167,7 @@ def test_expired_files_are_deleted_by_the_cleanup_task_and_by_prune_jobs(staff, 
     path = settings.JOB_FILES_DIR / first.file
     assert path.is_file()
     # Finishing the file queued its deletion for when it expires.
-    cleanup = DBTaskResult.objects.filter(task_path="base.tasks.cleanup_jobs")
+    cleanup = DBTaskResult.objects.filter(task_path="infra.tasks.cleanup_jobs")
     assert cleanup.count() == 1 and not cleanup.ready().exists()
     with time_machine.travel(timezone.now() + datetime.timedelta(hours=2, minutes=1)):
         assert run_tasks() == 1
@@ -442,9 +442,9 @@ def test_the_admin_lists_jobs_and_task_results_read_only_in_chinese(staff, world
     job = _start_export(staff)
     run_tasks()
     staff.force_login(world.admin)
-    jobs_page = staff.get(reverse("admin:base_job_changelist")).content.decode()
+    jobs_page = staff.get(reverse("admin:infra_job_changelist")).content.decode()
     assert "导出农户" in jobs_page and "已完成" in jobs_page
-    assert staff.get(reverse("admin:base_job_change", args=[job.pk])).status_code == 200
-    assert staff.get(reverse("admin:base_job_add")).status_code == 403
+    assert staff.get(reverse("admin:infra_job_change", args=[job.pk])).status_code == 200
+    assert staff.get(reverse("admin:infra_job_add")).status_code == 403
     results = staff.get(reverse("admin:django_tasks_database_dbtaskresult_changelist"))
     assert results.status_code == 200 and "成功" in results.content.decode()

@@ -14,8 +14,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from base import jobs
-from base.models import AccessLog, AuditEvent, Job
+from infra import jobs
+from infra.models import AccessLog, AuditEvent, Job
 from tests.factories import AccessLogFactory
 
 pytestmark = pytest.mark.django_db

@@ -4,9 +4,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
 
-from base.models import AccessLog
 from base.validators import mask_phone
 from casebook import access
+from infra.models import AccessLog
 from tests.factories import AccessLogFactory, PartyMemberFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -66,12 +66,12 @@ def test_phone_numbers_are_masked(phone, masked):
 def test_access_log_is_readable_but_never_editable_in_admin(client, world):
     entry = AccessLogFactory(user=world.staff, record_count=3066)
     client.force_login(world.admin)
-    assert client.get(reverse("admin:base_accesslog_changelist")).status_code == 200
-    change = client.get(reverse("admin:base_accesslog_change", args=[entry.pk]))
+    assert client.get(reverse("admin:infra_accesslog_changelist")).status_code == 200
+    change = client.get(reverse("admin:infra_accesslog_change", args=[entry.pk]))
     assert change.status_code == 200
     assert 'name="record_count"' not in change.content.decode()
-    assert client.post(reverse("admin:base_accesslog_delete", args=[entry.pk])).status_code == 403
-    assert client.get(reverse("admin:base_accesslog_add")).status_code == 403
+    assert client.post(reverse("admin:infra_accesslog_delete", args=[entry.pk])).status_code == 403
+    assert client.get(reverse("admin:infra_accesslog_add")).status_code == 403
     assert AccessLog.objects.get(pk=entry.pk).record_count == 3066
 
 

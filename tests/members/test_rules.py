@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from base.models import AccessLog
+from infra.models import AccessLog
 from members.models import Assignment
 from members.services import MembersError, proposal_apply
 from tests.factories import AssignmentFactory, HouseholdFactory, PartyMemberFactory

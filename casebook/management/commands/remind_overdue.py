@@ -11,9 +11,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import translation
 
-from base import jobs
-from base.models import Job
 from casebook import reminders, tasks
+from infra import jobs
+from infra.models import Job
 
 
 class Command(BaseCommand):

@@ -46,7 +46,7 @@ PAGES = [
     ("member page", "township", "/members/{member}/"),
     ("assignment board", "township", "/members/board/{village}/"),
     ("township dashboard", "township", "/dashboard/"),
-    # Dashboards are cached until a village changes (base/cache.py): these two touch
+    # Dashboards are cached until a village changes (infra/cache.py): these two touch
     # the villages before every request, so they measure the figures computed afresh.
     ("township dashboard, after a write", "township", "/dashboard/"),
     ("village dashboard", "sec", "/dashboard/villages/{village}/"),
@@ -172,7 +172,7 @@ def measure_pages(ids: dict, requests: int) -> dict:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from base import cache
+    from infra import cache
 
     clients, calls = {}, []
     for name, user, path in PAGES:
@@ -327,8 +327,8 @@ def export_as_job(client, run_jobs=None) -> dict:
     from django.test import override_settings
     from django_tasks_db.models import DBTaskResult
 
-    from base import jobs
-    from base.models import Job
+    from infra import jobs
+    from infra.models import Job
 
     url = "/households/export.xlsx"
     with override_settings(EXPORT_TASK_THRESHOLD=0):

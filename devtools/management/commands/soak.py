@@ -42,12 +42,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
-from base.models import Job
 from casebook.models import Request, RequestCategory, RequestEvent, Visit
 from casebook.texts import KINDS
 from devtools import loadtest
 from devtools.sms_double import ProviderDouble
 from households.models import Household
+from infra.models import Job
 from members.models import PartyMember
 from notify.models import Message, MessageStatus
 from notify.services import is_mobile, messages_recover

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from base import cache
-from base.models import AccessLog, AuditEvent, Job
+from infra import cache
+from infra.models import AccessLog, AuditEvent, Job
 
 
 class ReadOnlyAdmin:

@@ -29,7 +29,7 @@ from django.core.cache import cache
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone, translation
 
-from base.models import CacheToken
+from infra.models import CacheToken
 
 TIMEOUT = 6 * 60 * 60  # an unused entry goes after six hours; a changed one is never read
 

@@ -11,7 +11,7 @@ import contextvars
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.http import HttpRequest
 
-from base.models import AccessLog, AuditEvent
+from infra.models import AccessLog, AuditEvent
 
 _current_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("audit_ip", default=None)
 
@@ -89,7 +89,7 @@ class AuditMiddleware:
             _current_ip.reset(token)
 
 
-# --- Log-ins, read from Django's and django-axes' signals (connected in BaseConfig.ready) ---
+# --- Log-ins, read from Django's and django-axes' signals (connected in InfraConfig.ready) ---
 
 
 def on_logged_in(sender, request, user, **kwargs):
@@ -117,7 +117,7 @@ def on_locked_out(sender, request, username, ip_address, **kwargs):
 def connect_signals() -> None:
     from axes.signals import user_locked_out
 
-    user_logged_in.connect(on_logged_in, dispatch_uid="base.audit.logged_in")
-    user_logged_out.connect(on_logged_out, dispatch_uid="base.audit.logged_out")
-    user_login_failed.connect(on_login_failed, dispatch_uid="base.audit.login_failed")
-    user_locked_out.connect(on_locked_out, dispatch_uid="base.audit.locked_out")
+    user_logged_in.connect(on_logged_in, dispatch_uid="infra.audit.logged_in")
+    user_logged_out.connect(on_logged_out, dispatch_uid="infra.audit.logged_out")
+    user_login_failed.connect(on_login_failed, dispatch_uid="infra.audit.login_failed")
+    user_locked_out.connect(on_locked_out, dispatch_uid="infra.audit.locked_out")

@@ -5,7 +5,7 @@
 
 from django.core.management.base import BaseCommand
 
-from base import jobs
+from infra import jobs
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 
 Django's DatabaseCache.set() takes five round trips: it counts the whole table (to cull
 it when over MAX_ENTRIES), then opens a transaction, reads the key, and updates or inserts.
-The figures cache (base/cache.py) writes an entry after every write in a village, on the
+The figures cache (infra/cache.py) writes an entry after every write in a village, on the
 request that reads the figures again, where those round trips were ~1 ms of the page. On
 PostgreSQL and SQLite a set here is one upsert (INSERT … ON CONFLICT), and the table is
 counted (and culled as Django culls it) on one set in CULL_CHECK_EVERY of each process:

@@ -1,4 +1,4 @@
-"""The ground floor's background task: deleting expired job files (base/jobs.py).
+"""The platform's background task: deleting expired job files (infra/jobs.py).
 
 Tasks are django-tasks (the backport of Django 6's django.tasks): on Django 6 the import
 below becomes `from django.tasks import task`.
@@ -6,7 +6,7 @@ below becomes `from django.tasks import task`.
 
 from django_tasks import task
 
-from base import jobs
+from infra import jobs
 
 
 @task()

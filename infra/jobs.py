@@ -45,8 +45,8 @@ from django.utils.translation import gettext_lazy
 from django_tasks import default_task_backend
 from django_tasks.exceptions import TaskResultDoesNotExist
 
-from base.models import Job
 from base.spreadsheets import xlsx_write
+from infra.models import Job
 
 logger = logging.getLogger(__name__)
 
@@ -271,7 +271,7 @@ def finish(job: Job, *, filename: str = "", result: dict | None = None) -> None:
     job.status = Job.Status.DONE
     if expires is not None:
         # Delete the file when it expires, as long as a worker runs (cron: prune_jobs).
-        from base.tasks import cleanup_jobs
+        from infra.tasks import cleanup_jobs
 
         # In the same transaction as "done": both are committed, or neither.
         cleanup_jobs.using(run_after=expires + timedelta(seconds=5)).enqueue()

@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from base.models import RateCounter
+from infra.models import RateCounter
 
 
 def _key(key: str) -> str:

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from base.models import AccessLog, AuditEvent
+from infra.models import AccessLog, AuditEvent
 
 
 class Command(BaseCommand):

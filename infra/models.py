@@ -1,5 +1,6 @@
-"""The ground floor's own tables: the personal-data access log, rate counters and the
-tokens of cached figures. None of them refers to a feature's model."""
+"""The platform's own tables: the personal-data access log, audit events, background jobs,
+rate counters, the tokens of cached figures and account states. None of them refers to a
+feature's model; each keeps the table it had when it lived in `base` (`db_table`)."""
 
 from django.conf import settings
 from django.db import models
@@ -31,6 +32,7 @@ class AccessLog(models.Model):
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
 
     class Meta:
+        db_table = "base_accesslog"
         # In context: django-axes' own (login) "access log" is another log.
         verbose_name = pgettext_lazy("personal data", "access log entry")
         verbose_name_plural = pgettext_lazy("personal data", "access log")
@@ -43,7 +45,7 @@ class AccessLog(models.Model):
 class RateCounter(models.Model):
     """Hits per key and time window, shared by every worker and host through the database.
 
-    Used for rate limits when no Redis is configured (base/ratelimit.py).
+    Used for rate limits when no Redis is configured (infra/ratelimit.py).
     """
 
     key = models.CharField(max_length=150)
@@ -51,6 +53,7 @@ class RateCounter(models.Model):
     count = models.PositiveIntegerField(default=0)
 
     class Meta:
+        db_table = "base_ratecounter"
         constraints = [
             models.UniqueConstraint(fields=["key", "window"], name="ratecounter_key_window")
         ]
@@ -60,9 +63,9 @@ class RateCounter(models.Model):
 
 
 class CacheToken(models.Model):
-    """The token under which a village's cached figures are kept (base/cache.py).
+    """The token under which a village's cached figures are kept (infra/cache.py).
 
-    A plain village id, not a foreign key: the ground floor knows no village model. A row
+    A plain village id, not a foreign key: the platform knows no village model. A row
     left behind by a deleted village is never read again.
     """
 
@@ -70,6 +73,7 @@ class CacheToken(models.Model):
     token = models.BigIntegerField(default=0)
 
     class Meta:
+        db_table = "base_cachetoken"
         verbose_name = _("cache token")
         verbose_name_plural = _("cache tokens")
 
@@ -98,6 +102,7 @@ class AccountState(models.Model):
     is_demo = models.BooleanField(_("demo account"), default=False)
 
     class Meta:
+        db_table = "base_accountstate"
         verbose_name = _("account state")
         verbose_name_plural = _("account states")
 
@@ -146,6 +151,7 @@ class AuditEvent(models.Model):
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
 
     class Meta:
+        db_table = "base_auditevent"
         verbose_name = _("audit event")
         verbose_name_plural = _("audit log")
         ordering = ["-at", "-id"]
@@ -155,7 +161,7 @@ class AuditEvent(models.Model):
 
 
 class Job(models.Model):
-    """Long work a user (or cron) asked for, run by a background worker (base/jobs.py).
+    """Long work a user (or cron) asked for, run by a background worker (infra/jobs.py).
 
     The worker writes its progress (rows done of total) and a sign of life as it goes; the
     page polls them. A finished export leaves a file for its asker only, kept until
@@ -208,6 +214,7 @@ class Job(models.Model):
     expires_at = models.DateTimeField(_("file kept until"), null=True, blank=True)
 
     class Meta:
+        db_table = "base_job"
         verbose_name = _("background job")
         verbose_name_plural = _("background jobs")
         ordering = ["-created_at", "-id"]
