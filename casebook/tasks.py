@@ -1,10 +1,14 @@
 """The casebook's background task: the overdue reminders (django-tasks; on Django 6 the
 import becomes `from django.tasks import task`)."""
 
+from django.utils.translation import gettext_lazy
 from django_tasks import task
 
 from casebook import reminders
 from infra import jobs
+from infra.registry import register_job_kind
+
+REMIND_OVERDUE = register_job_kind("remind_overdue", gettext_lazy("Overdue reminders"))
 
 
 @task()

@@ -4,7 +4,6 @@ from households import services
 from households.models import County, Household, Role, Township, Village, VillageGroup
 from infra import audit
 from infra.admin import TouchesVillages
-from infra.models import AuditEvent
 
 
 @admin.register(County)
@@ -94,15 +93,13 @@ class RoleAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         before = str(Role.objects.get(pk=obj.pk)) if change else ""
         super().save_model(request, obj, form, change)
-        action = AuditEvent.Action.ROLE_CHANGED if change else AuditEvent.Action.ROLE_ADDED
+        action = services.ROLE_CHANGED if change else services.ROLE_ADDED
         audit.record(action, user=request.user, target=str(obj), detail=before, request=request)
 
     def delete_model(self, request, obj):
         target = str(obj)
         super().delete_model(request, obj)
-        audit.record(
-            AuditEvent.Action.ROLE_REMOVED, user=request.user, target=target, request=request
-        )
+        audit.record(services.ROLE_REMOVED, user=request.user, target=target, request=request)
 
     def delete_queryset(self, request, queryset):
         targets = [
@@ -110,6 +107,4 @@ class RoleAdmin(admin.ModelAdmin):
         ]
         super().delete_queryset(request, queryset)
         for target in targets:
-            audit.record(
-                AuditEvent.Action.ROLE_REMOVED, user=request.user, target=target, request=request
-            )
+            audit.record(services.ROLE_REMOVED, user=request.user, target=target, request=request)

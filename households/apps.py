@@ -7,8 +7,10 @@ class HouseholdsConfig(AppConfig):
     verbose_name = _("Households")
 
     def ready(self):
+        # The job kinds and audit actions the registry registers (infra.registry).
+        from households import importing, services, tasks  # noqa: F401
         from households.selectors import household_wants_texts
-        from notify import services
+        from notify import services as notify
 
         # A text to a household is sent only while it consents at that number.
-        services.register_recipient_check("household", household_wants_texts)
+        notify.register_recipient_check("household", household_wants_texts)

@@ -34,9 +34,12 @@ from households.models import (
 )
 from infra import cache, jobs
 from infra.audit import log_access_as
-from infra.models import AccessLog, Job
+from infra.models import AccessLog
+from infra.registry import register_job_kind
 
 CREATE, UPDATE, UNCHANGED, REJECT = "create", "update", "unchanged", "reject"
+
+IMPORT_HOUSEHOLDS = register_job_kind("import_households", gettext_lazy("Households import"))
 YES = {"是", "1", "y", "yes", "true", "√", "✓", "有"}
 NO = {"否", "0", "n", "no", "false", "", "无"}
 
@@ -443,7 +446,7 @@ HOUSEHOLDS = Roster(
     new=_new_household,
     refresh_derived=Household.refresh_derived,
     derived_fields=("search_key", "is_priority"),
-    job_kind=Job.Kind.IMPORT_HOUSEHOLDS,
+    job_kind=IMPORT_HOUSEHOLDS,
     task_path="households.tasks.import_households",
     example=[
         "白牙合村",

@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from households.cards import Card
 from households.models import (
@@ -16,8 +17,14 @@ from households.models import (
 from infra import cache
 from infra.audit import log_access
 from infra.models import AccessLog
+from infra.registry import register_audit_action
 from notify import services as notify
 from notify.selectors import opted_out
+
+# What the audit log records of roles (given, changed, taken away in the admin).
+ROLE_ADDED = register_audit_action("role_added", gettext_lazy("Role given"))
+ROLE_CHANGED = register_audit_action("role_changed", gettext_lazy("Role changed"))
+ROLE_REMOVED = register_audit_action("role_removed", gettext_lazy("Role taken away"))
 
 
 class RegistryError(Exception):

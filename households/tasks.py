@@ -8,10 +8,14 @@ from functools import partial
 
 from django.http import QueryDict
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_tasks import task
 
 from households import access, exports, importing
 from infra import jobs
+from infra.registry import register_job_kind
+
+EXPORT_HOUSEHOLDS = register_job_kind("export_households", gettext_lazy("Households export"))
 
 
 @task()

@@ -124,7 +124,7 @@ def household_export(request: HttpRequest) -> HttpResponse:
     if jobs.more_rows_than(queryset, settings.EXPORT_TASK_THRESHOLD):
         # The worker counts the rows: here, only whether there are more than the threshold.
         job = jobs.start(
-            Job.Kind.EXPORT_HOUSEHOLDS,
+            tasks.EXPORT_HOUSEHOLDS,
             user=request.user,
             task=tasks.export_households,
             params={"query": request.GET.urlencode()},

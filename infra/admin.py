@@ -1,6 +1,11 @@
-from django.contrib import admin
+from collections.abc import Callable
 
-from infra import cache
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from infra import cache, registry
 from infra.models import AccessLog, AuditEvent, Job
 
 
@@ -40,6 +45,37 @@ class TouchesVillages:
         cache.touch(villages)
 
 
+def registry_filter(
+    field: str, title: str, choices: Callable[[], list[tuple[str, str]]]
+) -> type[admin.SimpleListFilter]:
+    """A list filter over a coded field, offering the codes features registered (with their
+    labels) rather than the raw values found in the table."""
+
+    class RegistryFilter(admin.SimpleListFilter):
+        parameter_name = field
+
+        def lookups(self, request, model_admin):
+            return choices()
+
+        def queryset(self, request, queryset: QuerySet) -> QuerySet:
+            value = self.value()
+            return queryset.filter(**{field: value}) if value else queryset
+
+    RegistryFilter.title = title
+    return RegistryFilter
+
+
+class LabelInPlace:
+    """A read-only page shows a coded field by its registered label, where the field was."""
+
+    coded_field = ""
+    label_field = ""
+
+    def get_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        fields = [f for f in super().get_fields(request, obj) if f != self.label_field]
+        return [self.label_field if f == self.coded_field else f for f in fields]
+
+
 @admin.register(AccessLog)
 class AccessLogAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Who exported or printed personal data: readable, never editable."""
@@ -52,22 +88,36 @@ class AccessLogAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class AuditEventAdmin(LabelInPlace, ReadOnlyAdmin, admin.ModelAdmin):
     """Log-ins, passwords, second factors, roles and links: readable, never editable."""
 
-    list_display = ["at", "username", "action", "target", "detail", "ip_address"]
-    list_filter = ["action"]
+    list_display = ["at", "username", "action_label", "target", "detail", "ip_address"]
+    list_filter = [registry_filter("action", _("action"), registry.audit_actions)]
+    readonly_fields = ["action_label"]
+    coded_field, label_field = "action", "action_label"
     search_fields = ["username", "target", "detail", "ip_address"]
     date_hierarchy = "at"
     list_per_page = 100
 
+    @admin.display(description=_("action"), ordering="action")
+    def action_label(self, event: AuditEvent) -> str:
+        return event.action_label
+
 
 @admin.register(Job)
-class JobAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class JobAdmin(LabelInPlace, ReadOnlyAdmin, admin.ModelAdmin):
     """Background jobs (exports, imports, reminders): who asked, how far, how they ended."""
 
-    list_display = ["created_at", "kind", "user", "status", "done", "total", "finished_at", "error"]
-    list_filter = ["kind", "status"]
+    list_display = [
+        "created_at", "kind_label", "user", "status", "done", "total", "finished_at", "error"
+    ]  # fmt: skip
+    list_filter = [registry_filter("kind", _("kind"), registry.job_kinds), "status"]
+    readonly_fields = ["kind_label"]
+    coded_field, label_field = "kind", "kind_label"
     list_select_related = ["user"]
     search_fields = ["user__username", "error"]
     date_hierarchy = "created_at"
+
+    @admin.display(description=_("kind"), ordering="kind")
+    def kind_label(self, job: Job) -> str:
+        return job.kind_label

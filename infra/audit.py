@@ -1,6 +1,7 @@
 """The records a government system keeps: who took personal data out (AccessLog), and who
 logged in, failed, was locked out, changed a password, a second factor, a role or a link
-(AuditEvent). Features call `record()`; this module knows no feature.
+(AuditEvent). Features call `record()` with an action they registered (infra.registry);
+this module knows no feature.
 
 The client's address is taken from the request when there is one, else from the request
 being served (AuditMiddleware keeps it for the services, which get no request).
@@ -8,9 +9,9 @@ being served (AuditMiddleware keeps it for the services, which get no request).
 
 import contextvars
 
-from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.http import HttpRequest
 
+from infra import registry
 from infra.models import AccessLog, AuditEvent
 
 _current_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("audit_ip", default=None)
@@ -61,7 +62,12 @@ def record(
     detail: str = "",
     request: HttpRequest | None = None,
 ) -> AuditEvent:
-    """Write one audit event. `user` is who acted (None for a failed log-in: `username`)."""
+    """Write one audit event. `user` is who acted (None for a failed log-in: `username`).
+
+    Rule: the action is one a feature registered (infra.registry); another raises
+    Unregistered.
+    """
+    registry.require_audit_action(action)
     if user is not None and not getattr(user, "is_authenticated", False):
         user = None
     ip = client_ip(request) if request is not None else _current_ip.get()
@@ -87,37 +93,3 @@ class AuditMiddleware:
             return self.get_response(request)
         finally:
             _current_ip.reset(token)
-
-
-# --- Log-ins, read from Django's and django-axes' signals (connected in InfraConfig.ready) ---
-
-
-def on_logged_in(sender, request, user, **kwargs):
-    record(AuditEvent.Action.LOGIN, user=user, request=request)
-
-
-def on_logged_out(sender, request, user, **kwargs):
-    if user is not None:
-        record(AuditEvent.Action.LOGOUT, user=user, request=request)
-
-
-def on_login_failed(sender, credentials, request=None, **kwargs):
-    action = (
-        AuditEvent.Action.OTP_FAILED
-        if credentials.get("second_factor")
-        else AuditEvent.Action.LOGIN_FAILED
-    )
-    record(action, username=credentials.get("username", ""), request=request)
-
-
-def on_locked_out(sender, request, username, ip_address, **kwargs):
-    record(AuditEvent.Action.LOCKED_OUT, username=username or "", request=request)
-
-
-def connect_signals() -> None:
-    from axes.signals import user_locked_out
-
-    user_logged_in.connect(on_logged_in, dispatch_uid="infra.audit.logged_in")
-    user_logged_out.connect(on_logged_out, dispatch_uid="infra.audit.logged_out")
-    user_login_failed.connect(on_login_failed, dispatch_uid="infra.audit.login_failed")
-    user_locked_out.connect(on_locked_out, dispatch_uid="infra.audit.locked_out")

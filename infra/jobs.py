@@ -46,6 +46,7 @@ from django_tasks import default_task_backend
 from django_tasks.exceptions import TaskResultDoesNotExist
 
 from base.spreadsheets import xlsx_write
+from infra import registry
 from infra.models import Job
 
 logger = logging.getLogger(__name__)
@@ -73,7 +74,11 @@ class JobAbandoned(Exception):
 
 
 def start(kind: str, *, user, task, params: dict | None = None, total: int = 0, ip=None) -> Job:
-    """Create the job and queue its task (the task receives the job's id)."""
+    """Create the job and queue its task (the task receives the job's id).
+
+    Rule: the kind is one a feature registered (infra.registry); another raises Unregistered.
+    """
+    registry.require_job_kind(kind)
     job = Job.objects.create(kind=kind, user=user, params=params or {}, total=total, ip_address=ip)
     result = task.enqueue(job.pk)
     job.task_id = str(result.id)[:64]
@@ -387,7 +392,7 @@ def describe(job: Job) -> str:
     """One line for the access log: what the job took out."""
     query = job.params.get("query") or "-"
     return _("%(kind)s (background job #%(pk)d), filter: %(query)s") % {
-        "kind": job.get_kind_display(),
+        "kind": job.kind_label,
         "pk": job.pk,
         "query": query,
     }

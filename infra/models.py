@@ -7,6 +7,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from infra import registry
+
 
 class AccessLog(models.Model):
     """Who exported or printed whose personal data, and how much of it. Written, never edited."""
@@ -117,24 +119,6 @@ class AuditEvent(models.Model):
     are kept AUDIT_RETENTION_DAYS and pruned by `manage.py prune_audit`.
     """
 
-    class Action(models.TextChoices):
-        LOGIN = "login", _("Logged in")
-        LOGIN_FAILED = "login_failed", _("Log-in failed")
-        LOCKED_OUT = "locked_out", _("Locked out after failed log-ins")
-        LOGOUT = "logout", _("Logged out")
-        PASSWORD_CHANGED = "password_changed", _("Changed own password")
-        PASSWORD_SET = "password_set", _("Temporary password set by an administrator")
-        OTP_ENROLLED = "otp_enrolled", _("Two-factor sign-in set up")
-        OTP_VERIFIED = "otp_verified", _("Second factor passed")
-        OTP_FAILED = "otp_failed", _("Second factor failed")
-        OTP_RECOVERY_USED = "otp_recovery_used", _("Recovery code used")
-        OTP_RESET = "otp_reset", _("Two-factor sign-in reset by an administrator")
-        ROLE_ADDED = "role_added", _("Role given")
-        ROLE_CHANGED = "role_changed", _("Role changed")
-        ROLE_REMOVED = "role_removed", _("Role taken away")
-        ACCOUNT_CHANGED = "account_changed", _("Account changed by an administrator")
-        LINK_CHANGED = "link_changed", _("Household link changed")
-
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -145,7 +129,8 @@ class AuditEvent(models.Model):
         verbose_name=_("by"),
     )
     username = models.CharField(_("login name"), max_length=150, blank=True)
-    action = models.CharField(_("action"), max_length=20, choices=Action.choices, db_index=True)
+    # A code a feature registered (infra.registry.register_audit_action), with its label.
+    action = models.CharField(_("action"), max_length=registry.MAX_LENGTH, db_index=True)
     target = models.CharField(_("whom or what"), max_length=200, blank=True)
     detail = models.CharField(_("details"), max_length=500, blank=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
@@ -157,7 +142,11 @@ class AuditEvent(models.Model):
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.get_action_display()}"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action_label}"
+
+    @property
+    def action_label(self) -> str:
+        return registry.audit_action_label(self.action)
 
 
 class Job(models.Model):
@@ -168,20 +157,14 @@ class Job(models.Model):
     `expires_at`. A feature's task does the work; this row knows no feature.
     """
 
-    class Kind(models.TextChoices):
-        EXPORT_HOUSEHOLDS = "export_households", _("Households export")
-        EXPORT_MEMBERS = "export_members", _("Members export")
-        IMPORT_HOUSEHOLDS = "import_households", _("Households import")
-        IMPORT_MEMBERS = "import_members", _("Members import")
-        REMIND_OVERDUE = "remind_overdue", _("Overdue reminders")
-
     class Status(models.TextChoices):
         QUEUED = "queued", _("Waiting")
         RUNNING = "running", _("Running")
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    # A code a feature registered (infra.registry.register_job_kind), with its label.
+    kind = models.CharField(_("kind"), max_length=registry.MAX_LENGTH)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
@@ -220,7 +203,11 @@ class Job(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} #{self.pk} ({self.get_status_display()})"
+        return f"{self.kind_label} #{self.pk} ({self.get_status_display()})"
+
+    @property
+    def kind_label(self) -> str:
+        return registry.job_kind_label(self.kind)
 
     @property
     def percent(self) -> int:

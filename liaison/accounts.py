@@ -24,18 +24,21 @@ import time
 from dataclasses import dataclass
 
 from axes.handlers.proxy import AxesProxyHandler
+from axes.signals import user_locked_out
 from django.conf import settings
-from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from households import access
 from infra import audit
-from infra.models import AccountState, AuditEvent
+from infra.models import AccountState
+from infra.registry import register_audit_action
 
 # {"change": reason or "", "expires": epoch, "demo"}
 PASSWORD_SESSION_KEY = "liaison_password"  # noqa: S105 -- a session key, not a password
@@ -44,6 +47,26 @@ RECOVERY_CODES_SESSION_KEY = "liaison_recovery_codes"  # shown once after set-up
 RECOVERY_CODE_COUNT = 10
 
 NEW, TEMPORARY, EXPIRED = "new", "temporary", "expired"
+
+# What the audit log records of log-ins and accounts.
+LOGIN = register_audit_action("login", gettext_lazy("Logged in"))
+LOGIN_FAILED = register_audit_action("login_failed", gettext_lazy("Log-in failed"))
+LOCKED_OUT = register_audit_action("locked_out", gettext_lazy("Locked out after failed log-ins"))
+LOGOUT = register_audit_action("logout", gettext_lazy("Logged out"))
+PASSWORD_CHANGED = register_audit_action("password_changed", gettext_lazy("Changed own password"))
+PASSWORD_SET = register_audit_action(
+    "password_set", gettext_lazy("Temporary password set by an administrator")
+)
+OTP_ENROLLED = register_audit_action("otp_enrolled", gettext_lazy("Two-factor sign-in set up"))
+OTP_VERIFIED = register_audit_action("otp_verified", gettext_lazy("Second factor passed"))
+OTP_FAILED = register_audit_action("otp_failed", gettext_lazy("Second factor failed"))
+OTP_RECOVERY_USED = register_audit_action("otp_recovery_used", gettext_lazy("Recovery code used"))
+OTP_RESET = register_audit_action(
+    "otp_reset", gettext_lazy("Two-factor sign-in reset by an administrator")
+)
+ACCOUNT_CHANGED = register_audit_action(
+    "account_changed", gettext_lazy("Account changed by an administrator")
+)
 
 
 # --- What the user must still do ----------------------------------------------------------
@@ -154,6 +177,33 @@ def on_logged_in(sender, request, user, **kwargs):
 user_logged_in.connect(on_logged_in, dispatch_uid="liaison.accounts.logged_in")
 
 
+# --- Log-ins in the audit log, read from Django's and django-axes' signals ----------------
+
+
+def audit_logged_in(sender, request, user, **kwargs) -> None:
+    audit.record(LOGIN, user=user, request=request)
+
+
+def audit_logged_out(sender, request, user, **kwargs) -> None:
+    if user is not None:
+        audit.record(LOGOUT, user=user, request=request)
+
+
+def audit_login_failed(sender, credentials, request=None, **kwargs) -> None:
+    action = OTP_FAILED if credentials.get("second_factor") else LOGIN_FAILED
+    audit.record(action, username=credentials.get("username", ""), request=request)
+
+
+def audit_locked_out(sender, request, username, ip_address, **kwargs) -> None:
+    audit.record(LOCKED_OUT, username=username or "", request=request)
+
+
+user_logged_in.connect(audit_logged_in, dispatch_uid="liaison.accounts.audit_logged_in")
+user_logged_out.connect(audit_logged_out, dispatch_uid="liaison.accounts.audit_logged_out")
+user_login_failed.connect(audit_login_failed, dispatch_uid="liaison.accounts.audit_login_failed")
+user_locked_out.connect(audit_locked_out, dispatch_uid="liaison.accounts.audit_locked_out")
+
+
 # --- Changes ----------------------------------------------------------------------------
 
 
@@ -165,7 +215,7 @@ def password_changed(*, request: HttpRequest, user) -> None:
         defaults={"password_changed_at": timezone.now(), "must_change_password": False},
     )
     request.session[PASSWORD_SESSION_KEY] = password_state(user)
-    audit.record(AuditEvent.Action.PASSWORD_CHANGED, user=user, request=request)
+    audit.record(PASSWORD_CHANGED, user=user, request=request)
 
 
 @transaction.atomic
@@ -179,9 +229,7 @@ def temporary_password_set(*, request: HttpRequest, user) -> None:
             "is_demo": False,
         },
     )
-    audit.record(
-        AuditEvent.Action.PASSWORD_SET, user=request.user, target=user.username, request=request
-    )
+    audit.record(PASSWORD_SET, user=request.user, target=user.username, request=request)
 
 
 def setup_device(user) -> TOTPDevice:
@@ -220,7 +268,7 @@ def setup_confirm(*, request: HttpRequest, device: TOTPDevice, token: str) -> li
     StaticToken.objects.bulk_create([StaticToken(device=recovery, token=c) for c in codes])
     mark_verified(request, device)
     login_completed(request, user)
-    audit.record(AuditEvent.Action.OTP_ENROLLED, user=user, request=request)
+    audit.record(OTP_ENROLLED, user=user, request=request)
     return codes
 
 
@@ -252,13 +300,13 @@ def verify(*, request: HttpRequest, token: str) -> Verified | None:
         if isinstance(device, StaticDevice):
             left = device.token_set.count()
             audit.record(
-                AuditEvent.Action.OTP_RECOVERY_USED,
+                OTP_RECOVERY_USED,
                 user=user,
                 detail=_("%(n)d recovery codes left") % {"n": left},
                 request=request,
             )
             return Verified(device, left)
-        audit.record(AuditEvent.Action.OTP_VERIFIED, user=user, request=request)
+        audit.record(OTP_VERIFIED, user=user, request=request)
         return Verified(device, None)
     return None
 
@@ -268,6 +316,4 @@ def second_factor_reset(*, request: HttpRequest, user) -> None:
     """An administrator resets a lost phone: the user sets up the app again at next log-in."""
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
-    audit.record(
-        AuditEvent.Action.OTP_RESET, user=request.user, target=user.username, request=request
-    )
+    audit.record(OTP_RESET, user=request.user, target=user.username, request=request)

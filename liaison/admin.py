@@ -15,10 +15,10 @@ from django.utils.translation import gettext_lazy, gettext_noop, pgettext_lazy
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from households import services as households
 from households.models import Role, RoleKind
 from infra import audit
 from infra.admin import TouchesVillages
-from infra.models import AuditEvent
 from liaison import accounts
 from liaison.models import VillageTarget
 
@@ -201,7 +201,7 @@ class AuditedUserAdmin(UserAdmin):
         changed = [name for name in form.changed_data if name in WATCHED]
         if not change or changed:
             audit.record(
-                AuditEvent.Action.ACCOUNT_CHANGED,
+                accounts.ACCOUNT_CHANGED,
                 user=request.user,
                 target=obj.username,
                 detail=", ".join(changed) if change else _("created"),
@@ -228,11 +228,11 @@ class AuditedUserAdmin(UserAdmin):
             return
         for role in formset.new_objects:
             audit.record(
-                AuditEvent.Action.ROLE_ADDED, user=request.user, target=str(role), request=request
+                households.ROLE_ADDED, user=request.user, target=str(role), request=request
             )
         for role, _fields in formset.changed_objects:
             audit.record(
-                AuditEvent.Action.ROLE_CHANGED,
+                households.ROLE_CHANGED,
                 user=request.user,
                 target=str(role),
                 detail=before.get(role.pk, ""),
@@ -240,7 +240,7 @@ class AuditedUserAdmin(UserAdmin):
             )
         for role in formset.deleted_objects:
             audit.record(
-                AuditEvent.Action.ROLE_REMOVED,
+                households.ROLE_REMOVED,
                 user=request.user,
                 target=before.get(role.pk, str(role)),
                 request=request,

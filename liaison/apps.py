@@ -13,7 +13,7 @@ class LiaisonConfig(AppConfig):
 
     def ready(self):
         from liaison import (
-            accounts,  # noqa: F401 -- reads the password state at log-in
+            accounts,  # noqa: F401 -- reads the password state at log-in, audits log-ins
             checks,  # noqa: F401 -- registers the start-up checks
         )
 

@@ -13,20 +13,25 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from casebook.tasks import REMIND_OVERDUE
 from households import access
+from households.importing import IMPORT_HOUSEHOLDS
+from households.tasks import EXPORT_HOUSEHOLDS
 from infra import jobs
 from infra.audit import log_access
 from infra.models import AccessLog, Job
+from members.importing import IMPORT_MEMBERS
+from members.tasks import EXPORT_MEMBERS
 
 ROSTER_KINDS = {
-    Job.Kind.EXPORT_HOUSEHOLDS: "households:list",
-    Job.Kind.EXPORT_MEMBERS: "members:list",
-    Job.Kind.IMPORT_HOUSEHOLDS: "households:list",
-    Job.Kind.IMPORT_MEMBERS: "members:list",
+    EXPORT_HOUSEHOLDS: "households:list",
+    EXPORT_MEMBERS: "members:list",
+    IMPORT_HOUSEHOLDS: "households:list",
+    IMPORT_MEMBERS: "members:list",
 }
 EXPORT_ACTIONS = {
-    Job.Kind.EXPORT_HOUSEHOLDS: AccessLog.Action.EXPORT_HOUSEHOLDS,
-    Job.Kind.EXPORT_MEMBERS: AccessLog.Action.EXPORT_MEMBERS,
+    EXPORT_HOUSEHOLDS: AccessLog.Action.EXPORT_HOUSEHOLDS,
+    EXPORT_MEMBERS: AccessLog.Action.EXPORT_MEMBERS,
 }
 
 
@@ -50,7 +55,7 @@ def _state(job: Job) -> dict:
     if job.status == Job.Status.QUEUED:
         text = _("Waiting for a background worker…")
     elif job.status == Job.Status.RUNNING:
-        if job.kind in (Job.Kind.IMPORT_HOUSEHOLDS, Job.Kind.IMPORT_MEMBERS):
+        if job.kind in (IMPORT_HOUSEHOLDS, IMPORT_MEMBERS):
             text = _("Checked and written: %(done)s of %(total)s rows")
         else:
             text = _("%(done)s of %(total)s rows")
@@ -68,7 +73,7 @@ def _state(job: Job) -> dict:
             text = _("The file was deleted after %(hours)d hours. Export again.") % {
                 "hours": settings.JOB_FILE_RETENTION_HOURS
             }
-    elif job.kind == Job.Kind.REMIND_OVERDUE:
+    elif job.kind == REMIND_OVERDUE:
         text = _("%(owners)d owners with overdue requests; %(sent)d emails sent.") % {
             "owners": job.result.get("owners", 0),
             "sent": job.result.get("sent", 0),

@@ -19,8 +19,10 @@ from households.importing import (
     parse_text,
 )
 from households.models import RosterUpload, Village, VillageGroup
-from infra.models import Job
+from infra.registry import register_job_kind
 from members.models import Gender, PartyMember
+
+IMPORT_MEMBERS = register_job_kind("import_members", gettext_lazy("Members import"))
 
 
 def parse_capacity(value: str) -> int:
@@ -86,7 +88,7 @@ MEMBERS = Roster(
     new=_new_member,
     refresh_derived=_refresh_derived,
     derived_fields=("search_key",),
-    job_kind=Job.Kind.IMPORT_MEMBERS,
+    job_kind=IMPORT_MEMBERS,
     task_path="members.tasks.import_members",
     example=[
         "白牙合村",

@@ -7,12 +7,16 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from households.models import Household, HouseholdStatus
 from households.services import RETIRED_STATUSES
 from infra import audit, cache
-from infra.models import AuditEvent
+from infra.registry import register_audit_action
 from members.models import Assignment, PartyMember
+
+# What the audit log records of links (made, ended, moved).
+LINK_CHANGED = register_audit_action("link_changed", gettext_lazy("Household link changed"))
 
 ANY_MEMBER = object()  # assignment_assign: no expectation about the current link
 
@@ -55,7 +59,7 @@ def assignments_end(
         ended.append(assignment.household_id)
         # Every way a link ends (by hand, a retirement, a handover, a proposal) comes here.
         audit.record(
-            AuditEvent.Action.LINK_CHANGED,
+            LINK_CHANGED,
             user=by,
             target=str(assignment.household),
             detail=_("Link with %(member)s ended: %(reason)s")
@@ -203,7 +207,7 @@ def assignment_assign(
     Household.objects.filter(pk=household.pk).update(card_version=F("card_version") + 1)
     cache.touch([household.village_id])
     audit.record(
-        AuditEvent.Action.LINK_CHANGED,
+        LINK_CHANGED,
         user=by,
         target=str(household),
         detail=_("Linked to %(member)s") % {"member": member},

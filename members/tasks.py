@@ -5,12 +5,16 @@ from functools import partial
 
 from django.http import QueryDict
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_tasks import task
 
 from households.importing import run_import_job
 from infra import jobs
+from infra.registry import register_job_kind
 from members import access, exports
 from members.importing import MEMBERS
+
+EXPORT_MEMBERS = register_job_kind("export_members", gettext_lazy("Members export"))
 
 
 @task()

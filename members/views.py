@@ -16,7 +16,7 @@ from households.forms import HouseholdRetireForm
 from households.models import HouseholdStatus
 from infra import jobs
 from infra.audit import client_ip, log_access
-from infra.models import AccessLog, Job
+from infra.models import AccessLog
 from members import access, exports, mapping, selectors, services, tasks
 from members.filters import MemberFilter
 from members.forms import (
@@ -147,7 +147,7 @@ def member_export(request: HttpRequest) -> HttpResponse:
     if jobs.more_rows_than(queryset, settings.EXPORT_TASK_THRESHOLD):
         # The worker counts the rows: here, only whether there are more than the threshold.
         job = jobs.start(
-            Job.Kind.EXPORT_MEMBERS,
+            tasks.EXPORT_MEMBERS,
             user=request.user,
             task=tasks.export_members,
             params={"query": request.GET.urlencode()},

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
+from households.tasks import EXPORT_HOUSEHOLDS
 from infra.models import Job
 
 
@@ -37,7 +38,7 @@ def run_tasks() -> int:
 def finished_export(user, rows: int = 3) -> Job:
     """A households export of `user`'s, done, its file in JOB_FILES_DIR."""
     job = Job.objects.create(
-        kind=Job.Kind.EXPORT_HOUSEHOLDS,
+        kind=EXPORT_HOUSEHOLDS,
         user=user,
         status=Job.Status.DONE,
         done=rows,

@@ -24,9 +24,12 @@ from django_tasks_db.models import DBTaskResult
 from openpyxl import load_workbook
 
 from casebook.models import RequestStatus
+from casebook.tasks import REMIND_OVERDUE
+from households.importing import IMPORT_HOUSEHOLDS
 from households.models import Household, RoleKind, RosterUpload
 from infra import jobs
 from infra.models import AccessLog, Job
+from members.tasks import EXPORT_MEMBERS
 from tests.factories import OWN_GROUP_NUMBER, HouseholdFactory, RequestFactory, VillageGroupFactory
 from tests.households.test_import_export import HEADERS as HOUSEHOLD_HEADERS
 from tests.households.test_import_export import row, upload, xlsx_file
@@ -151,7 +154,7 @@ def test_a_members_export_above_the_threshold_is_a_job_too(staff, world, setting
     response = staff.get(reverse("members:export"))
     job = Job.objects.get()
     assert response["Location"] == reverse("job", args=[job.pk])
-    assert job.kind == Job.Kind.EXPORT_MEMBERS
+    assert job.kind == EXPORT_MEMBERS
     run_tasks()
     download = staff.get(reverse("job-download", args=[job.pk]))
     names = sorted(r[2] for r in _rows(download)[1:])
@@ -296,7 +299,7 @@ def test_a_large_import_confirmation_runs_as_a_job_and_applies_rows_exactly_once
         response = client.post(preview)
     job = Job.objects.get()
     assert response["Location"] == reverse("job", args=[job.pk])
-    assert (job.kind, job.total) == (Job.Kind.IMPORT_HOUSEHOLDS, 3)
+    assert (job.kind, job.total) == (IMPORT_HOUSEHOLDS, 3)
     assert Household.objects.count() == before  # nothing yet: the worker applies it
     client.post(preview)  # a second click joins the same job
     assert Job.objects.count() == 1
@@ -346,7 +349,7 @@ def test_overdue_reminders_run_as_a_job_from_cron(world, capsys):
     )
     call_command("remind_overdue", email=True, enqueue=True)
     job = Job.objects.get()
-    assert job.kind == Job.Kind.REMIND_OVERDUE and job.status == Job.Status.QUEUED
+    assert job.kind == REMIND_OVERDUE and job.status == Job.Status.QUEUED
     assert f"#{job.pk}" in capsys.readouterr().out
     assert not mail.outbox
     run_tasks()
@@ -428,7 +431,7 @@ def test_a_worker_keeps_writing_progress_while_it_streams_rows(transactional_db,
             yield ["", "", "", household.head_name]
 
     monkeypatch.setattr(exports, "household_rows", slow_rows)
-    job = jobs.start(Job.Kind.EXPORT_HOUSEHOLDS, user=user, task=tasks.export_households)
+    job = jobs.start(tasks.EXPORT_HOUSEHOLDS, user=user, task=tasks.export_households)
     run_tasks()
     job.refresh_from_db()
     assert job.status == Job.Status.DONE, job.error

@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from households.tasks import EXPORT_HOUSEHOLDS
 from infra import jobs
 from infra.models import AccessLog, AuditEvent, Job
 from tests.factories import AccessLogFactory
@@ -73,7 +74,7 @@ def test_prune_keeps_everything_younger_than_the_retention(settings, retention):
 def rerun(world):
     """A job whose first run was given up for dead; the second run has claimed it."""
     job = Job.objects.create(
-        kind=Job.Kind.EXPORT_HOUSEHOLDS,
+        kind=EXPORT_HOUSEHOLDS,
         user=world.staff,
         status=Job.Status.RUNNING,
         attempts=1,

@@ -13,7 +13,6 @@ from django.utils import translation
 
 from casebook import reminders, tasks
 from infra import jobs
-from infra.models import Job
 
 
 class Command(BaseCommand):
@@ -36,7 +35,7 @@ class Command(BaseCommand):
         translation.activate(settings.LANGUAGE_CODE)
         if enqueue:
             job = jobs.start(
-                Job.Kind.REMIND_OVERDUE,
+                tasks.REMIND_OVERDUE,
                 user=None,
                 task=tasks.remind_overdue,
                 params={"email": email, "sms": not no_sms},
