@@ -23,6 +23,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.models import AccountState
 from base.dates import add_months, month_start
 from base.pinyin import search_key
 from casebook.models import (
@@ -55,7 +56,6 @@ from households.models import (
     new_card_token,
 )
 from infra import cache
-from infra.models import AccountState
 from members.models import Assignment, Gender, PartyMember
 
 TOWNSHIP_CODE = "dongshan"

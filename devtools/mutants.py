@@ -229,22 +229,22 @@ MUTANTS = [
     ),
     Mutant(
         "before the second factor, only its own step's page is served",
-        "liaison/middleware.py",
+        "accounts/middleware.py",
         "if step is None or match.view_name == STEP_URLS[step]:",
         "if step is None or match.view_name in STEP_URLS.values():",
         _t(
-            "tests/liaison/test_accounts.py::test_the_password_cannot_change_before_the_second_factor",
-            "tests/liaison/test_accounts.py::"
+            "tests/accounts/test_accounts.py::test_the_password_cannot_change_before_the_second_factor",
+            "tests/accounts/test_accounts.py::"
             "test_the_step_middleware_itself_opens_only_the_code_page_and_logout",
         ),
     ),
     Mutant(
         "the password view itself refuses a session short of its second factor",
-        "liaison/accounts.py",
+        "accounts/services.py",
         '    return pending_step(request) != "verify"',
         "    return True",
         _t(
-            "tests/liaison/test_accounts.py::"
+            "tests/accounts/test_accounts.py::"
             "test_the_password_view_itself_refuses_a_session_short_of_its_second_factor"
         ),
     ),
@@ -254,19 +254,19 @@ MUTANTS = [
         "AXES_RESET_ON_SUCCESS = False",
         "AXES_RESET_ON_SUCCESS = True",
         _t(
-            "tests/liaison/test_accounts.py::test_wrong_codes_count_across_fresh_password_logins",
-            "tests/liaison/test_accounts.py::"
+            "tests/accounts/test_accounts.py::test_wrong_codes_count_across_fresh_password_logins",
+            "tests/accounts/test_accounts.py::"
             "test_a_complete_login_clears_the_failures_and_a_password_alone_does_not",
         ),
     ),
     Mutant(
         "wrong codes count across password logins (the password step clears nothing)",
-        "liaison/accounts.py",
+        "accounts/services.py",
         '    if not (needs_second_factor(user, demo=state["demo"]) and has_second_factor(user)):',
         "    if True:",
         _t(
-            "tests/liaison/test_accounts.py::test_wrong_codes_count_across_fresh_password_logins",
-            "tests/liaison/test_accounts.py::"
+            "tests/accounts/test_accounts.py::test_wrong_codes_count_across_fresh_password_logins",
+            "tests/accounts/test_accounts.py::"
             "test_a_complete_login_clears_the_failures_and_a_password_alone_does_not",
         ),
     ),

@@ -12,10 +12,7 @@ class LiaisonConfig(AppConfig):
     verbose_name = _("Liaison")
 
     def ready(self):
-        from liaison import (
-            accounts,  # noqa: F401 -- reads the password state at log-in, audits log-ins
-            checks,  # noqa: F401 -- registers the start-up checks
-        )
+        from liaison import checks  # noqa: F401 -- registers the start-up checks
 
 
 class AxesConfig(AxesAppConfig):

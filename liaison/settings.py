@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "notify",
     "households",
     "members",
+    "accounts",
     "casebook",
     "liaison",
     # Developer tooling (demo seed, benchmark, soak): nothing above imports it.
@@ -76,7 +77,7 @@ MIDDLEWARE = [
     # The client's address for audit records; then a pending account step (second factor,
     # own password) comes before any page.
     "infra.audit.AuditMiddleware",
-    "liaison.middleware.AccountStepMiddleware",
+    "accounts.middleware.AccountStepMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # AxesMiddleware must come last: it turns a lockout into the Chinese lockout page.
@@ -221,8 +222,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-    # GB/T 22239-2019 level 2: three of upper, lower, digits, symbols (base/passwords.py).
-    {"NAME": "base.passwords.ComplexityValidator"},
+    # GB/T 22239-2019 level 2: three of upper, lower, digits, symbols (accounts/passwords.py).
+    {"NAME": "accounts.passwords.ComplexityValidator"},
 ]
 # A password older than this must be changed at the next log-in (0: no limit).
 PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 180)
@@ -256,7 +257,7 @@ AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # A password alone is not a complete log-in for a login with an authenticator: its failures
-# are cleared when every factor has passed (liaison.accounts.login_completed), not before.
+# are cleared when every factor has passed (accounts.services.login_completed), not before.
 AXES_RESET_ON_SUCCESS = False
 AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0) or None
 AXES_VERBOSE = False

@@ -1,9 +1,8 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from casebook import public
-from liaison import account_views, job_views, offline, views
+from liaison import job_views, offline, views
 
 handler400 = "liaison.views.bad_request"
 handler500 = "base.outage.server_error"
@@ -29,24 +28,7 @@ urlpatterns = [
     path("c/<str:token>/voice/<int:pk>/", public.card_voice, name="card-voice"),
     path("c/<str:token>/sms/", public.card_sms, name="card-sms"),
     path("k/<str:code>/", public.card_short, name="card-short"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/password/", account_views.password_change, name="account-password"),
-    path("accounts/two-factor/", account_views.two_factor, name="account-two-factor"),
-    path(
-        "accounts/two-factor/setup/",
-        account_views.two_factor_setup,
-        name="account-two-factor-setup",
-    ),
-    path(
-        "accounts/two-factor/codes/",
-        account_views.recovery_codes,
-        name="account-recovery-codes",
-    ),
+    path("accounts/", include("accounts.urls")),
     path("jobs/<int:pk>/", job_views.job_page, name="job"),
     path("jobs/<int:pk>/status.json", job_views.job_status, name="job-status"),
     path("jobs/<int:pk>/download", job_views.job_download, name="job-download"),

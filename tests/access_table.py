@@ -208,7 +208,7 @@ TABLE: list[Row] = [
     ),
     Row("login", get="200 302 302 302 302 302 302", post="200 302 302 302 302 302 302"),
     Row("logout", get="405 405 405 405 405 405 405", post="302 302 302 302 302 302 302"),
-    # One's own account (liaison.accounts). With no authenticator yet, the code page sends
+    # One's own account (accounts.services). With no authenticator yet, the code page sends
     # to the set-up; the recovery codes, once shown, send home.
     Row("account-password", get=EVERYONE_IN, post=EVERYONE_IN),
     Row("account-two-factor", get=EVERYONE_302, post=EVERYONE_302),

@@ -6,8 +6,8 @@ from django.apps import apps
 from django.db.models.signals import post_migrate
 from django.test import Client
 
+from accounts.services import VERIFIED_SESSION_KEY
 from households.models import RoleKind
-from liaison.accounts import VERIFIED_SESSION_KEY
 from tests import redis_keys
 from tests.factories import (
     AssignmentFactory,
@@ -29,7 +29,7 @@ from tests.factories import (
 class VerifiedClient(Client):
     """A test client whose force_login has also passed the second factor.
 
-    Staff logins must pass a TOTP code after their password (liaison.accounts); the
+    Staff logins must pass a TOTP code after their password (accounts.services); the
     middleware reads that from the session, as the two-factor page leaves it. Tests of
     the two-factor step itself use `plain_client`, which logs in without it.
     """

@@ -6,6 +6,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from accounts.models import AccountState
 from casebook.models import (
     Duty,
     Meeting,
@@ -26,7 +27,7 @@ from households.models import (
     Village,
     VillageGroup,
 )
-from infra.models import AccessLog, AccountState
+from infra.models import AccessLog
 from members.models import Assignment, Gender, PartyMember
 
 

@@ -13,7 +13,7 @@ FLOORS: list[tuple[str, ...]] = [
     ("base",),
     ("infra", "notify"),
     ("households",),
-    ("members",),
+    ("members", "accounts"),
     ("casebook",),
     ("liaison",),
 ]

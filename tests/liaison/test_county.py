@@ -9,10 +9,11 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import services as accounts
 from casebook import access as casebook_access
 from households import access
 from households.models import Role, RoleKind
-from liaison import accounts, dashboard
+from liaison import dashboard
 from tests.factories import (
     AssignmentFactory,
     HouseholdFactory,

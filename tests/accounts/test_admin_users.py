@@ -7,8 +7,9 @@ from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.models import AccountState
 from households.models import Role, RoleKind
-from infra.models import AccountState, AuditEvent
+from infra.models import AuditEvent
 from tests.factories import RoleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -35,9 +35,9 @@ from django.utils.translation import gettext_lazy
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.models import AccountState
 from households import access
 from infra import audit
-from infra.models import AccountState
 from infra.registry import register_audit_action
 
 # {"change": reason or "", "expires": epoch, "demo"}
@@ -174,7 +174,7 @@ def on_logged_in(sender, request, user, **kwargs):
         login_completed(request, user)
 
 
-user_logged_in.connect(on_logged_in, dispatch_uid="liaison.accounts.logged_in")
+user_logged_in.connect(on_logged_in, dispatch_uid="accounts.services.logged_in")
 
 
 # --- Log-ins in the audit log, read from Django's and django-axes' signals ----------------
@@ -198,10 +198,10 @@ def audit_locked_out(sender, request, username, ip_address, **kwargs) -> None:
     audit.record(LOCKED_OUT, username=username or "", request=request)
 
 
-user_logged_in.connect(audit_logged_in, dispatch_uid="liaison.accounts.audit_logged_in")
-user_logged_out.connect(audit_logged_out, dispatch_uid="liaison.accounts.audit_logged_out")
-user_login_failed.connect(audit_login_failed, dispatch_uid="liaison.accounts.audit_login_failed")
-user_locked_out.connect(audit_locked_out, dispatch_uid="liaison.accounts.audit_locked_out")
+user_logged_in.connect(audit_logged_in, dispatch_uid="accounts.services.audit_logged_in")
+user_logged_out.connect(audit_logged_out, dispatch_uid="accounts.services.audit_logged_out")
+user_login_failed.connect(audit_login_failed, dispatch_uid="accounts.services.audit_login_failed")
+user_locked_out.connect(audit_locked_out, dispatch_uid="accounts.services.audit_locked_out")
 
 
 # --- Changes ----------------------------------------------------------------------------

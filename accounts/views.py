@@ -17,9 +17,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
+from accounts import services as accounts
+from accounts.forms import OwnPasswordForm, TokenForm
 from base.redirects import safe_next
-from liaison import accounts
-from liaison.forms import OwnPasswordForm, TokenForm
 
 REASONS = {
     accounts.NEW: gettext_lazy(

@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from liaison import accounts
+from accounts import services as accounts
 
 STEP_URLS = {
     "verify": "account-two-factor",
@@ -38,7 +38,7 @@ OPEN = {
 class AccountStepMiddleware:
     """Sends a user with a pending step (second factor, new password, set-up) to its page.
 
-    Place after AuthenticationMiddleware. Reads the session only (liaison.accounts).
+    Place after AuthenticationMiddleware. Reads the session only (accounts.services).
     """
 
     def __init__(self, get_response):

@@ -12,7 +12,8 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from infra.models import AccountState, AuditEvent
+from accounts.models import AccountState
+from infra.models import AuditEvent
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -331,7 +332,8 @@ def test_the_password_view_itself_refuses_a_session_short_of_its_second_factor(
     plain_client, world, staff_device
 ):
     """The view's own check, without the middleware that sends the session away first."""
-    from liaison import account_views, accounts
+    from accounts import services as accounts
+    from accounts import views as account_views
 
     log_in(plain_client, "staff")
     request = _session_request(world.staff, plain_client.session)
@@ -357,7 +359,7 @@ def test_the_step_middleware_itself_opens_only_the_code_page_and_logout(
     from django.test import RequestFactory
     from django.urls import resolve
 
-    from liaison.middleware import AccountStepMiddleware
+    from accounts.middleware import AccountStepMiddleware
 
     log_in(plain_client, "staff")
     middleware = AccountStepMiddleware(lambda request: None)
@@ -398,7 +400,7 @@ def test_a_complete_login_clears_the_failures_and_a_password_alone_does_not(
 ):
     from axes.models import AccessAttempt
 
-    from liaison import accounts
+    from accounts import services as accounts
 
     log_in(plain_client, "staff", password="wrong-password")
     log_in(plain_client, "staff", password="wrong-password")
