@@ -4,7 +4,7 @@ Django renders every <option> through its own template include (about 20 µs eac
 household list's filters alone hold ~100 options, which made the widget rendering the
 largest single cost of the page. templates/jinja2/forms/select.html writes byte for byte
 what Django's templates write (`django/forms/widgets/select.html`, `select_option.html`,
-`attrs.html`); tests/liaison/test_renderers.py compares the two.
+`attrs.html`); tests/base/test_renderers.py compares the two.
 """
 
 from django.forms.renderers import DjangoTemplates
