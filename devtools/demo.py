@@ -62,6 +62,9 @@ TOWNSHIP_CODE = "dongshan"
 TOWNSHIP_NAME = "东山乡"
 COUNTY_CODE = "huzhu"
 COUNTY_NAME = "互助土族自治县"
+# A prefecture's (--scale N) first townships that stand in the county.
+PREFECTURE_COUNTY_SIZE = 20
+
 # Huzhu's other townships (check the current list with the county before real use).
 COUNTY_TOWNSHIPS = [
     ("weiyuan", "威远镇"),
@@ -270,13 +273,14 @@ def seed_demo(
         duties = list(Duty.objects.order_by("sort"))
         categories = {c.code: c for c in RequestCategory.objects.all()}
         # Scale N is a prefecture of N townships like Dongshan: villages keep their real size.
+        # Its first PREFECTURE_COUNTY_SIZE townships form Huzhu county, the rest none.
         huzhu = County.objects.create(name=COUNTY_NAME, code=COUNTY_CODE)
         for index in range(scale):
             suffix = "" if index == 0 else f"-{index + 1:03d}"
             township = Township.objects.create(
                 name=TOWNSHIP_NAME if index == 0 else f"{TOWNSHIP_NAME}（模拟{index + 1}）",
                 code=TOWNSHIP_CODE + suffix,
-                county=huzhu if index == 0 else None,
+                county=huzhu if index < PREFECTURE_COUNTY_SIZE else None,
             )
             if admin_and_staff is None:
                 admin_and_staff = _create_staff_users(township, hashed)
