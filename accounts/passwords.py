@@ -7,6 +7,7 @@ common password and not all digits.
 """
 
 import string
+from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -21,7 +22,7 @@ TOO_SHORT = ngettext_lazy(
     "min_length",
 )
 
-KINDS = (
+KINDS: tuple[Callable[[str], bool], ...] = (
     lambda c: c in string.ascii_uppercase,
     lambda c: c in string.ascii_lowercase,
     lambda c: c in string.digits,
@@ -32,15 +33,15 @@ KINDS = (
 class ComplexityValidator:
     """Three of the four kinds of character, so a password is not just a word and a year."""
 
-    def __init__(self, min_kinds: int = 3):
+    def __init__(self, min_kinds: int = 3) -> None:
         self.min_kinds = min_kinds
 
-    def validate(self, password, user=None):
+    def validate(self, password: str, user: object = None) -> None:
         kinds = sum(1 for kind in KINDS if any(kind(c) for c in password))
         if kinds < self.min_kinds:
             raise ValidationError(self.get_help_text(), code="password_too_simple")
 
-    def get_help_text(self):
+    def get_help_text(self) -> str:
         return _(
             "Use at least three of these four: capital letters, small letters, digits, "
             "symbols (such as ! # - _)."

@@ -22,16 +22,19 @@ a fresh password, two more wrong codes lock the login as five in a row do.
 import secrets
 import time
 from dataclasses import dataclass
+from typing import Any, TypedDict
 
 from axes.handlers.proxy import AxesProxyHandler
 from axes.signals import user_locked_out
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -47,6 +50,15 @@ RECOVERY_CODES_SESSION_KEY = "liaison_recovery_codes"  # shown once after set-up
 RECOVERY_CODE_COUNT = 10
 
 NEW, TEMPORARY, EXPIRED = "new", "temporary", "expired"
+
+AnyUser = User | AnonymousUser
+
+
+class PasswordState(TypedDict):
+    change: str  # NEW, TEMPORARY, EXPIRED or ""
+    expires: float | None  # epoch seconds
+    demo: bool
+
 
 # What the audit log records of log-ins and accounts.
 LOGIN = register_audit_action("login", gettext_lazy("Logged in"))
@@ -72,9 +84,9 @@ ACCOUNT_CHANGED = register_audit_action(
 # --- What the user must still do ----------------------------------------------------------
 
 
-def password_state(user) -> dict:
+def password_state(user: AnyUser) -> PasswordState:
     """Whether the user's password must change now, and when it will have to."""
-    state = AccountState.objects.filter(user=user).first()
+    state = AccountState.objects.filter(pk=user.pk).first()  # its pk is the user's
     if state is None:
         return {"change": NEW, "expires": None, "demo": False}
     if state.is_demo:
@@ -88,7 +100,7 @@ def password_state(user) -> dict:
     return {"change": "", "expires": expires, "demo": False}
 
 
-def _session_password_state(request: HttpRequest) -> dict:
+def _session_password_state(request: HttpRequest) -> PasswordState:
     state = request.session.get(PASSWORD_SESSION_KEY)
     if state is None:  # a session from before this check existed
         state = request.session[PASSWORD_SESSION_KEY] = password_state(request.user)
@@ -105,7 +117,7 @@ def password_change_reason(request: HttpRequest) -> str:
     return ""
 
 
-def needs_second_factor(user, *, demo: bool = False) -> bool:
+def needs_second_factor(user: AnyUser, *, demo: bool = False) -> bool:
     """Superusers, county and township staff; secretaries when the setting says so; never
     demo logins."""
     if demo:
@@ -116,8 +128,8 @@ def needs_second_factor(user, *, demo: bool = False) -> bool:
     return bool(settings.TWO_FACTOR_FOR_SECRETARIES and scope.village_ids)
 
 
-def has_second_factor(user) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+def has_second_factor(user: AnyUser) -> bool:
+    return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
 
 
 def pending_step(request: HttpRequest) -> str | None:
@@ -150,19 +162,20 @@ def password_change_allowed(request: HttpRequest) -> bool:
     return pending_step(request) != "verify"
 
 
-def login_completed(request: HttpRequest, user) -> int:
+def login_completed(request: HttpRequest, user: AnyUser) -> int:
     """Every factor is passed: the failed attempts of this username and address are cleared.
 
     Rule: only a complete log-in clears them, so wrong second-factor codes count across
     fresh password log-ins until the lockout. Returns how many attempt rows were cleared.
     """
     AxesProxyHandler.update_request(request)
-    return AxesProxyHandler.reset_attempts(
+    cleared: int = AxesProxyHandler.reset_attempts(
         ip_address=getattr(request, "axes_ip_address", None), username=user.get_username()
     )
+    return cleared
 
 
-def on_logged_in(sender, request, user, **kwargs):
+def on_logged_in(sender: object, request: HttpRequest | None, user: User, **kwargs: object) -> None:
     """At log-in, read once whether the password must change (kept in the session).
 
     The password is the whole log-in unless an authenticator's code is still to come.
@@ -180,21 +193,30 @@ user_logged_in.connect(on_logged_in, dispatch_uid="accounts.services.logged_in")
 # --- Log-ins in the audit log, read from Django's and django-axes' signals ----------------
 
 
-def audit_logged_in(sender, request, user, **kwargs) -> None:
+def audit_logged_in(sender: object, request: HttpRequest, user: User, **kwargs: object) -> None:
     audit.record(LOGIN, user=user, request=request)
 
 
-def audit_logged_out(sender, request, user, **kwargs) -> None:
+def audit_logged_out(
+    sender: object, request: HttpRequest, user: User | None, **kwargs: object
+) -> None:
     if user is not None:
         audit.record(LOGOUT, user=user, request=request)
 
 
-def audit_login_failed(sender, credentials, request=None, **kwargs) -> None:
+def audit_login_failed(
+    sender: object,
+    credentials: dict[str, Any],
+    request: HttpRequest | None = None,
+    **kwargs: object,
+) -> None:
     action = OTP_FAILED if credentials.get("second_factor") else LOGIN_FAILED
     audit.record(action, username=credentials.get("username", ""), request=request)
 
 
-def audit_locked_out(sender, request, username, ip_address, **kwargs) -> None:
+def audit_locked_out(
+    sender: object, request: HttpRequest, username: str | None, ip_address: str, **kwargs: object
+) -> None:
     audit.record(LOCKED_OUT, username=username or "", request=request)
 
 
@@ -208,7 +230,7 @@ user_locked_out.connect(audit_locked_out, dispatch_uid="accounts.services.audit_
 
 
 @transaction.atomic
-def password_changed(*, request: HttpRequest, user) -> None:
+def password_changed(*, request: HttpRequest, user: User) -> None:
     """The user chose a new password: the clock restarts, the session is told."""
     AccountState.objects.update_or_create(
         user=user,
@@ -219,7 +241,7 @@ def password_changed(*, request: HttpRequest, user) -> None:
 
 
 @transaction.atomic
-def temporary_password_set(*, request: HttpRequest, user) -> None:
+def temporary_password_set(*, request: HttpRequest, user: User) -> None:
     """An administrator set the password: the user must change it at the next log-in."""
     AccountState.objects.update_or_create(
         user=user,
@@ -232,7 +254,7 @@ def temporary_password_set(*, request: HttpRequest, user) -> None:
     audit.record(PASSWORD_SET, user=request.user, target=user.username, request=request)
 
 
-def setup_device(user) -> TOTPDevice:
+def setup_device(user: AnyUser) -> TOTPDevice:
     """The authenticator being set up: one unconfirmed TOTP device, made once."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
     return device or TOTPDevice.objects.create(
@@ -240,7 +262,7 @@ def setup_device(user) -> TOTPDevice:
     )
 
 
-def mark_verified(request: HttpRequest, device) -> None:
+def mark_verified(request: HttpRequest, device: Device) -> None:
     """The session has passed the second factor with this device.
 
     The key is not renewed here: the password log-in just renewed it (Django's login()), so
@@ -312,7 +334,7 @@ def verify(*, request: HttpRequest, token: str) -> Verified | None:
 
 
 @transaction.atomic
-def second_factor_reset(*, request: HttpRequest, user) -> None:
+def second_factor_reset(*, request: HttpRequest, user: User) -> None:
     """An administrator resets a lost phone: the user sets up the app again at next log-in."""
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()

@@ -1,52 +1,66 @@
+from __future__ import annotations
+
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
+from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from infra import cache, registry
 from infra.models import AccessLog, AuditEvent, Job
 
+if TYPE_CHECKING:  # the mixins below are mixed into a ModelAdmin
+    from django.contrib.admin.options import _FieldGroups
+    from django.utils.functional import _StrPromise
 
-class ReadOnlyAdmin:
+    _AdminBase = admin.ModelAdmin[Any]
+else:
+    _AdminBase = object
+
+
+class ReadOnlyAdmin(_AdminBase):
     """A ModelAdmin mixin for records that are written by the system and never edited:
     readable in the admin, never added, changed or deleted there."""
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
-class TouchesVillages:
+class TouchesVillages(_AdminBase):
     """A ModelAdmin mixin: an edit in the admin goes around the services, so it marks the
     villages whose cached figures it may change (the object's village before and after)."""
 
-    def villages_of(self, obj) -> list[int | None]:
+    def villages_of(self, obj: Any) -> list[int | None]:
         return [obj.village_id]
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self, request: HttpRequest, obj: Any, form: ModelForm[Any], change: bool
+    ) -> None:
         super().save_model(request, obj, form, change)
         cache.touch([*self.villages_of(obj), form.initial.get("village")])
 
-    def delete_model(self, request, obj):
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
         villages = self.villages_of(obj)
         super().delete_model(request, obj)
         cache.touch(villages)
 
-    def delete_queryset(self, request, queryset):
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         villages = [pk for obj in queryset for pk in self.villages_of(obj)]
         super().delete_queryset(request, queryset)
         cache.touch(villages)
 
 
 def registry_filter(
-    field: str, title: str, choices: Callable[[], list[tuple[str, str]]]
+    field: str, title: _StrPromise, choices: Callable[[], list[tuple[str, str]]]
 ) -> type[admin.SimpleListFilter]:
     """A list filter over a coded field, offering the codes features registered (with their
     labels) rather than the raw values found in the table."""
@@ -54,10 +68,12 @@ def registry_filter(
     class RegistryFilter(admin.SimpleListFilter):
         parameter_name = field
 
-        def lookups(self, request, model_admin):
+        def lookups(
+            self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]
+        ) -> list[tuple[str, str]]:
             return choices()
 
-        def queryset(self, request, queryset: QuerySet) -> QuerySet:
+        def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
             value = self.value()
             return queryset.filter(**{field: value}) if value else queryset
 
@@ -65,19 +81,19 @@ def registry_filter(
     return RegistryFilter
 
 
-class LabelInPlace:
+class LabelInPlace(_AdminBase):
     """A read-only page shows a coded field by its registered label, where the field was."""
 
     coded_field = ""
     label_field = ""
 
-    def get_fields(self, request: HttpRequest, obj=None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Model | None = None) -> _FieldGroups:
         fields = [f for f in super().get_fields(request, obj) if f != self.label_field]
         return [self.label_field if f == self.coded_field else f for f in fields]
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class AccessLogAdmin(ReadOnlyAdmin, admin.ModelAdmin[AccessLog]):
     """Who exported or printed personal data: readable, never editable."""
 
     list_display = ["at", "user", "action", "description", "record_count", "ip_address"]
@@ -88,7 +104,7 @@ class AccessLogAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(LabelInPlace, ReadOnlyAdmin, admin.ModelAdmin):
+class AuditEventAdmin(LabelInPlace, ReadOnlyAdmin, admin.ModelAdmin[AuditEvent]):
     """Log-ins, passwords, second factors, roles and links: readable, never editable."""
 
     list_display = ["at", "username", "action_label", "target", "detail", "ip_address"]
@@ -105,7 +121,7 @@ class AuditEventAdmin(LabelInPlace, ReadOnlyAdmin, admin.ModelAdmin):
 
 
 @admin.register(Job)
-class JobAdmin(LabelInPlace, ReadOnlyAdmin, admin.ModelAdmin):
+class JobAdmin(LabelInPlace, ReadOnlyAdmin, admin.ModelAdmin[Job]):
     """Background jobs (exports, imports, reminders): who asked, how far, how they ended."""
 
     list_display = [

@@ -8,8 +8,10 @@ being served (AuditMiddleware keeps it for the services, which get no request).
 """
 
 import contextvars
+from collections.abc import Callable
 
-from django.http import HttpRequest
+from django.contrib.auth.models import AnonymousUser, User
+from django.http import HttpRequest, HttpResponse
 
 from infra import registry
 from infra.models import AccessLog, AuditEvent
@@ -36,7 +38,12 @@ def log_access(
 
 
 def log_access_as(
-    user, ip: str | None, *, action: str, description: str, record_count: int
+    user: User | None,
+    ip: str | None,
+    *,
+    action: str,
+    description: str,
+    record_count: int,
 ) -> AccessLog:
     """The same, out of a request (a background job): the asker and their address."""
     return AccessLog.objects.create(
@@ -48,7 +55,7 @@ def log_access_as(
     )
 
 
-def _clean(text, limit: int) -> str:
+def _clean(text: object, limit: int) -> str:
     # Whatever was typed into a log-in form: no NUL (PostgreSQL refuses it), bounded.
     return str(text or "").replace("\x00", "")[:limit]
 
@@ -56,7 +63,7 @@ def _clean(text, limit: int) -> str:
 def record(
     action: str,
     *,
-    user=None,
+    user: User | AnonymousUser | None = None,
     username: str = "",
     target: str = "",
     detail: str = "",
@@ -68,12 +75,11 @@ def record(
     Unregistered.
     """
     registry.require_audit_action(action)
-    if user is not None and not getattr(user, "is_authenticated", False):
-        user = None
+    actor = user if isinstance(user, User) else None  # an anonymous visitor is nobody
     ip = client_ip(request) if request is not None else _current_ip.get()
     return AuditEvent.objects.create(
-        user=user,
-        username=_clean(username or (user.get_username() if user else ""), 150),
+        user=actor,
+        username=_clean(username or (actor.get_username() if actor else ""), 150),
         action=action,
         target=_clean(target, 200),
         detail=_clean(detail, 500),
@@ -84,10 +90,10 @@ def record(
 class AuditMiddleware:
     """Keeps the client's address for audit records written by services during the request."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         token = _current_ip.set(client_ip(request))
         try:
             return self.get_response(request)

@@ -23,6 +23,7 @@ import pickle
 import secrets
 import zlib
 from collections.abc import Callable, Iterable
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.core.cache import cache
@@ -30,6 +31,8 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone, translation
 
 from infra.models import CacheToken
+
+T = TypeVar("T")
 
 TIMEOUT = 6 * 60 * 60  # an unused entry goes after six hours; a changed one is never read
 
@@ -46,7 +49,12 @@ def touch(village_ids: Iterable[int | None]) -> None:
         )
 
 
-def cached(kind: str, villages: Iterable[int] | QuerySet, *parts, compute: Callable):
+def cached(
+    kind: str,
+    villages: Iterable[int] | QuerySet[Any],
+    *parts: object,
+    compute: Callable[[], T],
+) -> T:
     """`compute()` for these villages, or its cached value while none of them has changed.
 
     `villages`: their ids, or a queryset of them (any model whose pk is the village id),
@@ -79,7 +87,7 @@ def cached(kind: str, villages: Iterable[int] | QuerySet, *parts, compute: Calla
     return kept(key, compute)
 
 
-def memo_key(kind: str, inputs) -> str:
+def memo_key(kind: str, inputs: object) -> str:
     """A key for a pure function's result, from a digest of its `inputs` (`kept` keeps the
     result there, `recall` reads it back): for what is computed from rows read afresh (a
     drawing of them), so that recomputing after a write that did not change its inputs (a
@@ -90,27 +98,27 @@ def memo_key(kind: str, inputs) -> str:
     return "memo:z:" + hashlib.sha256(repr(identity).encode()).hexdigest()
 
 
-def kept(key: str, compute: Callable):
+def kept(key: str, compute: Callable[[], T]) -> T:
     """The value kept under `key`, else `compute()`, kept there."""
     stored = cache.get(key)
     if stored is not None:
-        return _unpacked(stored)
+        return cast(T, _unpacked(stored))
     value = compute()
     cache.set(key, _packed(value), TIMEOUT)
     return value
 
 
-def recall(key: str):
+def recall(key: str) -> Any:
     """The value kept under `key`, or None when there is none (expired or culled since)."""
     stored = cache.get(key)
     return None if stored is None else _unpacked(stored)
 
 
-def _unpacked(stored: bytes):
+def _unpacked(stored: bytes) -> Any:
     return pickle.loads(zlib.decompress(stored))  # noqa: S301 # nosec B301 -- our own entry
 
 
-def _packed(value) -> bytes:
+def _packed(value: object) -> bytes:
     """The value pickled and compressed: a village map's drawing is ~140 KB of SVG pickled,
     25 KB compressed, which the database cache otherwise base64-encodes and writes whole
     (6 ms a write, 1.6 ms a read; 3.3 and 1.2 compressed). Level 1: the fastest, and most

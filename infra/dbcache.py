@@ -14,6 +14,7 @@ import base64
 import itertools
 import pickle
 from datetime import UTC, datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
@@ -27,11 +28,17 @@ UPSERT_VENDORS = {"postgresql", "sqlite"}
 class DatabaseCache(DjangoDatabaseCache):
     CULL_CHECK_EVERY = 20
 
-    def __init__(self, table, params):
+    def __init__(self, table: str, params: dict[str, Any]) -> None:
         super().__init__(table, params)
         self._sets = itertools.count()
 
-    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+    def set(
+        self,
+        key: Any,
+        value: Any,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        version: int | None = None,
+    ) -> None:
         db = router.db_for_write(self.cache_model_class)
         connection = connections[db]
         if connection.vendor not in UPSERT_VENDORS:
@@ -39,13 +46,13 @@ class DatabaseCache(DjangoDatabaseCache):
         key = self.make_and_validate_key(key, version=version)
         timeout = self.get_backend_timeout(timeout)
         if timeout is None:
-            exp = datetime.max
+            expires_at = datetime.max
         else:  # as Django's own set() writes it
-            exp = datetime.fromtimestamp(timeout, tz=UTC if settings.USE_TZ else None)
-        exp = connection.ops.adapt_datetimefield_value(exp.replace(microsecond=0))
+            expires_at = datetime.fromtimestamp(timeout, tz=UTC if settings.USE_TZ else None)
+        exp = connection.ops.adapt_datetimefield_value(expires_at.replace(microsecond=0))
         value = base64.b64encode(pickle.dumps(value, self.pickle_protocol)).decode("latin1")
         quote = connection.ops.quote_name
-        table = quote(self._table)
+        table = quote(self._table)  # type: ignore[attr-defined] # Django's, not in its stubs
         try:
             with connection.cursor() as cursor:
                 if next(self._sets) % self.CULL_CHECK_EVERY == 0:
@@ -53,7 +60,7 @@ class DatabaseCache(DjangoDatabaseCache):
                     count = cursor.fetchone()[0]
                     if count > self._max_entries:
                         now = timezone.now().replace(microsecond=0)
-                        self._cull(db, cursor, now, count)
+                        self._cull(db, cursor, now, count)  # type: ignore[attr-defined]
                 key_, value_, expires = quote("cache_key"), quote("value"), quote("expires")
                 cursor.execute(
                     # Names quoted by the database's own quote_name; values as parameters.

@@ -31,18 +31,22 @@ import contextlib
 import logging
 import threading
 import uuid
-from collections.abc import Callable
-from datetime import timedelta
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any, TypeVar
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import DatabaseError, connection, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_filters import FilterSet
 from django_tasks import default_task_backend
+from django_tasks.base import Task
 from django_tasks.exceptions import TaskResultDoesNotExist
 
 from base.spreadsheets import xlsx_write
@@ -52,6 +56,8 @@ from infra.models import Job
 logger = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 1
+
+T = TypeVar("T")
 
 FAILED_MESSAGE = gettext_lazy(
     "The job failed. Please try again; if it fails again, tell the administrator."
@@ -73,7 +79,15 @@ class JobAbandoned(Exception):
     """The job was declared dead (or finished) while this worker still ran it: stop."""
 
 
-def start(kind: str, *, user, task, params: dict | None = None, total: int = 0, ip=None) -> Job:
+def start(
+    kind: str,
+    *,
+    user: User | None,
+    task: Task[[int], None],
+    params: dict[str, Any] | None = None,
+    total: int = 0,
+    ip: str | None = None,
+) -> Job:
     """Create the job and queue its task (the task receives the job's id).
 
     Rule: the kind is one a feature registered (infra.registry); another raises Unregistered.
@@ -86,10 +100,10 @@ def start(kind: str, *, user, task, params: dict | None = None, total: int = 0, 
     return job
 
 
-def more_rows_than(queryset, threshold: int) -> bool:
+def more_rows_than(queryset: QuerySet[Any], threshold: int) -> bool:
     """Whether the query has more than `threshold` rows, reading at most one past it (a
     request deciding to hand an export to a worker must not count the prefecture)."""
-    return queryset.order_by().values("pk")[threshold : threshold + 1].exists()
+    return bool(queryset.order_by().values("pk")[threshold : threshold + 1].exists())
 
 
 def files_dir() -> Path:
@@ -132,7 +146,7 @@ class Progress:
             raise JobAbandoned(self.job.pk)
 
 
-def _mine(job: Job):
+def _mine(job: Job) -> QuerySet[Job]:
     """The job, if it still runs as this attempt."""
     return Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING, attempts=job.attempts)
 
@@ -143,15 +157,15 @@ def _write_progress(job: Job) -> None:
         raise JobAbandoned(job.pk)
 
 
-def _on_own_connection(write: Callable[[], None]) -> None:
+def _on_own_connection(write: Callable[[], object]) -> None:
     """Run a write on a connection of its own (a thread's), unless inside a transaction
     (tests), where the work's connection is the only one that sees the job."""
     if connection.in_atomic_block:
         write()
         return
-    errors = []
+    errors: list[Exception] = []
 
-    def target():
+    def target() -> None:
         from django.db import connection as own
 
         try:
@@ -169,7 +183,7 @@ def _on_own_connection(write: Callable[[], None]) -> None:
 
 
 @contextlib.contextmanager
-def _heartbeat(progress: Progress):
+def _heartbeat(progress: Progress) -> Iterator[None]:
     """A thread that writes the job's progress and a sign of life every HEARTBEAT_SECONDS,
     on its own database connection, while the work runs (even inside a long transaction)."""
     job = progress.job
@@ -179,7 +193,7 @@ def _heartbeat(progress: Progress):
         return
     stop = threading.Event()
 
-    def beat():
+    def beat() -> None:
         from django.db import connection as own
 
         try:
@@ -247,7 +261,7 @@ def new_file(job: Job, suffix: str) -> Path:
     return files_dir() / (name + ".part")
 
 
-def finish(job: Job, *, filename: str = "", result: dict | None = None) -> None:
+def finish(job: Job, *, filename: str = "", result: dict[str, Any] | None = None) -> None:
     """Mark the job done (its file, if any, becomes downloadable).
 
     Inside the work's transaction this commits with the work; if the job was declared dead
@@ -299,7 +313,7 @@ def _remove_partial(job: Job) -> None:
             (Path(settings.JOB_FILES_DIR) / (job.file + ".part")).unlink(missing_ok=True)
 
 
-def _stale(now):
+def _stale(now: datetime) -> tuple[QuerySet[Job], QuerySet[Job]]:
     died = Job.objects.filter(
         status=Job.Status.RUNNING,
         heartbeat_at__lt=now - timedelta(seconds=settings.JOB_STALE_SECONDS),
@@ -312,7 +326,7 @@ def _stale(now):
     return died, never_taken
 
 
-def check_stale(now=None, pk: int | None = None) -> int:
+def check_stale(now: datetime | None = None, pk: int | None = None) -> int:
     """Queue again the jobs whose worker died (failed once they had JOB_MAX_ATTEMPTS runs);
     report the jobs no worker took as failed. How many jobs changed."""
     now = now or timezone.now()
@@ -330,7 +344,7 @@ def check_stale(now=None, pk: int | None = None) -> int:
     return count
 
 
-def _queue_again(job: Job, now) -> int:
+def _queue_again(job: Job, now: datetime) -> int:
     """Put a dead worker's job back in the queue, with a new task for the same function."""
     with transaction.atomic():
         # Only the caller that moves it back queues the task (two pages may poll at once).
@@ -361,7 +375,7 @@ def refresh(job: Job) -> Job:
     return job
 
 
-def cleanup(now=None) -> dict[str, int]:
+def cleanup(now: datetime | None = None) -> dict[str, int]:
     """Report dead jobs failed, delete expired files and files no job owns any more."""
     now = now or timezone.now()
     failed = check_stale(now)
@@ -398,7 +412,14 @@ def describe(job: Job) -> str:
     }
 
 
-def write_export(job: Job, progress: Progress, *, filterset, rows, sheet) -> None:
+def write_export(
+    job: Job,
+    progress: Progress,
+    *,
+    filterset: FilterSet,
+    rows: Callable[[QuerySet[Any]], Iterable[Sequence[Any]]],
+    sheet: tuple[str, Sequence[str], str],
+) -> None:
     """An export's work: the rows of the filter's queryset (`rows(queryset)`) into an .xlsx
     file, counted into the progress as they are written. `sheet`: (title, headers, the
     name the file downloads as)."""
@@ -412,7 +433,7 @@ def write_export(job: Job, progress: Progress, *, filterset, rows, sheet) -> Non
     finish(job, filename=filename)
 
 
-def counted(rows, progress: Progress):
+def counted(rows: Iterable[T], progress: Progress) -> Iterator[T]:
     """The rows, counting each one into the job's progress as it is written."""
     for row in rows:
         yield row

@@ -16,7 +16,7 @@ from infra.models import AccessLog, AuditEvent
 class Command(BaseCommand):
     help = "Remove audit records and access-log entries older than AUDIT_RETENTION_DAYS."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: object, **options: object) -> None:
         cutoff = timezone.now() - datetime.timedelta(days=settings.AUDIT_RETENTION_DAYS)
         events, _ = AuditEvent.objects.filter(at__lt=cutoff).delete()
         entries, _ = AccessLog.objects.filter(at__lt=cutoff).delete()

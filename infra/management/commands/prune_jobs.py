@@ -11,7 +11,7 @@ from infra import jobs
 class Command(BaseCommand):
     help = "Delete expired job files (JOB_FILE_RETENTION_HOURS) and fail jobs whose worker died."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: object, **options: object) -> None:
         counts = jobs.cleanup()
         self.stdout.write(
             "{expired} expired files deleted, {orphans} left-over files deleted, "
