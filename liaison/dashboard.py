@@ -285,6 +285,55 @@ class FigureQueries:
     reply_seconds: ReplySeconds
 
 
+def townships_from_parts(
+    parts: dict[int, Totals], townships: dict[int, Township], median_reply_days: float | None
+) -> Totals:
+    """The county table put together from each township's village rows (`village_rows` of
+    its villages, by township id): a township's row is its villages' total under its name,
+    with its own median; the county's total adds the counts up, and its median, which does
+    not add up, is `median_reply_days` read across them all."""
+    rows = []
+    for township_id, part in parts.items():
+        row = TownshipRow(
+            **{f.name: getattr(part.total, f.name) for f in fields(VillageRow)},
+            township=townships[township_id],
+        )
+        rows.append(row)
+    rows.sort(key=lambda r: r.township.code)
+    first = next(iter(parts.values()))
+    total = VillageRow(village=None, target=DEFAULT_TARGET, pace=first.pace)
+    for name in ADDITIVE:
+        setattr(total, name, sum(getattr(row, name) for row in rows))
+    total.median_reply_days = median_reply_days
+    return Totals(rows=rows, total=total, month=first.month, quarter=first.quarter, pace=first.pace)
+
+
+def villages_from_parts(
+    parts: dict[int, Totals], townships: dict[int, Township], total: VillageRow
+) -> Totals:
+    """Every village's row of the townships' parts in one table, by village code as
+    `village_rows` orders them, each village knowing its township, under `total`."""
+    rows = []
+    for township_id, part in parts.items():
+        for row in part.rows:
+            row.village.township = townships[township_id]
+            rows.append(row)
+    rows.sort(key=lambda r: r.village.code)
+    first = next(iter(parts.values()))
+    return Totals(rows=rows, total=total, month=first.month, quarter=first.quarter, pace=first.pace)
+
+
+def median_reply_days(village_ids: list[int], month: datetime.date) -> float | None:
+    """The month's median days to reply across these villages (one query)."""
+    start = month_start(month)
+    end = add_months(start, 1)
+    figures = _figure_queries(
+        tuple(sorted(village_ids)), start, end, min(datetime.date.today(), end)
+    )
+    overall = figures.replied.aggregate(median=Median(figures.reply_seconds))["median"]
+    return round(overall / DAY, 1) if overall is not None else None
+
+
 @functools.lru_cache(maxsize=32)
 def _figure_queries(
     ids: tuple[int, ...], start: datetime.date, end: datetime.date, overdue_on: datetime.date
