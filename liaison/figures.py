@@ -28,9 +28,7 @@ def township_rows(villages, month):
 
 def _township_parts(villages, month):
     """({township id: its villages' rows}, {township id: township}, every village id)."""
-    by_township: dict[int, list[int]] = {}
-    for pk, township_id in villages.order_by().values_list("pk", "township_id"):
-        by_township.setdefault(township_id, []).append(pk)
+    by_township = _township_groups(villages)
     parts = cached_each(
         "village-rows",
         by_township,
@@ -41,6 +39,14 @@ def _township_parts(villages, month):
     )
     townships = Township.objects.in_bulk(list(by_township)) if by_township else {}
     return parts, townships, sorted(pk for ids in by_township.values() for pk in ids)
+
+
+def _township_groups(villages) -> dict[int, list[int]]:
+    """The villages' ids by township id (one query)."""
+    by_township: dict[int, list[int]] = {}
+    for pk, township_id in villages.order_by().values_list("pk", "township_id"):
+        by_township.setdefault(township_id, []).append(pk)
+    return by_township
 
 
 def _median(ids, month):
@@ -85,7 +91,22 @@ def village_dashboard(village, month):
 
 
 def trends(villages, month):
-    return cached("trends", villages, month, compute=lambda: dashboard.trends(villages, month))
+    """dashboard.trends, cached; a county's put together from its townships' trends (the
+    entries their own trend pages keep), its medians read across them all."""
+    groups = _township_groups(villages)
+    if len(groups) <= 1:
+        return cached("trends", villages, month, compute=lambda: dashboard.trends(villages, month))
+    parts = cached_each(
+        "trends",
+        groups,
+        month,
+        compute=lambda _township, ids: dashboard.trends(Village.objects.filter(pk__in=ids), month),
+    )
+    ids = sorted(pk for members in groups.values() for pk in members)
+    medians = cached(
+        "trend-medians", ids, month, compute=lambda: dashboard.trend_median_days(ids, month)
+    )
+    return dashboard.trends_from_parts(list(parts.values()), medians)
 
 
 def monthly_report(villages, month, *, place, village=None):

@@ -24,6 +24,7 @@ from tests.factories import (
     TownshipFactory,
     UserFactory,
     VillageFactory,
+    VisitFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -260,3 +261,23 @@ def test_the_county_report_put_together_from_townships_is_the_report_computed_af
         row.village.township.name for row in fresh.totals.rows
     ]
     assert kept.trend == fresh.trend
+
+
+def test_the_county_trend_is_its_townships_trends_added_up_recomputing_only_the_one_written(
+    county,
+):
+    replied = RequestFactory(household=county.household_a)
+    replied.replied_at = replied.created_at + timezone.timedelta(days=2)
+    replied.save()
+    RequestFactory(household=county.household_c)
+    VisitFactory(household=county.household_c)
+    villages = access.overseen_villages(county.county_staff)
+    month = timezone.localdate().replace(day=1)
+    assert figures.trends(villages, month) == dashboard.trends(villages, month)
+    RequestFactory(household=county.household_c)
+    cache.touch([county.village_c.pk])
+    with mock.patch.object(dashboard, "trends", wraps=dashboard.trends) as computed:
+        after = figures.trends(villages, month)
+    assert [list(call.args[0]) for call in computed.call_args_list] == [[county.village_c]]
+    assert after == dashboard.trends(villages, month)
+    assert after.raised[-1] == 3 and after.median_days[-1] == 2.0
