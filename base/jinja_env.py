@@ -1,4 +1,4 @@
-"""The Jinja2 environment for the few hot fragments (templates/jinja2/).
+"""The Jinja2 environment for the hot fragments (`<app>/jinja2/`, `templates/jinja2/`).
 
 The busiest lists (household rows, inbox rows, the board's tables, the card sheet, the
 filter bars' <select>s) render tens to hundreds of rows; through Django's template engine

@@ -32,7 +32,7 @@ from notify.services import is_mobile
 
 
 def _limited(request: HttpRequest) -> HttpResponse:
-    return render(request, "households/card_limited.html", status=429)
+    return render(request, "casebook/card_limited.html", status=429)
 
 
 CARD_CODE_RE = re.compile(r"^[2-9A-HJ-NP-Z]{10}$", re.ASCII)
@@ -80,7 +80,7 @@ def card_page(request: HttpRequest, token: str) -> HttpResponse:
         return _limited(request)
     household = _household(token)
     if household is None:
-        return render(request, "households/card_invalid.html", status=404)
+        return render(request, "casebook/card_invalid.html", status=404)
     form = CardRequestForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         if not _submit_allowed(request, token):
@@ -113,7 +113,7 @@ def card_page(request: HttpRequest, token: str) -> HttpResponse:
         matter.add_form = CardAddForm(auto_id=f"add{matter.pk}-%s") if matter.can_add else None
     return render(
         request,
-        "households/card_public.html",
+        "casebook/card_public.html",
         {
             "household": household,
             "form": form,
@@ -133,7 +133,7 @@ def card_add(request: HttpRequest, token: str, pk: int) -> HttpResponse:
         return _limited(request)
     household = _household(token)
     if household is None:
-        return render(request, "households/card_invalid.html", status=404)
+        return render(request, "casebook/card_invalid.html", status=404)
     matter = household.requests.filter(pk=pk).first()
     if matter is None:
         raise Http404
@@ -178,7 +178,7 @@ def card_confirm(request: HttpRequest, token: str, pk: int) -> HttpResponse:
         return _limited(request)
     household = _household(token)
     if household is None:
-        return render(request, "households/card_invalid.html", status=404)
+        return render(request, "casebook/card_invalid.html", status=404)
     matter = household.requests.filter(pk=pk).first()
     if matter is None:
         raise Http404
@@ -212,7 +212,7 @@ def card_sms(request: HttpRequest, token: str) -> HttpResponse:
         return _limited(request)
     household = _household(token)
     if household is None:
-        return render(request, "households/card_invalid.html", status=404)
+        return render(request, "casebook/card_invalid.html", status=404)
     consent = request.POST.get("consent") == "1"
     try:
         registry.household_sms_consent(household=household, consent=consent, via=ConsentVia.CARD)
@@ -243,7 +243,7 @@ def card_short(request: HttpRequest, code: str) -> HttpResponse:
             .first()
         )
     if household is None:
-        return render(request, "households/card_invalid.html", status=404)
+        return render(request, "casebook/card_invalid.html", status=404)
     return redirect("card", token=household.card_token)
 
 
@@ -270,4 +270,4 @@ def card_lookup(request: HttpRequest) -> HttpResponse:
             if household:
                 return redirect("card", token=household.card_token)
             form.add_error("code", _("This code is not valid. Check the card, or ask your member."))
-    return render(request, "households/card_lookup.html", {"form": form})
+    return render(request, "casebook/card_lookup.html", {"form": form})

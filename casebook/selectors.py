@@ -26,7 +26,7 @@ def households_due(households: QuerySet[Household]) -> QuerySet[Household]:
     )
 
 
-# What an inbox row shows (templates/jinja2/casebook/_inbox_rows.html): the page reads these
+# What an inbox row shows (casebook/jinja2/casebook/_inbox_rows.html): the page reads these
 # columns only, not the household's whole record or the owner's password hash.
 INBOX_ROW_FIELDS = (
     "status",

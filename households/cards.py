@@ -14,7 +14,7 @@ BATCH = 500
 
 @dataclass(slots=True)
 class Card:
-    """One card of a sheet: what it prints (templates/jinja2/households/_card_sheets.html),
+    """One card of a sheet: what it prints (households/jinja2/households/_card_sheets.html),
     the versions that marking it printed compares (services.cards_mark_printed), and the
     address and QR code the view adds."""
 

@@ -86,7 +86,7 @@ def visited_this_month_q() -> Q:
     return Q(last_visited_on__gte=start, last_visited_on__lt=next_month_start(start))
 
 
-# What a list row shows (templates/jinja2/households/_list_rows.html): the page reads these
+# What a list row shows (households/jinja2/households/_list_rows.html): the page reads these
 # values only, as plain rows (`list_rows`): the other fifteen columns (card token, address,
 # timestamps…) and three model instances a row cost their transfer and construction on
 # every row of every list page, for nothing.

@@ -7,7 +7,7 @@ app_name = "households"
 
 urlpatterns = [
     path("", views.household_list, name="list"),
-    path("new/", views.household_create, name="create"),
+    path("new/", views.household_form, name="create"),
     path("export.xlsx", views.household_export, name="export"),
     path("import/", views.import_upload, {"roster": HOUSEHOLDS}, name="import"),
     path(
@@ -22,6 +22,6 @@ urlpatterns = [
     path("<int:pk>/", views.household_detail, name="detail"),
     path("<int:pk>/card/rotate/", views.card_rotate, name="card-rotate"),
     path("<int:pk>/sms-consent/", views.household_sms_consent, name="sms-consent"),
-    path("<int:pk>/edit/", views.household_edit, name="edit"),
+    path("<int:pk>/edit/", views.household_form, name="edit"),
     path("<int:pk>/reinstate/", views.household_reinstate, name="reinstate"),
 ]

@@ -73,26 +73,18 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def household_create(request: HttpRequest) -> HttpResponse:
-    access.require(access.can_manage_rosters(request.user))
-    form = HouseholdForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        household = services.household_save(household=form.save(commit=False), by=request.user)
-        messages.success(request, _("Household %(name)s added.") % {"name": household})
-        return redirect("households:detail", pk=household.pk)
-    return render(request, "households/form.html", {"form": form, "household": None})
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    household = access.managed_household_for(request.user, pk)
+def household_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """Add a household (/households/new/) or edit one (/households/<pk>/edit/)."""
+    household = None if pk is None else access.managed_household_for(request.user, pk)
     access.require(access.can_manage_rosters(request.user))
     form = HouseholdForm(request.POST or None, instance=household, user=request.user)
     if request.method == "POST" and form.is_valid():
-        services.household_save(household=form.save(commit=False), by=request.user)
-        messages.success(request, _("Saved."))
-        return redirect("households:detail", pk=household.pk)
+        saved = services.household_save(household=form.save(commit=False), by=request.user)
+        if household is None:
+            messages.success(request, _("Household %(name)s added.") % {"name": saved})
+        else:
+            messages.success(request, _("Saved."))
+        return redirect("households:detail", pk=saved.pk)
     return render(request, "households/form.html", {"form": form, "household": household})
 
 

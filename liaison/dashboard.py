@@ -285,6 +285,55 @@ class FigureQueries:
     reply_seconds: ReplySeconds
 
 
+def townships_from_parts(
+    parts: dict[int, Totals], townships: dict[int, Township], median_reply_days: float | None
+) -> Totals:
+    """The county table put together from each township's village rows (`village_rows` of
+    its villages, by township id): a township's row is its villages' total under its name,
+    with its own median; the county's total adds the counts up, and its median, which does
+    not add up, is `median_reply_days` read across them all."""
+    rows = []
+    for township_id, part in parts.items():
+        row = TownshipRow(
+            **{f.name: getattr(part.total, f.name) for f in fields(VillageRow)},
+            township=townships[township_id],
+        )
+        rows.append(row)
+    rows.sort(key=lambda r: r.township.code)
+    first = next(iter(parts.values()))
+    total = VillageRow(village=None, target=DEFAULT_TARGET, pace=first.pace)
+    for name in ADDITIVE:
+        setattr(total, name, sum(getattr(row, name) for row in rows))
+    total.median_reply_days = median_reply_days
+    return Totals(rows=rows, total=total, month=first.month, quarter=first.quarter, pace=first.pace)
+
+
+def villages_from_parts(
+    parts: dict[int, Totals], townships: dict[int, Township], total: VillageRow
+) -> Totals:
+    """Every village's row of the townships' parts in one table, by village code as
+    `village_rows` orders them, each village knowing its township, under `total`."""
+    rows = []
+    for township_id, part in parts.items():
+        for row in part.rows:
+            row.village.township = townships[township_id]
+            rows.append(row)
+    rows.sort(key=lambda r: r.village.code)
+    first = next(iter(parts.values()))
+    return Totals(rows=rows, total=total, month=first.month, quarter=first.quarter, pace=first.pace)
+
+
+def median_reply_days(village_ids: list[int], month: datetime.date) -> float | None:
+    """The month's median days to reply across these villages (one query)."""
+    start = month_start(month)
+    end = add_months(start, 1)
+    figures = _figure_queries(
+        tuple(sorted(village_ids)), start, end, min(datetime.date.today(), end)
+    )
+    overall = figures.replied.aggregate(median=Median(figures.reply_seconds))["median"]
+    return round(overall / DAY, 1) if overall is not None else None
+
+
 @functools.lru_cache(maxsize=32)
 def _figure_queries(
     ids: tuple[int, ...], start: datetime.date, end: datetime.date, overdue_on: datetime.date
@@ -463,23 +512,14 @@ def trends(villages: QuerySet[Village], month: datetime.date, *, months: int = 1
         .values("m", "category_id")
         .annotate(n=Count("pk"))
     )
-    replied_rows = (
-        requests.filter(replied_at__gte=since, replied_at__lt=until)
-        .annotate(m=TruncMonth("replied_at"))
-        .order_by()
-        .values("m")
-        .annotate(n=Count("pk"), median=Median(ReplySeconds(F("replied_at"), F("created_at"))))
-    )
-
-    def key(value) -> datetime.date:
-        return value.date() if isinstance(value, datetime.datetime) else value
+    replied_rows = _replied_by_month(requests, since, until)
 
     raised, by_category = {}, {}
     for row in raised_rows:
-        m = key(row["m"])
+        m = _month_key(row["m"])
         raised[m] = raised.get(m, 0) + row["n"]
         by_category.setdefault(row["category_id"], {})[m] = row["n"]
-    replied = {key(r["m"]): r for r in replied_rows}
+    replied = {_month_key(r["m"]): r for r in replied_rows}
     categories = RequestCategory.objects.in_bulk(list(by_category))
     return Trends(
         months=axis,
@@ -496,4 +536,55 @@ def trends(villages: QuerySet[Village], month: datetime.date, *, months: int = 1
             (categories[c], [by_category[c].get(m, 0) for m in axis])
             for c in sorted(by_category, key=lambda c: categories[c].sort)
         ],
+    )
+
+
+def _month_key(value) -> datetime.date:
+    return value.date() if isinstance(value, datetime.datetime) else value
+
+
+def _replied_by_month(requests: QuerySet[Request], since, until) -> QuerySet:
+    """Requests replied between `since` and `until`, per month: how many, median seconds."""
+    return (
+        requests.filter(replied_at__gte=since, replied_at__lt=until)
+        .annotate(m=TruncMonth("replied_at"))
+        .order_by()
+        .values("m")
+        .annotate(n=Count("pk"), median=Median(ReplySeconds(F("replied_at"), F("created_at"))))
+    )
+
+
+def trend_median_days(
+    village_ids: list[int], month: datetime.date, *, months: int = 12
+) -> list[float | None]:
+    """`trends`' median days to reply, month by month, across these villages (one query)."""
+    end = add_months(month_start(month), 1)
+    start = add_months(end, -months)
+    since, until = _aware_bounds(start, end)
+    rows = _replied_by_month(Request.objects.filter(village_id__in=village_ids), since, until)
+    medians = {_month_key(r["m"]): r["median"] for r in rows}
+    return [
+        round(medians[m] / DAY, 1) if medians.get(m) is not None else None
+        for m in (add_months(start, i) for i in range(months))
+    ]
+
+
+def trends_from_parts(parts: list[Trends], median_days: list[float | None]) -> Trends:
+    """The trend of several townships from each one's: the counts add up month by month;
+    the medians, which do not, are `median_days` read across them all."""
+    first = parts[0]
+    width = len(first.months)
+    by_category: dict[int, tuple[RequestCategory, list[int]]] = {}
+    for part in parts:
+        for category, counts in part.by_category:
+            into = by_category.setdefault(category.pk, (category, [0] * width))[1]
+            for i, n in enumerate(counts):
+                into[i] += n
+    return Trends(
+        months=first.months,
+        visits=[sum(p.visits[i] for p in parts) for i in range(width)],
+        raised=[sum(p.raised[i] for p in parts) for i in range(width)],
+        replied=[sum(p.replied[i] for p in parts) for i in range(width)],
+        median_days=median_days,
+        by_category=sorted(by_category.values(), key=lambda line: line[0].sort),
     )

@@ -1,6 +1,6 @@
 """The installable, offline-capable site: the service worker, the manifest, the offline page.
 
-The service worker (templates/liaison/sw.js) is served at /sw.js so that its scope is the
+The service worker (liaison/templates/liaison/sw.js) is served at /sw.js so that its scope is the
 whole site. It is rendered per deployment: the Workbox modules it imports and the app shell
 it precaches are named by their `{% static %}` URLs, which carry their content hashes under
 production settings (whitenoise's manifest storage); under DEBUG the URLs carry no hash, and

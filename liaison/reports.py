@@ -37,8 +37,7 @@ def monthly(
 ) -> Report:
     """The month's figures for `villages`; `place` names them (a village or a township)."""
     return Report(
-        title=_("%(place)s four-neighbour linkage monthly report, %(month)s")
-        % {"place": place, "month": date_format(month, "YEAR_MONTH_FORMAT")},
+        title=_title(place, month),
         place=place,
         month=month,
         village=village,
@@ -51,6 +50,34 @@ def monthly(
         if villages.values("township_id").distinct().count() > 1
         else None,
     )
+
+
+def assembled(
+    *,
+    place: str,
+    month: datetime.date,
+    totals: dashboard.Totals,
+    townships: dashboard.Totals,
+    trend: dashboard.Trends,
+) -> Report:
+    """A report of several townships from figures computed (and cached) apart."""
+    return Report(
+        title=_title(place, month),
+        place=place,
+        month=month,
+        village=None,
+        totals=totals,
+        members=[],
+        trend=trend,
+        townships=townships,
+    )
+
+
+def _title(place: str, month: datetime.date) -> str:
+    return _("%(place)s four-neighbour linkage monthly report, %(month)s") % {
+        "place": place,
+        "month": date_format(month, "YEAR_MONTH_FORMAT"),
+    }
 
 
 def _village_line(name, row):

@@ -73,7 +73,7 @@ def member_search_q(text: str) -> Q:
 
 @dataclass(frozen=True, slots=True)
 class BoardRow:
-    """One active household on the board (templates/jinja2/members/_board_rows.html,
+    """One active household on the board (members/jinja2/members/_board_rows.html,
     _board_unassigned.html): its number, head, group and member (None: no member)."""
 
     pk: int

@@ -72,6 +72,24 @@ def assignments_end(
     return len(ended)
 
 
+def _retire(row: Household | PartyMember, *, on: datetime.date, reason: str, ended: str, by):
+    """What retiring a household and a member share, in the caller's transaction: the day and
+    the reason kept, the row validated and saved, the village's figures touched, and its open
+    links ended with `ended` (a translated text with %(reason)s), so that loads drop and the
+    history says why."""
+    row.retired_on = on
+    row.retired_reason = reason
+    try:
+        row.full_clean()
+    except ValidationError as error:
+        raise MembersError("; ".join(error.messages)) from error
+    row.save()
+    cache.touch([row.village_id])
+    assignments_end(
+        assignments=row.assignments.all(), on=on, reason=ended % {"reason": reason}, by=by
+    )
+
+
 @transaction.atomic
 def household_retire(
     *, household: Household, status: str, on: datetime.date, reason: str, by
@@ -89,19 +107,8 @@ def household_retire(
     if household.status != HouseholdStatus.ACTIVE:
         raise MembersError(_("This household is already retired."))
     household.status = status
-    household.retired_on = on
-    household.retired_reason = reason.strip()
-    try:
-        household.full_clean()
-    except ValidationError as error:
-        raise MembersError("; ".join(error.messages)) from error
-    household.save()
-    cache.touch([household.village_id])
-    assignments_end(
-        assignments=household.assignments.filter(ended_on__isnull=True),
-        on=on,
-        reason=_("Household retired: %(reason)s") % {"reason": household.retired_reason},
-        by=by,
+    _retire(
+        household, on=on, reason=reason.strip(), ended=_("Household retired: %(reason)s"), by=by
     )
     return household
 
@@ -118,20 +125,7 @@ def member_retire(
         raise MembersError(_("This member is already retired."))
     on = on or timezone.localdate()
     member.is_active = False
-    member.retired_on = on
-    member.retired_reason = reason.strip()
-    try:
-        member.full_clean()
-    except ValidationError as error:
-        raise MembersError("; ".join(error.messages)) from error
-    member.save()
-    cache.touch([member.village_id])
-    assignments_end(
-        assignments=member.assignments.all(),
-        on=on,
-        reason=_("Member retired: %(reason)s") % {"reason": member.retired_reason},
-        by=by,
-    )
+    _retire(member, on=on, reason=reason.strip(), ended=_("Member retired: %(reason)s"), by=by)
     return member
 
 

@@ -8,7 +8,7 @@ app_name = "members"
 
 urlpatterns = [
     path("", views.member_list, name="list"),
-    path("new/", views.member_create, name="create"),
+    path("new/", views.member_form, name="create"),
     path("export.xlsx", views.member_export, name="export"),
     # The registry's import views, with the member roster's columns.
     path("import/", roster_views.import_upload, {"roster": MEMBERS}, name="import"),
@@ -22,8 +22,8 @@ urlpatterns = [
         "import/<int:pk>/", roster_views.import_preview, {"roster": MEMBERS}, name="import-preview"
     ),
     path("<int:pk>/", views.member_detail, name="detail"),
-    path("<int:pk>/edit/", views.member_edit, name="edit"),
-    path("<int:pk>/retire/", views.member_retire, name="retire"),
+    path("<int:pk>/edit/", views.member_form, name="edit"),
+    path("<int:pk>/retire/", views.retire, {"kind": views.RETIRE_MEMBER}, name="retire"),
 ]
 
 urlpatterns += [
@@ -33,5 +33,10 @@ urlpatterns += [
     path("board/<int:village_pk>/proposal/", views.proposal, name="proposal"),
     path("link/<int:pk>/", views.household_link, name="household-link"),
     # Retiring a household ends its link: a change of this floor, asked from the household page.
-    path("link/<int:pk>/retire/", views.household_retire, name="household-retire"),
+    path(
+        "link/<int:pk>/retire/",
+        views.retire,
+        {"kind": views.RETIRE_HOUSEHOLD},
+        name="household-retire",
+    ),
 ]

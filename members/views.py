@@ -1,3 +1,6 @@
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -7,8 +10,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from base.forms import RetireForm
 from base.query import FlagField, IdField, parse_query, require_valid_filter
 from base.redirects import safe_next
 from base.spreadsheets import xlsx_response
@@ -72,68 +77,72 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def member_create(request: HttpRequest) -> HttpResponse:
-    access.require(access.can_manage_rosters(request.user))
-    form = PartyMemberForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        member = services.member_save(member=form.save(commit=False), by=request.user)
-        messages.success(request, _("Member %(name)s added.") % {"name": member})
-        return redirect("members:detail", pk=member.pk)
-    return render(request, "members/form.html", {"form": form, "member": None})
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    member = access.managed_member_for(request.user, pk)
+def member_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """Add a member (/members/new/) or edit one (/members/<pk>/edit/)."""
+    member = None if pk is None else access.managed_member_for(request.user, pk)
     access.require(access.can_manage_rosters(request.user))
     form = PartyMemberForm(request.POST or None, instance=member, user=request.user)
     if request.method == "POST" and form.is_valid():
-        services.member_save(member=form.save(commit=False), by=request.user)
-        messages.success(request, _("Saved."))
-        return redirect("members:detail", pk=member.pk)
+        saved = services.member_save(member=form.save(commit=False), by=request.user)
+        if member is None:
+            messages.success(request, _("Member %(name)s added.") % {"name": saved})
+        else:
+            messages.success(request, _("Saved."))
+        return redirect("members:detail", pk=saved.pk)
     return render(request, "members/form.html", {"form": form, "member": member})
 
 
-@login_required
-@require_POST
-def household_retire(request: HttpRequest, pk: int) -> HttpResponse:
-    """Take a household off the roster (moved out, merged…); its link ends with it."""
-    household = access.managed_household_for(request.user, pk)
-    access.require(access.can_manage_rosters(request.user))
-    form = HouseholdRetireForm(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            messages.error(request, errors[0])
-        return redirect("households:detail", pk=household.pk)
-    try:
-        services.household_retire(household=household, by=request.user, **form.cleaned_data)
-    except services.MembersError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, _("The household has left the roster; its link has ended."))
-    return redirect("households:detail", pk=household.pk)
+@dataclass(frozen=True)
+class Retiring:
+    """What retiring one kind of row takes; its URL passes it to `retire`, as the import
+    URLs pass their roster."""
+
+    row_for: Callable  # (user, pk) -> the row the user manages, else 404
+    form_class: type[RetireForm]
+    service: Callable  # the members service, taking the row as `keyword`
+    keyword: str
+    done: str  # what the user reads once it is done
+    page: str  # the row's page, where the user goes back to
+
+
+# A household's retirement ends its link: a change of this floor, asked from its page.
+RETIRE_HOUSEHOLD = Retiring(
+    access.managed_household_for,
+    HouseholdRetireForm,
+    services.household_retire,
+    "household",
+    gettext_lazy("The household has left the roster; its link has ended."),
+    "households:detail",
+)
+RETIRE_MEMBER = Retiring(
+    access.managed_member_for,
+    MemberRetireForm,
+    services.member_retire,
+    "member",
+    gettext_lazy("The member is retired; their households now need a new member."),
+    "members:detail",
+)
 
 
 @login_required
 @require_POST
-def member_retire(request: HttpRequest, pk: int) -> HttpResponse:
-    member = access.managed_member_for(request.user, pk)
+def retire(request: HttpRequest, pk: int, kind: Retiring) -> HttpResponse:
+    """Take a household (moved out, merged…) or a member off the roster, with a day and a
+    reason; the links they were in end with it."""
+    row = kind.row_for(request.user, pk)
     access.require(access.can_manage_rosters(request.user))
-    form = MemberRetireForm(request.POST)
+    form = kind.form_class(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
             messages.error(request, errors[0])
-        return redirect("members:detail", pk=member.pk)
+        return redirect(kind.page, pk=row.pk)
     try:
-        services.member_retire(member=member, by=request.user, **form.cleaned_data)
+        kind.service(**{kind.keyword: row}, by=request.user, **form.cleaned_data)
     except services.MembersError as error:
         messages.error(request, str(error))
     else:
-        messages.success(
-            request, _("The member is retired; their households now need a new member.")
-        )
-    return redirect("members:detail", pk=member.pk)
+        messages.success(request, kind.done)
+    return redirect(kind.page, pk=row.pk)
 
 
 @login_required

@@ -92,7 +92,7 @@ def user_label(user) -> str:
 @register.simple_tag(takes_context=True)
 def jinja(context, template_name: str, **values) -> SafeString:
     """{% jinja "households/_list_rows.html" rows=page.object_list %}: a hot fragment
-    (templates/jinja2/, base/jinja_env.py) rendered with Jinja2, with the request (and so
+    (a jinja2/ directory, base/jinja_env.py) rendered with Jinja2, with the request (and so
     csrf_input) when the page has one."""
     html = engines["jinja2"].get_template(template_name).render(values, context.get("request"))
     # An autoescaped template's output.

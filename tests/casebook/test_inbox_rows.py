@@ -1,4 +1,4 @@
-"""The inbox's rows (templates/jinja2/casebook/_inbox_rows.html, Jinja2) say what the
+"""The inbox's rows (casebook/jinja2/casebook/_inbox_rows.html, Jinja2) say what the
 Django template said: status, badges, escaping, Chinese dates in local time."""
 
 import datetime

@@ -1,4 +1,4 @@
-"""The household list's rows (templates/jinja2/households/_list_rows.html, Jinja2) say what
+"""The household list's rows (households/jinja2/households/_list_rows.html, Jinja2) say what
 the Django template said: cells, links, badges, escaping, Chinese dates."""
 
 import datetime

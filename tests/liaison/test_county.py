@@ -2,6 +2,7 @@
 them and drill down, and change nothing in them."""
 
 import io
+from unittest import mock
 
 import openpyxl
 import pytest
@@ -13,7 +14,8 @@ from accounts import services as accounts
 from casebook import access as casebook_access
 from households import access
 from households.models import Role, RoleKind
-from liaison import dashboard
+from infra import cache
+from liaison import dashboard, figures, reports
 from tests.factories import (
     AssignmentFactory,
     HouseholdFactory,
@@ -23,6 +25,7 @@ from tests.factories import (
     TownshipFactory,
     UserFactory,
     VillageFactory,
+    VisitFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -214,3 +217,68 @@ def test_county_staff_see_no_other_countys_mediation_follow_ups(county, client):
     page = client.get(reverse("casebook:due"))
     assert page.status_code == 200
     assert "外县的一次调解" not in page.content.decode()
+
+
+def _figures(totals):
+    return [
+        (row.township.pk if hasattr(row, "township") else row.village.pk) for row in totals.rows
+    ], [
+        [getattr(row, name) for name in (*dashboard.ADDITIVE, "median_reply_days")]
+        for row in [*totals.rows, totals.total]
+    ]
+
+
+def test_the_cached_county_table_follows_a_write_in_one_township_recomputing_only_it(county):
+    """The county table is put together from each township's cached rows: the same figures
+    as computed afresh, and a write in one township recomputes that township's rows alone."""
+    RequestFactory(household=county.household_a)
+    villages = access.overseen_villages(county.county_staff)
+    month = timezone.localdate().replace(day=1)
+    assert _figures(figures.township_rows(villages, month)) == _figures(
+        dashboard.township_rows(villages, month)
+    )
+    before = {row.township.pk: row.open for row in figures.township_rows(villages, month).rows}
+    RequestFactory(household=county.household_c)
+    cache.touch([county.village_c.pk])  # as the service that records a request does
+    with mock.patch.object(dashboard, "village_rows", wraps=dashboard.village_rows) as computed:
+        after = figures.township_rows(villages, month)
+    assert [list(call.args[0]) for call in computed.call_args_list] == [[county.village_c]]
+    opened = {row.township.pk: row.open for row in after.rows}
+    assert opened == {**before, county.township_c.pk: before[county.township_c.pk] + 1}
+    assert after.total.open == sum(opened.values())
+
+
+def test_the_county_report_put_together_from_townships_is_the_report_computed_afresh(county):
+    RequestFactory(household=county.household_a)
+    RequestFactory(household=county.household_c)
+    villages = access.overseen_villages(county.county_staff)
+    month = timezone.localdate().replace(day=1)
+    kept = figures.monthly_report(villages, month, place="互助县")
+    fresh = reports.monthly(villages, month, place="互助县")
+    assert kept.title == fresh.title
+    assert _figures(kept.townships) == _figures(fresh.townships)
+    assert _figures(kept.totals) == _figures(fresh.totals)
+    assert [row.village.township.name for row in kept.totals.rows] == [
+        row.village.township.name for row in fresh.totals.rows
+    ]
+    assert kept.trend == fresh.trend
+
+
+def test_the_county_trend_is_its_townships_trends_added_up_recomputing_only_the_one_written(
+    county,
+):
+    replied = RequestFactory(household=county.household_a)
+    replied.replied_at = replied.created_at + timezone.timedelta(days=2)
+    replied.save()
+    RequestFactory(household=county.household_c)
+    VisitFactory(household=county.household_c)
+    villages = access.overseen_villages(county.county_staff)
+    month = timezone.localdate().replace(day=1)
+    assert figures.trends(villages, month) == dashboard.trends(villages, month)
+    RequestFactory(household=county.household_c)
+    cache.touch([county.village_c.pk])
+    with mock.patch.object(dashboard, "trends", wraps=dashboard.trends) as computed:
+        after = figures.trends(villages, month)
+    assert [list(call.args[0]) for call in computed.call_args_list] == [[county.village_c]]
+    assert after == dashboard.trends(villages, month)
+    assert after.raised[-1] == 3 and after.median_days[-1] == 2.0
