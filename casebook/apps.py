@@ -7,4 +7,10 @@ class CasebookConfig(AppConfig):
     verbose_name = _("Casebook")
 
     def ready(self):
-        from casebook import tasks  # noqa: F401 -- registers its job kind (infra.registry)
+        from casebook import (
+            tasks,  # noqa: F401 -- registers its job kind (infra.registry)
+            texts,
+        )
+
+        # The worker's poll turns new timeline lines into text messages (casebook.texts).
+        texts.register()

@@ -11,6 +11,7 @@ from casebook.models import (
     RequestStatus,
     Visit,
 )
+from casebook.texts import waiting_texts
 from households.models import Household, HouseholdStatus
 from households.selectors import households_annotated, open_assignment
 from notify.selectors import capped, messages_about
@@ -83,7 +84,8 @@ def timeline_with_texts(request: Request, events: list[RequestEvent]) -> list:
         text.is_text = True
         text.at = text.sent_at or text.created_at
         text.to_household = text.recipient.startswith("household:")
-    return sorted([*events, *texts], key=lambda line: line.at)
+    waiting = waiting_texts(request, events, texts)  # the poll has yet to pass
+    return sorted([*events, *texts, *waiting], key=lambda line: line.at)
 
 
 def mediation_signatories(meeting) -> dict:

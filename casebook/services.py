@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from base import audio
-from casebook import texts
 from casebook.models import (
     OPEN_STATUSES,
     Duty,
@@ -288,10 +287,8 @@ def request_raise(
     )
     if found:
         _voice_save(event, voice, found)
-    # Text messages are queued here and sent by the worker: raising never waits for them.
-    texts.request_received(request)
-    if source == RequestSource.CARD:
-        texts.member_new_request(request)
+    # Its texts (received; the member's, from the card page) follow from the "raised" line:
+    # the worker's poll queues them (casebook.texts), raising writes nothing for them.
     return request
 
 
@@ -456,7 +453,7 @@ def request_reply(*, request: Request, text: str, by, expected_version: int | No
         text=request.reply,
         fields=["reply", "replied_at", "replied_by", "satisfaction"],
     )
-    texts.request_replied(request, request.version)  # queued; the worker sends it
+    # Its text follows from the "replied" line (casebook.texts): nothing more written here.
     return request
 
 

@@ -57,6 +57,7 @@ from households.models import (
 )
 from infra import cache
 from members.models import Assignment, Gender, PartyMember
+from notify import feeds
 
 TOWNSHIP_CODE = "dongshan"
 TOWNSHIP_NAME = "东山乡"
@@ -332,6 +333,8 @@ def seed_demo(
             members += sum(member_counts)
         _create_county_user(huzhu, hashed)
         _mark_demo_logins()
+        # The seeded months are history: the worker's poll texts what happens from now on.
+        feeds.cursors_past()
     if connection.vendor == "postgresql":
         # A bulk load leaves the planner's statistics empty and the visibility map unset
         # until autovacuum comes round: the planner guesses "1 row" and picks nested loops

@@ -92,3 +92,21 @@ class OptOut(models.Model):
 
     def __str__(self) -> str:
         return mask_phone(self.phone)
+
+
+class Cursor(models.Model):
+    """How far a feature's events (a request's timeline lines, …) have been turned into
+    messages: the worker's poll reads the events after `position`, queues their messages and
+    moves `position` on, in one transaction (services.feeds_pass). An event is read once,
+    whatever dies midway and however many workers poll."""
+
+    name = models.CharField(_("feed"), max_length=40, unique=True)
+    position = models.BigIntegerField(_("last event read"), default=0)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("text-message feed")
+        verbose_name_plural = _("text-message feeds")
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.position}"

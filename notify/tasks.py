@@ -3,7 +3,7 @@
 
 from django_tasks import task
 
-from notify import services
+from notify import feeds, services
 
 
 @task()
@@ -20,3 +20,12 @@ def deliver_messages(keys: list[str]) -> dict[str, int]:
 @task()
 def recover_messages() -> int:
     return services.messages_recover()
+
+
+@task()
+def poll_feeds() -> dict[str, int]:
+    """Every POLL_SECONDS: the features' new events turned into queued messages
+    (notify.feeds). The next poll is queued first, in its own transaction, so that a poll
+    that fails or a worker killed mid-poll does not end the polling."""
+    feeds.poll_ensure(after=feeds.POLL_SECONDS)
+    return feeds.feeds_pass()

@@ -197,6 +197,12 @@ def _reference_rows_after_flush(sender, **kwargs):
 
 post_migrate.connect(_reference_rows_after_flush, dispatch_uid="tests.reference_rows_after_flush")
 
+# The worker's poll of new events (notify.feeds) is queued by every migrate and flush; in
+# tests it would be one more task in every test's queue. tests/jobs.run_tasks makes its
+# pass itself, as the worker would before the tasks the pass queues; the poll's own task
+# is tested in tests/notify/test_feeds.py.
+post_migrate.disconnect(sender=apps.get_app_config("notify"), dispatch_uid="notify.start_polling")
+
 
 @pytest.fixture
 def reference_data(transactional_db):

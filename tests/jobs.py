@@ -10,11 +10,14 @@ from django_tasks_db.models import DBTaskResult
 
 from households.tasks import EXPORT_HOUSEHOLDS
 from infra.models import Job
+from notify import feeds
 
 
 def run_tasks() -> int:
-    """Run every queued task, in this process and this transaction, as `db_worker` would
-    (its own code runs each one); how many ran."""
+    """The worker's poll of new events (texts from new timeline lines: notify.feeds), then
+    every queued task, in this process and this transaction, as `db_worker` would (its own
+    code runs each one); how many tasks ran."""
+    feeds.feeds_pass()
     worker = Worker(
         queue_names=["*"],
         interval=0,

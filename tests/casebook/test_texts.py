@@ -8,6 +8,8 @@ import zoneinfo
 import pytest
 import time_machine
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from casebook import reminders, services
@@ -15,7 +17,7 @@ from casebook.models import EventKind, RequestSource
 from households import services as registry
 from households.models import ConsentChange, ConsentVia
 from notify.models import Message, MessageStatus
-from tests.factories import RequestFactory, category
+from tests.factories import AssignmentFactory, HouseholdFactory, RequestFactory, category
 from tests.jobs import run_tasks
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -137,6 +139,7 @@ def test_opting_out_on_the_card_page_cancels_the_text_still_waiting(client, worl
     assert ConsentChange.objects.get().via == ConsentVia.CARD
     with at(23):
         replied(RequestFactory(household=world.household_a), world.staff)  # waits for 7:00
+        run_tasks()  # the worker's poll, seconds later, queues it
     page = client.get(reverse("card", args=[world.household_a.card_token])).content.decode()
     assert "答复时发短信告诉我" in page and "139****" in page
     assert world.household_a.phone not in page
@@ -323,3 +326,135 @@ def test_another_reply_or_a_wrong_secret_stops_nothing(client, world, settings):
     from notify.selectors import opted_out
 
     assert not opted_out(phone)
+
+
+# --- Off the request's path: the texts follow from the timeline, queued by the worker's poll
+
+
+def _sql(queries) -> str:
+    return "\n".join(query["sql"] for query in queries).lower()
+
+
+@pytest.mark.parametrize("action", ["reply", "card"])
+def test_an_action_writes_and_reads_nothing_for_its_texts(
+    client, world, _sms_outbox, monkeypatch, action
+):
+    """A staff reply (and a villager's matter on the card page) runs the same statements
+    whether the household agreed to texts or not, none of them on the outbox or the task
+    queue: its texts are the worker's business."""
+    monkeypatch.setattr("infra.ratelimit.random.random", lambda: 0.5)  # no 1-in-100 pruning
+    consent(world.household_a)  # on
+    # off: a neighbour of the same member (the same owner is found the same way), no consent
+    neighbour = HouseholdFactory(village=world.village_a, head_name="董文福")
+    AssignmentFactory(household=neighbour, member=world.member_a)
+    client.force_login(world.staff)
+
+    def act(household):
+        if action == "card":
+            url = reverse("card", args=[household.card_token])
+            return client.post(url, {"category": category().pk, "description": "路灯坏了"})
+        request = services.request_accept(
+            request=RequestFactory(household=household), by=world.staff, expected_version=None
+        )
+        url = reverse("casebook:request-action", args=[request.pk, "reply"])
+        return client.post(url, {"version": request.version, "text": "已修好"})
+
+    with at(10):
+        act(world.household_a)  # warm-up: sessions, caches and each card's rate limit
+        act(neighbour)
+        with CaptureQueriesContext(connection) as off:
+            assert act(neighbour).status_code == 302
+        with CaptureQueriesContext(connection) as on:
+            assert act(world.household_a).status_code == 302
+        assert len(on.captured_queries) == len(off.captured_queries)
+        for table in ("notify_", "django_tasks_database"):
+            assert table not in _sql(on.captured_queries)
+        assert not Message.objects.exists()
+        run_tasks()  # the worker's poll, then the sending
+    kind = "request_replied" if action == "reply" else "request_received"
+    texted = Message.objects.filter(phone=world.household_a.phone)
+    assert list(texted.values_list("kind", flat=True)) == [kind, kind]  # and the warm-up's
+    assert len(sent_to(_sms_outbox, world.household_a.phone)) == 1  # the next in a minute
+    assert not Message.objects.filter(phone=neighbour.phone).exists()
+
+
+def test_staff_see_the_text_waiting_until_the_poll_has_passed(client, world, _sms_outbox):
+    consent(world.household_a)
+    client.force_login(world.staff)
+    with at(10):
+        told = replied(RequestFactory(household=world.household_a), world.staff)
+        untold = replied(RequestFactory(household=world.household_a2), world.staff)
+        page = client.get(reverse("casebook:request-detail", args=[told.pk])).content.decode()
+        assert "短信待发送" in page and "已短信告知农户" not in page
+        assert world.household_a.phone[:3] + "****" in page  # the number, masked
+        other = client.get(reverse("casebook:request-detail", args=[untold.pk])).content.decode()
+        assert "短信待发送" not in other  # no consent: no text to wait for
+        run_tasks()
+        page = client.get(reverse("casebook:request-detail", args=[told.pk])).content.decode()
+    assert "已短信告知农户" in page and "短信待发送" not in page
+
+
+def test_a_card_matter_shows_the_members_text_waiting_then_sent(client, world, _sms_outbox):
+    client.force_login(world.staff)
+    with at(10):
+        request = raise_on_card(world.household_a)  # no consent: only the member is texted
+        url = reverse("casebook:request-detail", args=[request.pk])
+        assert "短信待发送" in client.get(url).content.decode()
+        run_tasks()
+        page = client.get(url).content.decode()
+    assert "已短信告知联户党员" in page and "短信待发送" not in page
+
+
+def test_a_line_the_poll_passed_without_a_text_is_not_shown_waiting(client, world):
+    client.force_login(world.staff)
+    with at(10):
+        request = replied(RequestFactory(household=world.household_a), world.staff)
+        run_tasks()  # no consent when the poll read the reply: no text for it
+        consent(world.household_a)
+        page = client.get(reverse("casebook:request-detail", args=[request.pk])).content.decode()
+    assert "短信待发送" not in page and not Message.objects.exists()
+
+
+def test_a_reply_is_texted_under_the_version_it_made(world, _sms_outbox):
+    """The key names the reply by the request's version it made, as when the reply itself
+    queued its text: a text queued that way is never sent again by the poll."""
+    consent(world.household_a)
+    with at(10):
+        request = replied(RequestFactory(household=world.household_a), world.staff)
+        version = request.version
+        services.request_rate(request=request, rating="unsatisfied")  # a line after it
+        run_tasks()
+    [message] = Message.objects.filter(kind="request_replied")
+    assert message.key == f"request_replied:{request.pk}:{version}:household:{world.household_a.pk}"
+    assert len(sent_to(_sms_outbox, world.household_a.phone)) == 1
+
+
+def test_consent_is_read_when_the_poll_queues_the_text(world, _sms_outbox):
+    with at(10):
+        request = replied(RequestFactory(household=world.household_a), world.staff)
+        consent(world.household_a)  # agreed seconds after the reply, before the poll
+        run_tasks()
+    assert [m["template_code"] for m in _sms_outbox.sent] == ["request_replied"]
+    assert Message.objects.get().subject == f"request:{request.pk}"
+
+
+def test_a_deployment_texts_nothing_of_the_past(world, _sms_outbox):
+    """A township running before the texts' poll came: its timeline is history. The
+    migration that brings the poll starts its cursor at the newest line."""
+    from django.core.management import call_command
+
+    from notify.models import Cursor
+
+    consent(world.household_a)
+    with at(10):
+        raise_on_card(world.household_a)
+        replied(RequestFactory(household=world.household_a), world.staff)
+        Cursor.objects.all().delete()  # the database before the migration
+        call_command("migrate", verbosity=0)
+        run_tasks()
+        assert _sms_outbox.sent == [] and not Message.objects.exists()
+        request = replied(RequestFactory(household=world.household_a), world.staff)
+        run_tasks()
+    [message] = _sms_outbox.sent
+    assert message["template_code"] == "request_replied"
+    assert Message.objects.get().subject == f"request:{request.pk}"

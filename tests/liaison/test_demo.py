@@ -205,6 +205,18 @@ def test_the_default_proposal_evens_loads_without_lengthening_walks_on_the_demo(
     assert evened >= 10 and moves <= 0.1 * households
 
 
+def test_the_seeded_months_are_history_never_texted(seeded, db, _sms_outbox):
+    """The seed writes six months of timelines after the texts' poll began: they are the
+    past, as a township's own past is when the poll is deployed."""
+    from notify.models import Message
+    from tests.jobs import run_tasks
+
+    replied = RequestEvent.objects.filter(kind="replied").values("request__household")
+    assert Household.objects.filter(pk__in=replied).update(sms_consent_at=timezone.now()) > 10
+    run_tasks()
+    assert not Message.objects.exists() and _sms_outbox.sent == []
+
+
 def test_benchmark_machinery_runs_on_the_demo(seeded, db, settings):
     """The benchmark's page timings, tasks and report, at a tiny size so that they cannot rot."""
     from devtools.management.commands import bench

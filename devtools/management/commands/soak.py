@@ -13,9 +13,10 @@ worker killed, Redis restarted, PostgreSQL (the cluster on DATABASE_URL's port) 
 started. Fails (exit 1) on any 5xx outside an outage, any lost acknowledged write, or a
 "database is locked" error. Loopback only, bounded in time.
 
-With --sms, text messages are on: the villagers' households agreed to them, the servers
-queue them (Alibaba Cloud's real SDK, SMS_ENDPOINT pointed at a provider double of the
-soak's own that refuses one call in five), and a task worker sends them. After the run it
+With --sms, text messages are on: the villagers' households agreed to them, a task worker
+queues them from the matters' timelines (its poll) and sends them (Alibaba Cloud's real
+SDK, SMS_ENDPOINT pointed at a provider double of the soak's own that refuses one call in
+five). After the run it
 waits for the outbox to drain and fails on a message lost (an acknowledged card matter
 without its texts, or a text never sent) or sent twice (one event and recipient accepted
 by the provider more than once)."""
@@ -49,6 +50,7 @@ from devtools.sms_double import ProviderDouble
 from households.models import Household
 from infra.models import Job
 from members.models import PartyMember
+from notify import feeds
 from notify.models import Message, MessageStatus
 from notify.services import is_mobile, messages_recover
 
@@ -277,8 +279,10 @@ def _texts_verdict(double, since, acknowledged, wait: float = 120) -> dict:
     queued = Message.objects.filter(created_at__gte=since)
     waiting = queued.filter(status__in=[MessageStatus.QUEUED, MessageStatus.SENDING])
     deadline = time.monotonic() + wait
-    while waiting.exists() and time.monotonic() < deadline:
+    # The texts of the last matters are queued by the worker's poll a few seconds after them.
+    while (waiting.exists() or feeds.feeds_behind()) and time.monotonic() < deadline:
         messages_recover(older_than=timedelta(seconds=15))  # a killed worker's sending rows
+        feeds.poll_ensure()  # as sms_sweep would from cron, if a killed worker took the poll
         time.sleep(1)
     markers = [marker for kind, marker in acknowledged if kind == "card"]
     # Every acknowledged card matter of a household with a mobile (all agreed) is told.
