@@ -4,10 +4,12 @@ from dataclasses import dataclass
 
 import segno
 from django.conf import settings
-from django.db.models import FilteredRelation, Q, QuerySet
+from django.db.models import F, JSONField, QuerySet, Subquery
+from django.db.models.functions import JSONObject
 from django.urls import reverse
 
 from households.models import CardQRCode, Household, format_card_code
+from households.selectors import open_assignment
 
 BATCH = 500
 
@@ -40,16 +42,16 @@ class Card:
 def card_rows(households: QuerySet[Household]) -> list[Card]:
     """The cards of these households, in print order, in one query.
 
-    The member comes through one join on the household's open link (at most one, a
-    constraint says so), not two subqueries a card: a sheet is a whole village. The rows
-    are plain values, not model instances (a third of the time for a village's 330 cards).
+    The member's name and telephone come from one subquery on the household's open link
+    (at most one, a constraint says so), as one JSON object, not two subqueries a card: a
+    sheet is a whole village. The rows are plain values, not model instances (a third of
+    the time for a village's 330 cards).
     """
+    member = open_assignment().values(
+        m=JSONObject(name=F("member__name"), phone=F("member__phone"))
+    )
     rows = (
-        households.annotate(
-            open_link=FilteredRelation(
-                "assignments", condition=Q(assignments__ended_on__isnull=True)
-            ),
-        )
+        households.annotate(member=Subquery(member[:1], output_field=JSONField()))
         .order_by("village__code", "group__number", "number")
         .values_list(
             "pk",
@@ -59,13 +61,15 @@ def card_rows(households: QuerySet[Household]) -> list[Card]:
             "card_code",
             "card_version",
             "card_printed_version",
-            "open_link__member__name",
-            "open_link__member__phone",
+            "member",
             "village__name",
             "village__township__name",
         )
     )
-    return [Card(*row) for row in rows]
+    return [
+        Card(*row[:7], (row[7] or {}).get("name"), (row[7] or {}).get("phone"), *row[8:])
+        for row in rows
+    ]
 
 
 def public_url(request, path: str) -> str:
