@@ -24,6 +24,7 @@ from django.utils import timezone
 from casebook.models import Request
 from households.models import Household
 from members.models import PartyMember
+from members.selectors import linked_member
 from notify import services as notify
 
 RECEIVED = "request_received"
@@ -86,16 +87,8 @@ def request_replied(request: Request, event_id: int) -> None:
 def member_new_request(request: Request) -> None:
     """The household's member hears of a matter raised on the card, at once; at night it
     waits for the morning unless its category is urgent."""
-    member = (
-        PartyMember.objects.filter(
-            assignments__household_id=request.household_id,
-            assignments__ended_on__isnull=True,
-            is_active=True,
-        )
-        .only("pk", "phone")
-        .first()
-    )
-    if member is None:
+    member = linked_member(request.household_id)
+    if member is None or not member.is_active:
         return
     now = timezone.now()
     notify.message_queue(

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import F, FilteredRelation, OuterRef, Q, QuerySet
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 
 from base.aggregates import subquery_count
 from base.normalize import normalize_text
@@ -104,8 +104,8 @@ def board_rows(village) -> list[BoardRow]:
     rows = (
         village.households.filter(status="active")
         .annotate(
-            open_link=FilteredRelation(
-                "assignments", condition=Q(assignments__ended_on__isnull=True)
+            member_name=Subquery(
+                open_links().filter(household_id=OuterRef("pk")).values("member__name")[:1]
             )
         )
         .order_by("group__number", "number")
@@ -116,7 +116,7 @@ def board_rows(village) -> list[BoardRow]:
             "is_priority",
             "group_id",
             "group__name",
-            "open_link__member__name",
+            "member_name",
         )
     )
     return [BoardRow(*row) for row in rows]

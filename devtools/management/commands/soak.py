@@ -49,6 +49,7 @@ from devtools import loadtest
 from devtools.sms_double import ProviderDouble
 from households.models import Household
 from members.models import PartyMember
+from members.selectors import open_links
 from notify.models import Message, MessageStatus
 from notify.services import is_mobile, messages_recover
 
@@ -100,9 +101,7 @@ class Command(BaseCommand):
             .first()
         )
         member_households = list(
-            Household.objects.filter(
-                assignments__member=member, assignments__ended_on__isnull=True
-            ).values_list("pk", flat=True)
+            open_links().filter(member=member).values_list("household_id", flat=True)
         )
         open_requests = list(
             Request.objects.filter(status__in=["accepted", "in_progress"]).values_list(
