@@ -6,7 +6,8 @@ their links live a floor up (members) and the notebook, requests and meetings tw
 tests/test_layers.py refuses), it asks what was registered here:
 
 - members registers `Links` (`register_links`): the open member–household links, as
-  `members.selectors.open_links` reads them, and the active member a login is;
+  `members.selectors.open_links` reads them, the same joined to whole sheets of households,
+  and the active member a login is;
 - members and casebook register sections of the household page
   (`register_household_page_section`): the household's links (`current`, `assignments`)
   from members; its notebook entries, requests and meetings (`visits`, `requests`,
@@ -26,6 +27,9 @@ class Links:
     # The open links: rows with household_id, member_id, member__name, member__phone and
     # member__user_id (at most one a household: a constraint says so).
     open_links: Callable[[], QuerySet]
+    # Households annotated with `member_name` and `member_phone`, their open link's member
+    # (None: no member), through one join: for pages that list a whole village.
+    with_member: Callable[[QuerySet], QuerySet]
     # The active member a login is, as (member id, village id); None if it is none.
     member_of: Callable[[int], tuple[int, int] | None]
 

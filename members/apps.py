@@ -13,6 +13,10 @@ class MembersConfig(AppConfig):
         # The registry scopes and shows households by their member: it reads the links
         # through what is lent here, never by reaching up (households.hooks).
         hooks.register_links(
-            hooks.Links(open_links=selectors.open_links, member_of=selectors.member_of)
+            hooks.Links(
+                open_links=selectors.open_links,
+                with_member=selectors.with_linked_member,
+                member_of=selectors.member_of,
+            )
         )
         hooks.register_household_page_section(selectors.household_links)
