@@ -12,6 +12,10 @@ below finds those (migrations apart: a data migration reads historical models by
 """
 
 import ast
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,7 +81,27 @@ def test_the_floors_are_the_installed_apps_in_order():
     from django.conf import settings
 
     ours = [app for app in settings.INSTALLED_APPS if app in {*FLOORS, APART}]
-    assert ours == [*FLOORS, APART]
+    assert ours == [*FLOORS, APART]  # the test settings load the developer tooling
+
+
+def _installed_apps(debug: str) -> list[str]:
+    """liaison.settings' INSTALLED_APPS as a server with DEBUG=`debug` reads them."""
+    environ = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE",)}
+    environ.update(DEBUG=debug, SECRET_KEY="layers-test-only-" + "x" * 40)
+    script = "import json, liaison.settings as s; print(json.dumps(s.INSTALLED_APPS))"
+    found = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", script], env=environ, cwd=ROOT, capture_output=True, check=True
+    )
+    return json.loads(found.stdout)
+
+
+def test_the_developer_tooling_is_installed_only_where_debug_is_on():
+    """Under production settings the demo seed and the soak do not exist (manage.py lists
+    no seed_demo); `make run`, with DEBUG=1, has them."""
+    production = _installed_apps("0")
+    assert APART not in production
+    assert [app for app in production if app in FLOORS] == FLOORS
+    assert _installed_apps("1")[-1] == APART
 
 
 def test_the_walk_finds_an_import_inside_a_function(tmp_path):
