@@ -14,3 +14,12 @@ class CasebookConfig(AppConfig):
 
         # The worker's poll turns new timeline lines into text messages (casebook.texts).
         texts.register()
+
+        from casebook import selectors
+        from households import hooks as household_hooks
+        from members import hooks as member_hooks
+
+        # The household page and the member roster show what is counted here; the floors
+        # below read it through what is lent to them, never by reaching up.
+        household_hooks.register_household_page_section(selectors.household_casebook)
+        member_hooks.register_roster_columns(selectors.roster_columns)

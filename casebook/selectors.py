@@ -2,6 +2,8 @@
 
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
+from base.aggregates import subquery_count
+from base.dates import month_start, next_month_start
 from casebook.models import (
     MeetingKind,
     MeetingStatus,
@@ -14,7 +16,48 @@ from casebook.models import (
 from casebook.texts import waiting_texts
 from households.models import Household, HouseholdStatus
 from households.selectors import households_annotated, open_assignment
+from members.selectors import open_links
 from notify.selectors import capped, messages_about
+
+
+def household_casebook(household: Household) -> dict:
+    """The household page's notebook entries, requests and meetings (casebook lends them to
+    the registry's page: households.hooks), newest first, in a fixed number of queries."""
+    visits = list(
+        household.visits.select_related("member")
+        .prefetch_related("duties")
+        .order_by("-visited_on", "-id")[:20]
+    )
+    requests = list(
+        household.requests.select_related("category", "owner").order_by("-created_at")[:50]
+    )
+    meetings = list(
+        household.meetings_attended.select_related("pavilion").order_by("-held_at")[:20]
+    )
+    return {"visits": visits, "requests": requests, "meetings": meetings}
+
+
+def roster_columns() -> dict:
+    """The member roster's figures counted here (casebook lends them to the roster:
+    members.hooks): the member's notebook entries this month, and the open requests of
+    the households linked to them."""
+    start = month_start()
+    return {
+        "visits_now": subquery_count(
+            Visit.objects.filter(
+                member_id=OuterRef("pk"),
+                visited_on__gte=start,
+                visited_on__lt=next_month_start(start),
+            )
+        ),
+        "open_requests": subquery_count(
+            Request.objects.open().filter(
+                household_id__in=open_links()
+                .filter(member_id=OuterRef(OuterRef("pk")))
+                .values("household_id")
+            )
+        ),
+    }
 
 
 def households_due(households: QuerySet[Household]) -> QuerySet[Household]:

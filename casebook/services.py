@@ -42,6 +42,7 @@ from infra import cache
 from members import services as members
 from members.models import PartyMember
 from members.proposal import propose
+from members.selectors import linked_member, open_links
 
 CORRECTION_WINDOW = datetime.timedelta(hours=24)
 # A voice message: what a phone records in 60 s at the bit rates browsers use (Opus ~32 kbit/s,
@@ -181,17 +182,8 @@ def role_user(kind: str, *, village=None, township_id=None):
 
 def default_owner(household: Household):
     """The household's member if they have a login, else the village secretary."""
-    member = (
-        PartyMember.objects.filter(
-            assignments__household=household,
-            assignments__ended_on__isnull=True,
-            is_active=True,
-            user__is_active=True,
-        )
-        .select_related("user")
-        .first()
-    )
-    if member:
+    member = linked_member(household.pk)
+    if member and member.is_active and member.user and member.user.is_active:
         return member.user
     return role_user(RoleKind.SECRETARY, village=household.village)
 
@@ -603,13 +595,7 @@ def visit_record_with_request(
 
     The entry is written for the member linked to the household now.
     """
-    member = (
-        PartyMember.objects.filter(
-            assignments__household=household, assignments__ended_on__isnull=True
-        )
-        .order_by("id")
-        .first()
-    )
+    member = linked_member(household.pk)
     if member is None:
         raise CasebookError(_("This household has no liaison member; link one first."))
     entry = visit_record(member=member, household=household, by=by, **visit)
@@ -832,7 +818,7 @@ def member_handover(
     if not reason.strip():
         raise CasebookError(_("Give a reason for the handover."))
     households = list(
-        Household.objects.filter(assignments__member=member, assignments__ended_on__isnull=True)
+        Household.objects.filter(pk__in=open_links().filter(member=member).values("household_id"))
     )
     members.assignments_end(
         assignments=member.assignments.all(),

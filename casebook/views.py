@@ -68,9 +68,7 @@ def due(request: HttpRequest) -> HttpResponse:
         village = _default_village(request)
         households = households.filter(village=village)
     else:
-        households = households.filter(
-            assignments__member_id=scope.member_id, assignments__ended_on__isnull=True
-        )
+        households = households.filter(access.linked_to_member(scope.member_id))
     rows = list(selectors.households_due(households)[:2000])
     # By member, not by name: two members of a village may well share a name.
     by_member = groupby(rows, key=lambda h: (h.member_id, h.member_name))

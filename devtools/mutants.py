@@ -58,8 +58,8 @@ MUTANTS = [
     Mutant(
         "a secretary of two villages manages only those two, not the township",
         "households/access.py",
-        "            else:\n                villages.add(village_id)\n",
-        "            else:\n                villages.add(village_id)\n"
+        "            elif kind == RoleKind.SECRETARY:\n                villages.add(village_id)\n",
+        "            elif kind == RoleKind.SECRETARY:\n                villages.add(village_id)\n"
         "                if len(villages) > 1:\n"
         "                    townships.add(Village.objects.get(pk=village_id).township_id)\n",
         _t(

@@ -17,10 +17,10 @@ county oversees, `manages` (what may change) never does.
 
 from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
+from households import hooks
 from households.models import County, Household, Role, RoleKind, Township, Village, VillageGroup
 from households.selectors import open_links
 
@@ -115,14 +115,8 @@ def scope_for(user) -> Scope:
                 townships.add(township_id)
             elif kind == RoleKind.SECRETARY:
                 villages.add(village_id)
-        # The member's record lives a floor up (members.PartyMember): read through the
-        # login's relation by name.
-        member = (
-            get_user_model()
-            .objects.filter(pk=user.pk, party_member__is_active=True)
-            .values_list("party_member__id", "party_member__village_id")
-            .first()
-        )
+        # The member's record lives a floor up (members.PartyMember), which lends it here.
+        member = hooks.links().member_of(user.pk)
         staff_villages = set(villages)
         if townships:
             staff_villages.update(

@@ -19,16 +19,16 @@ from django.db.models import (
 from django.db.models.functions import JSONObject
 
 from base.dates import month_start, next_month_start
+from households import hooks
 from households.models import Household, HouseholdStatus
 from notify.selectors import opted_out
 
 
 def open_links() -> QuerySet:
-    """Open member-household links. They live a floor up (members.Assignment); the registry
-    reads them, for display and scoping, through the relation's name, as a
-    ForeignKey("app.Model") does, and never changes them."""
-    assignment = Household._meta.get_field("assignments").related_model
-    return assignment.objects.filter(ended_on__isnull=True)
+    """Open member-household links. They live a floor up (members.Assignment), which lends
+    them here (households.hooks); the registry reads them, for display and scoping, and
+    never changes them."""
+    return hooks.links().open_links()
 
 
 def open_assignment(household_ref: str = "pk") -> QuerySet:
@@ -154,37 +154,18 @@ def list_rows(values) -> list[ListRow]:
 def household_page(household: Household) -> dict:
     """Everything the household page shows, in a fixed number of queries.
 
-    The links, notebook entries, requests and meetings are read through their relations to
-    the household (they live on the floors above); whoever may see the household may see
-    all of them.
+    The links, notebook entries, requests and meetings live on the floors above: each
+    lends its section of the page (households.hooks); whoever may see the household may
+    see all of them.
     """
-    assignments = list(
-        household.assignments.select_related("member", "assigned_by", "ended_by").order_by(
-            "-started_on", "-id"
-        )
-    )
-    current = next((a for a in assignments if a.ended_on is None), None)
-    visits = list(
-        household.visits.select_related("member")
-        .prefetch_related("duties")
-        .order_by("-visited_on", "-id")[:20]
-    )
-    requests = list(
-        household.requests.select_related("category", "owner").order_by("-created_at")[:50]
-    )
-    meetings = list(
-        household.meetings_attended.select_related("pavilion").order_by("-held_at")[:20]
-    )
-    return {
+    page = {
         "consent_changes": list(household.consent_changes.select_related("by")[:5]),
         # Asked only of a household that agreed: did its number reply 退订 since?
         "sms_opted_out": household.sms_consent and opted_out(household.phone),
-        "current": current,
-        "assignments": assignments,
-        "visits": visits,
-        "requests": requests,
-        "meetings": meetings,
     }
+    for section in hooks.household_page_sections():
+        page.update(section(household))
+    return page
 
 
 def household_wants_texts(household_id: str, phone: str) -> bool:

@@ -57,7 +57,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     household = access.household_for(request.user, pk)
     context = selectors.household_page(household)
     scope = access.scope_for(request.user)
-    current = context["current"]
+    current = context.get("current")
     context.update(
         household=household,
         can_manage=access.can_manage_rosters(request.user),

@@ -60,9 +60,7 @@ def member_today(user) -> Today:
     soonest reply date first. Five queries whatever the numbers."""
     member_id = access.scope_for(user).member_id
     mine = access.households(user).filter(
-        assignments__member_id=member_id,
-        assignments__ended_on__isnull=True,
-        status=HouseholdStatus.ACTIVE,
+        access.linked_to_member(member_id), status=HouseholdStatus.ACTIVE
     )
     due = list(
         casebook_selectors.households_due(mine).order_by(

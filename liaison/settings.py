@@ -56,8 +56,6 @@ INSTALLED_APPS = [
     "accounts",
     "casebook",
     "liaison",
-    # Developer tooling (demo seed, benchmark, soak): nothing above imports it.
-    "devtools",
 ]
 
 MIDDLEWARE = [
@@ -404,6 +402,9 @@ CONTENT_SECURITY_POLICY = {
 }
 
 if DEBUG:
+    # Developer tooling (the demo seed, benchmark, soak): its commands exist on a developer's
+    # machine (`make run` sets DEBUG=1), never on a live server. Nothing above imports it.
+    INSTALLED_APPS.append("devtools")
     # Under runserver whitenoise serves from the finders; no collected STATIC_ROOT is expected.
     import warnings
 

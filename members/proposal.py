@@ -44,7 +44,8 @@ from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from base import geo
 from households.models import Household, HouseholdStatus, Village
-from members.models import Assignment, PartyMember
+from members.models import PartyMember
+from members.selectors import open_links
 
 # The n-th household of one member costs (n − 1) × 60 m more: the largest round weight at
 # which no demo village's total walk grows (README, "Why 60 m of balance").
@@ -376,9 +377,7 @@ def propose(
         .order_by("pk")
     )
     links = dict(
-        Assignment.objects.filter(household__village=village, ended_on__isnull=True).values_list(
-            "household_id", "member_id"
-        )
+        open_links().filter(household__village=village).values_list("household_id", "member_id")
     )
     by_pk = {m.pk: m for m in members}
     others = set(links.values()) - by_pk.keys()  # retired, or of another village: rare

@@ -5,18 +5,61 @@ from dataclasses import dataclass
 from django.db.models import F, FilteredRelation, OuterRef, Q, QuerySet
 
 from base.aggregates import subquery_count
-from base.dates import month_start, next_month_start
 from base.normalize import normalize_text
 from households.models import Household
 from households.selectors import households_annotated
+from members import hooks
 from members.models import Assignment, PartyMember
+
+
+def open_links() -> QuerySet[Assignment]:
+    """Every open member-household link: the one read of "a household's open link", here
+    and, through households.hooks, on the floor below (at most one a household, a
+    constraint says so)."""
+    return Assignment.objects.filter(ended_on__isnull=True)
+
+
+def with_linked_member(households: QuerySet[Household]) -> QuerySet[Household]:
+    """These households with `member_name` and `member_phone`, their open link's member
+    (None: nobody), through one join on the open link: the same link as open_links(), for
+    pages that list a whole village (a subquery a row cost the card sheet four times the
+    time)."""
+    return households.annotate(
+        open_link=FilteredRelation("assignments", condition=Q(assignments__ended_on__isnull=True)),
+        member_name=F("open_link__member__name"),
+        member_phone=F("open_link__member__phone"),
+    )
+
+
+def linked_member(household_id: int) -> PartyMember | None:
+    """The member linked to the household now, with their login (None: nobody)."""
+    link = open_links().filter(household_id=household_id).select_related("member__user").first()
+    return link.member if link else None
+
+
+def member_of(user_id: int) -> tuple[int, int] | None:
+    """The active member a login is, as (member id, village id); None if it is none."""
+    return (
+        PartyMember.objects.filter(user_id=user_id, is_active=True)
+        .values_list("id", "village_id")
+        .first()
+    )
+
+
+def household_links(household: Household) -> dict:
+    """The household page's links: the open one (`current`) and all of them, newest first."""
+    assignments = list(
+        household.assignments.select_related("member", "assigned_by", "ended_by").order_by(
+            "-started_on", "-id"
+        )
+    )
+    current = next((a for a in assignments if a.ended_on is None), None)
+    return {"current": current, "assignments": assignments}
 
 
 def member_load():
     """How many households the member links now (open assignments), as a column."""
-    return subquery_count(
-        Assignment.objects.filter(member_id=OuterRef("pk"), ended_on__isnull=True)
-    )
+    return subquery_count(open_links().filter(member_id=OuterRef("pk")))
 
 
 def members_with_load(village) -> QuerySet[PartyMember]:
@@ -29,35 +72,16 @@ def members_with_load(village) -> QuerySet[PartyMember]:
 
 
 def members_annotated(members: QuerySet[PartyMember]) -> QuerySet[PartyMember]:
-    """Members with their load, visits this month and open requests of their households.
-
-    The notebook and the requests live a floor up (casebook): read through the relations'
-    names, as a ForeignKey("app.Model") does.
-    """
-    visit = PartyMember._meta.get_field("visits").related_model
-    request = Household._meta.get_field("requests").related_model
-    start = month_start()
+    """Members with their load and the roster's figures the floor above counts (visits
+    this month, open requests of their households: members.hooks)."""
     return members.select_related("village", "group").annotate(
-        load=member_load(),
-        visits_now=subquery_count(
-            visit.objects.filter(
-                member_id=OuterRef("pk"),
-                visited_on__gte=start,
-                visited_on__lt=next_month_start(start),
-            )
-        ),
-        open_requests=subquery_count(
-            request.objects.open().filter(
-                household__assignments__member_id=OuterRef("pk"),
-                household__assignments__ended_on__isnull=True,
-            )
-        ),
+        load=member_load(), **hooks.roster_columns()
     )
 
 
 def member_households(member: PartyMember, households: QuerySet) -> QuerySet:
     """The member's linked households (within the viewer's scope), priority first."""
-    linked = households.filter(assignments__member=member, assignments__ended_on__isnull=True)
+    linked = households.filter(pk__in=open_links().filter(member=member).values("household_id"))
     return households_annotated(linked).order_by("visited_now", "-is_priority", "number")
 
 
@@ -90,12 +114,7 @@ def board_rows(village) -> list[BoardRow]:
     query of plain values: the board pages them, and picks the ones without a member
     (`board_unassigned`) from the same rows instead of asking again."""
     rows = (
-        village.households.filter(status="active")
-        .annotate(
-            open_link=FilteredRelation(
-                "assignments", condition=Q(assignments__ended_on__isnull=True)
-            )
-        )
+        with_linked_member(village.households.filter(status="active"))
         .order_by("group__number", "number")
         .values_list(
             "pk",
@@ -104,7 +123,7 @@ def board_rows(village) -> list[BoardRow]:
             "is_priority",
             "group_id",
             "group__name",
-            "open_link__member__name",
+            "member_name",
         )
     )
     return [BoardRow(*row) for row in rows]

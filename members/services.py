@@ -14,6 +14,7 @@ from households.services import RETIRED_STATUSES
 from infra import audit, cache
 from infra.registry import register_audit_action
 from members.models import Assignment, PartyMember
+from members.selectors import open_links
 
 # What the audit log records of links (made, ended, moved).
 LINK_CHANGED = register_audit_action("link_changed", gettext_lazy("Household link changed"))
@@ -46,12 +47,12 @@ def assignments_end(
     The households' printed cards become stale (they name the member).
     """
     ended = []
-    open_links = (
+    ending = (
         assignments.select_for_update(of=("self",))
         .filter(ended_on__isnull=True)
         .select_related("household", "member")
     )
-    for assignment in open_links:
+    for assignment in ending:
         assignment.ended_on = max(on, assignment.started_on)
         assignment.end_reason = reason[:200]
         assignment.ended_by = by
@@ -155,7 +156,7 @@ def assignment_assign(
         raise MembersError(_("%(member)s is retired.") % {"member": member})
     if member.village_id != household.village_id:
         raise MembersError(_("A household is linked to a member of its own village."))
-    current = household.assignments.filter(ended_on__isnull=True).select_related("member").first()
+    current = open_links().filter(household=household).select_related("member").first()
     if (
         expected_member_id is not ANY_MEMBER
         and (current.member_id if current else None) != expected_member_id
@@ -169,7 +170,7 @@ def assignment_assign(
             _("%(household)s is already linked to %(member)s.")
             % {"household": household.head_name, "member": member}
         )
-    load = member.assignments.filter(ended_on__isnull=True).count()
+    load = open_links().filter(member=member).count()
     if load >= member.capacity and not capacity_override:
         raise MembersError(
             _("%(member)s already has %(load)d of %(capacity)d households.")
@@ -252,9 +253,7 @@ def proposal_apply(
     households = Household.objects.select_for_update().order_by("pk").in_bulk(household_ids)
     members = PartyMember.objects.select_for_update().order_by("pk").in_bulk({m for _h, m in pairs})
     current = dict(
-        Assignment.objects.filter(
-            household_id__in=household_ids, ended_on__isnull=True
-        ).values_list("household_id", "member_id")
+        open_links().filter(household_id__in=household_ids).values_list("household_id", "member_id")
     )
     for household_id, member_id in pairs:
         household = households.get(household_id)
@@ -272,7 +271,7 @@ def proposal_apply(
     changing = [h for h, m in pairs if current.get(h) is not None and current[h] != m]
     if changing:
         assignments_end(
-            assignments=Assignment.objects.filter(household_id__in=changing, ended_on__isnull=True),
+            assignments=open_links().filter(household_id__in=changing),
             on=timezone.localdate(),
             reason=_("Automatic proposal"),
             by=by,

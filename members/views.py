@@ -269,7 +269,7 @@ def household_link(request: HttpRequest, pk: int) -> HttpResponse:
     household = access.household_for(request.user, pk)
     access.require(access.can_manage_village(request.user, household.village_id))
     members = selectors.members_with_load(household.village)
-    current = household.assignments.filter(ended_on__isnull=True).first()
+    current = selectors.open_links().filter(household=household).first()
     end_form = EndLinkForm(request.POST if request.POST.get("action") == "end" else None)
     if end_form.is_bound and end_form.is_valid():
         try:

@@ -20,19 +20,6 @@ from dataclasses import dataclass
 ROLES = ("anon", "staff", "other", "sec_a", "sec_b", "member", "admin")
 
 
-def user_for(world, role: str):
-    """The `world` fixture's user for a role of ROLES (None: not logged in)."""
-    return {
-        "anon": None,
-        "staff": world.staff,
-        "other": world.other_staff,
-        "sec_a": world.secretary_a,
-        "sec_b": world.secretary_b,
-        "member": world.member_user,
-        "admin": world.admin,
-    }[role]
-
-
 def codes(spec: str) -> dict[str, int]:
     values = [int(v) for v in spec.split()]
     assert len(values) == len(ROLES), spec

@@ -22,6 +22,7 @@ from tests.factories import (
     UserFactory,
     VillageFactory,
     VisitFactory,
+    at,
     category,
 )
 
@@ -65,6 +66,20 @@ def client():
 @pytest.fixture
 def plain_client():
     return Client()
+
+
+@pytest.fixture
+def staff(client, world):
+    """The client, logged in as township A's staff (`world.staff`)."""
+    client.force_login(world.staff)
+    return client
+
+
+@pytest.fixture
+def noon():
+    """Noon of 28 November 2026 in Shanghai, the clock stopped; the test moves it."""
+    with at(12) as traveller:
+        yield traveller
 
 
 @pytest.fixture

@@ -1,8 +1,11 @@
-"""factory-boy factories for every model."""
+"""factory-boy factories for every model, and the helpers every test file shares: the
+`world` fixture's user for a role (`user_for`) and a time to travel to (`at`)."""
 
 import datetime
+import zoneinfo
 
 import factory
+import time_machine
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
@@ -29,6 +32,30 @@ from households.models import (
 )
 from infra.models import AccessLog
 from members.models import Assignment, Gender, PartyMember
+
+SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
+
+
+def at(hour: int, minute: int = 0, day: int = 28):
+    """Travel to that time of November 2026 in Shanghai, the clock stopped (a context
+    manager: `with at(23):`; as `traveller`, `.shift()` and `.move_to()` move it)."""
+    return time_machine.travel(
+        datetime.datetime(2026, 11, day, hour, minute, tzinfo=SHANGHAI), tick=False
+    )
+
+
+def user_for(world, role: str):
+    """The `world` fixture's user for a role of tests/access_table.py's ROLES (None: not
+    logged in)."""
+    return {
+        "anon": None,
+        "staff": world.staff,
+        "other": world.other_staff,
+        "sec_a": world.secretary_a,
+        "sec_b": world.secretary_b,
+        "member": world.member_user,
+        "admin": world.admin,
+    }[role]
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -6,6 +6,11 @@ os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret")
 
 from liaison.settings import *  # noqa: E402,F403
 
+# Developer tooling, whatever DEBUG says: the tests seed the demo and drive the SMS double.
+# A new list: liaison.settings keeps its own, as production has it.
+if "devtools" not in INSTALLED_APPS:  # noqa: F405
+    INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]  # noqa: F405
+
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 

@@ -21,7 +21,8 @@ from django import forms
 from django.db import transaction
 from django.urls import reverse
 
-from tests.access_table import ROLES, TABLE, Row, user_for
+from tests.access_table import ROLES, TABLE, Row
+from tests.factories import user_for
 
 pytestmark = pytest.mark.django_db
 

@@ -196,3 +196,28 @@ def test_two_sends_of_one_entry_at_once_record_it_once(reference_data, world):
         t.join()
     assert sorted(outcomes) == [False, True]
     assert Visit.objects.filter(client_id=client_id).count() == 1
+
+
+def test_an_entry_raising_a_request_reads_its_household_link_within_a_bound(
+    client, world, django_assert_max_num_queries
+):
+    """The household's open link is read by one selector (members.selectors): the sync of
+    an entry that raises a request (scope, the entry's member, the request's owner, the
+    texts) stays within a fixed number of queries whatever the member's households."""
+    client.force_login(world.member_user)
+    world.member_a.capacity = 30
+    world.member_a.save()
+    for _ in range(20):
+        household = HouseholdFactory(village=world.village_a)
+        AssignmentFactory(household=household, member=world.member_a)
+    client.post(reverse(SYNC), entry(world.household_a))  # warm the session
+    data = entry(
+        world.household_a,
+        open_request="on",
+        request_category=category("hazard").pk,
+        request_description="院墙开裂",
+    )
+    with django_assert_max_num_queries(42):
+        assert client.post(reverse(SYNC), data).status_code == 201
+    request = Request.objects.get()
+    assert request.owner == world.member_user and request.visit.member == world.member_a

@@ -6,7 +6,6 @@ import datetime
 import zoneinfo
 
 import pytest
-import time_machine
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -17,16 +16,10 @@ from casebook.models import EventKind, RequestSource
 from households import services as registry
 from households.models import ConsentChange, ConsentVia
 from notify.models import Message, MessageStatus
-from tests.factories import AssignmentFactory, HouseholdFactory, RequestFactory, category
+from tests.factories import AssignmentFactory, HouseholdFactory, RequestFactory, at, category
 from tests.jobs import run_tasks
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
-
-
-def at(hour, minute=0, day=28):
-    return time_machine.travel(
-        datetime.datetime(2026, 11, day, hour, minute, tzinfo=SHANGHAI), tick=False
-    )
 
 
 def consent(household):

@@ -15,12 +15,6 @@ from tests.factories import HouseholdFactory, RequestFactory, category
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def staff(client, world):
-    client.force_login(world.staff)
-    return client
-
-
 def print_sheet(client, **data):
     return client.post(reverse("households:cards-print"), data)
 

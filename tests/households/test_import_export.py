@@ -51,10 +51,10 @@ def row(
 
 
 @pytest.fixture
-def staff(client, world):
-    client.force_login(world.staff)
+def staff(staff, world):
+    """The logged-in staff client, with a seventh group in village A."""
     VillageGroupFactory(village=world.village_a, number=OWN_GROUP_NUMBER, name="七社")
-    return client
+    return staff
 
 
 def upload(client, file, kind="households"):

@@ -41,11 +41,10 @@ EXPORT = reverse("households:export")
 
 
 @pytest.fixture
-def staff(client, world, settings):
+def staff(staff, settings):
     """Township A's staff, logged in; township A has 3 households: above a threshold of 2."""
     settings.EXPORT_TASK_THRESHOLD = 2
-    client.force_login(world.staff)
-    return client
+    return staff
 
 
 def _start_export(client, query: str = "") -> Job:

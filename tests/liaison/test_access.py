@@ -15,6 +15,7 @@ from tests.access_table import (
     Row,
     codes,
 )
+from tests.factories import user_for
 
 pytestmark = pytest.mark.django_db
 
@@ -37,18 +38,6 @@ def test_every_url_has_a_row_in_the_access_table():
     assert table - ours == set(), "these rows name URLs that no longer exist"
 
 
-def _user_for(world, role: str):
-    return {
-        "anon": None,
-        "staff": world.staff,
-        "other": world.other_staff,
-        "sec_a": world.secretary_a,
-        "sec_b": world.secretary_b,
-        "member": world.member_user,
-        "admin": world.admin,
-    }[role]
-
-
 def _status(client, world, user, url: str, method: str, data) -> int:
     """The status `user` (None: anonymous) gets, in a rolled-back transaction of its own
     (and, with Redis, its rate counters forgotten): one request cannot change what the next
@@ -69,7 +58,7 @@ def _status(client, world, user, url: str, method: str, data) -> int:
 def _check(client, world, row: Row, url: str, method: str, expected: dict[str, int], data):
     failures = []
     for role in ROLES:
-        got = _status(client, world, _user_for(world, role), url, method, data)
+        got = _status(client, world, user_for(world, role), url, method, data)
         if got != expected[role]:
             failures.append(f"{method.upper()} {url} as {role}: {got}, expected {expected[role]}")
     return failures
@@ -93,7 +82,7 @@ def test_access(row: Row, world, client):
 def test_only_superusers_get_into_admin(world, client):
     for role in ROLES:
         client.logout()
-        user = _user_for(world, role)
+        user = user_for(world, role)
         if user is not None:
             client.force_login(user)
         response = client.get(reverse("admin:index"))

@@ -6,7 +6,6 @@ import json
 import zoneinfo
 
 import pytest
-import time_machine
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
@@ -30,12 +29,6 @@ def queue(key="event:1:household:1", phone="13900000001", township_id=1, **kw):
     defaults.update(kw)
     services.message_queue(key=key, phone=phone, township_id=township_id, **defaults)
     return Message.objects.filter(key=key).first()
-
-
-@pytest.fixture
-def noon():
-    with time_machine.travel(NOON, tick=False) as traveller:
-        yield traveller
 
 
 def test_a_queued_message_is_sent_by_the_worker_not_by_the_caller(db, noon, _sms_outbox):

@@ -5,7 +5,6 @@ import datetime
 import zoneinfo
 
 import pytest
-import time_machine
 
 from devtools.sms_double import ProviderDouble
 from notify import services
@@ -27,13 +26,6 @@ def provider(request, settings):
         settings.SMS_TEMPLATES = {"REQUEST_REPLIED": "SMS_465900001"}
         double.name = request.param
         yield double
-
-
-@pytest.fixture
-def noon():
-    moment = datetime.datetime(2026, 11, 28, 12, 0, tzinfo=SHANGHAI)
-    with time_machine.travel(moment, tick=False) as traveller:
-        yield traveller
 
 
 def queue(key="request_replied:12:3:household:1", phone="13900000001", **kw):

@@ -50,6 +50,7 @@ from devtools.sms_double import ProviderDouble
 from households.models import Household
 from infra.models import Job
 from members.models import PartyMember
+from members.selectors import open_links
 from notify import feeds
 from notify.models import Message, MessageStatus
 from notify.services import is_mobile, messages_recover
@@ -102,9 +103,7 @@ class Command(BaseCommand):
             .first()
         )
         member_households = list(
-            Household.objects.filter(
-                assignments__member=member, assignments__ended_on__isnull=True
-            ).values_list("pk", flat=True)
+            open_links().filter(member=member).values_list("household_id", flat=True)
         )
         open_requests = list(
             Request.objects.filter(status__in=["accepted", "in_progress"]).values_list(
