@@ -1,6 +1,7 @@
 """The registry's export: its columns and rows, shared by the page (a small export answers the
 file at once) and the background job (households/tasks.py) for a large one."""
 
+from django.db.models import Subquery
 from django.http import QueryDict
 
 from base import dates
@@ -49,7 +50,7 @@ def filename(filterset) -> str:
 EXPORT_VALUES = (
     "village__name", "group__name", "number", "head_name", "phone", "door_no", "address",
     "size", "is_low_income", "is_elderly_alone", "has_left_behind_children", "has_disability",
-    "latitude", "longitude", "status", "linked_member", "last_visit",
+    "latitude", "longitude", "status", "member_name", "last_visit",
 )  # fmt: skip
 CHUNK_ROWS = 5000  # rows fetched from the cursor at a time
 
@@ -58,7 +59,14 @@ def household_rows(queryset):
     """The export's rows, the import template's columns first (round trip)."""
     yes_no = {True: "是", False: "否"}
     statuses = {value: str(label) for value, label in HouseholdStatus.choices}  # translated once
-    rows = queryset.values_list(*EXPORT_VALUES).iterator(chunk_size=CHUNK_ROWS)
+    # The member's name as text from the open link, not the list's JSON object (decoding it
+    # was a tenth of the export's time).
+    member_name = Subquery(selectors.open_assignment().values("member__name")[:1])
+    rows = (
+        queryset.annotate(member_name=member_name)
+        .values_list(*EXPORT_VALUES)
+        .iterator(chunk_size=CHUNK_ROWS)
+    )
     for (
         village, group, number, head_name, phone, door_no, address, size, low_income,
         elderly_alone, left_behind_children, disability, latitude, longitude, status,
@@ -68,5 +76,5 @@ def household_rows(queryset):
             village, group, number, head_name, phone, door_no, address, size,
             yes_no[low_income], yes_no[elderly_alone], yes_no[left_behind_children],
             yes_no[disability], latitude, longitude, statuses[status],
-            member["name"] if member else "", last_visit.isoformat() if last_visit else "",
+            member or "", last_visit.isoformat() if last_visit else "",
         ]  # fmt: skip
