@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from itertools import chain, islice
 from urllib.parse import quote
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import quoteattr
 
 from django.http import FileResponse
 from django.utils.translation import gettext as _
@@ -446,7 +446,7 @@ def _content_types(sheets: int) -> str:
 
 def _workbook_xml(titles: Sequence[str]) -> str:
     sheets = "".join(
-        f'<sheet name="{escape(title)}" sheetId="{n}" r:id="rId{n}"/>'
+        f'<sheet name={quoteattr(title)} sheetId="{n}" r:id="rId{n}"/>'
         for n, title in enumerate(titles, start=1)
     )
     return (
