@@ -1,12 +1,14 @@
 """The registry's export: its columns and rows, shared by the page (a small export answers the
 file at once) and the background job (households/tasks.py) for a large one."""
 
+from django.db.models import Subquery
 from django.http import QueryDict
 
 from base import dates
 from base.spreadsheets import export_filename
 from households import access, selectors
 from households.filters import HouseholdFilter
+from households.models import HouseholdStatus
 
 EXPORT_HEADERS = [
     "村", "社", "户号", "户主姓名", "联系电话", "门牌号", "住址", "家庭人口",
@@ -43,29 +45,36 @@ def filename(filterset) -> str:
     return export_filename(export_place(filterset), SHEET_TITLE, dates.today())
 
 
-def _yes_no(value: bool) -> str:
-    return "是" if value else "否"
+# The export's columns, read as plain values (no model instances) through one server-side
+# cursor: at the scale of a prefecture the rows are made at the speed the file is written.
+EXPORT_VALUES = (
+    "village__name", "group__name", "number", "head_name", "phone", "door_no", "address",
+    "size", "is_low_income", "is_elderly_alone", "has_left_behind_children", "has_disability",
+    "latitude", "longitude", "status", "member_name", "last_visit",
+)  # fmt: skip
+CHUNK_ROWS = 5000  # rows fetched from the cursor at a time
 
 
 def household_rows(queryset):
     """The export's rows, the import template's columns first (round trip)."""
-    for h in queryset.iterator(chunk_size=2000):
+    yes_no = {True: "是", False: "否"}
+    statuses = {value: str(label) for value, label in HouseholdStatus.choices}  # translated once
+    # The member's name as text from the open link, not the list's JSON object (decoding it
+    # was a tenth of the export's time).
+    member_name = Subquery(selectors.open_assignment().values("member__name")[:1])
+    rows = (
+        queryset.annotate(member_name=member_name)
+        .values_list(*EXPORT_VALUES)
+        .iterator(chunk_size=CHUNK_ROWS)
+    )
+    for (
+        village, group, number, head_name, phone, door_no, address, size, low_income,
+        elderly_alone, left_behind_children, disability, latitude, longitude, status,
+        member, last_visit,
+    ) in rows:  # fmt: skip
         yield [
-            h.village.name,
-            h.group.name,
-            h.number,
-            h.head_name,
-            h.phone,
-            h.door_no,
-            h.address,
-            h.size,
-            _yes_no(h.is_low_income),
-            _yes_no(h.is_elderly_alone),
-            _yes_no(h.has_left_behind_children),
-            _yes_no(h.has_disability),
-            h.latitude,
-            h.longitude,
-            h.get_status_display(),
-            h.linked_member["name"] if h.linked_member else "",
-            h.last_visit.isoformat() if h.last_visit else "",
+            village, group, number, head_name, phone, door_no, address, size,
+            yes_no[low_income], yes_no[elderly_alone], yes_no[left_behind_children],
+            yes_no[disability], latitude, longitude, statuses[status],
+            member or "", last_visit.isoformat() if last_visit else "",
         ]  # fmt: skip
