@@ -9,10 +9,10 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from base import jobs
-from base.models import Job
 from base.spreadsheets import xlsx_write
 from households import exports, tasks
+from infra import jobs
+from infra.models import Job
 from tests.factories import AssignmentFactory, HouseholdFactory, PartyMemberFactory
 from tests.jobs import run_tasks
 
@@ -63,7 +63,7 @@ def test_the_export_job_reads_its_rows_in_queries_that_do_not_grow_with_them(
         AssignmentFactory(household=household, member=member)
 
     def export_as_job() -> Job:
-        job = Job.objects.create(kind=Job.Kind.EXPORT_HOUSEHOLDS, user=world.staff)
+        job = Job.objects.create(kind=tasks.EXPORT_HOUSEHOLDS, user=world.staff)
         with django_assert_max_num_queries(12):
             jobs.run(job.pk, tasks._export_households)
         job.refresh_from_db()
