@@ -209,11 +209,7 @@ def village_rows(villages: QuerySet[Village], month: datetime.date) -> Totals:
             )
         )
     total = VillageRow(village=None, target=DEFAULT_TARGET, pace=pace)
-    for name in (
-        "households", "priority", "members", "covered", "visited", "priority_visited",
-        "priority_visited_enough", "open", "overdue", "replied", "confirmed", "rated",
-        "satisfied", "meetings",
-    ):  # fmt: skip
+    for name in ADDITIVE:
         setattr(total, name, sum(getattr(row, name) for row in rows))
     if len(rows) == 1:  # one village (its dashboard): its median is the whole median
         total.median_reply_days = rows[0].median_reply_days
