@@ -48,7 +48,10 @@ def test_deliberation_with_two_requests(page, live_server):
     pick(page, "requests", f"#{r2.pk}", "淀粉厂报价是否可靠")
     page.locator("[name=minutes]").fill("淀粉厂代表介绍报价，村民逐一发言。")
     page.locator("[name=decisions-0-text]").fill("按每亩2800元统一出售")
-    page.get_by_role("button", name="保存").click()
+    # The save writes the meeting, its decisions and both requests' timelines: on a machine
+    # busy with the rest of the suite that has taken longer than `expect`'s 15 s.
+    with page.expect_navigation(timeout=60_000):
+        page.get_by_role("button", name="保存").click()
     expect(page.get_by_text("会议已记录")).to_be_visible()
 
     page.locator(f"textarea[name=text-{r1.pk}]").fill("村民同意统一出售")
