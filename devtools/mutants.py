@@ -197,7 +197,7 @@ MUTANTS = [
     ),
     Mutant(
         "the notebook service refuses an entry dated in the future",
-        "casebook/services.py",
+        "casebook/services/visits.py",
         "    if visited_on > timezone.localdate():\n"
         '        raise CasebookError(_("A visit cannot be dated in the future."))\n'
         "    if household.village_id != member.village_id:",
@@ -221,7 +221,7 @@ MUTANTS = [
     ),
     Mutant(
         "the request service refuses a household no longer on the roster",
-        "casebook/services.py",
+        "casebook/services/requests.py",
         "    if not household.is_active:\n"
         '        raise CasebookError(_("This household is no longer on the roster."))\n',
         "",

@@ -1,0 +1,191 @@
+"""The notebook: entries members write about their visits, and corrections to them."""
+
+import datetime
+import uuid
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from casebook.models import (
+    Duty,
+    Request,
+    RequestSource,
+    Visit,
+    VisitRevision,
+)
+from casebook.services.common import CasebookError, _full_clean
+from casebook.services.requests import request_raise
+from households.models import Household
+from infra import cache
+from members.models import PartyMember
+from members.selectors import linked_member
+
+CORRECTION_WINDOW = datetime.timedelta(hours=24)
+
+
+def visits_changed(*, household_ids: list[int | None]) -> None:
+    """Entries of these households were written: their villages' figures have changed.
+
+    (Their last visit is kept by the database: casebook migration 0006.)
+    """
+    cache.touch(
+        Household.objects.filter(pk__in=[pk for pk in household_ids if pk])
+        .values_list("village_id", flat=True)
+        .distinct()
+    )
+
+
+@transaction.atomic
+def visit_record(
+    *,
+    member: PartyMember,
+    household: Household,
+    by,
+    visited_on: datetime.date,
+    channel: str,
+    duties: list[Duty],
+    notes: str = "",
+    sanitation: str = "",
+    hazard_found: bool = False,
+    follow_up: bool = False,
+    client_id: uuid.UUID | None = None,
+) -> Visit:
+    """Write a notebook entry by (or on behalf of) the member linked to the household.
+
+    `client_id` is the id the phone made for the entry (see visit_submit); the database's
+    unique index, not a query here, settles two sends of the same entry.
+    """
+    if visited_on > timezone.localdate():
+        raise CasebookError(_("A visit cannot be dated in the future."))
+    if household.village_id != member.village_id:
+        raise CasebookError(_("The member and the household belong to different villages."))
+    visit = Visit(
+        member=member,
+        household=household,
+        visited_on=visited_on,
+        channel=channel,
+        notes=notes,
+        sanitation=sanitation,
+        hazard_found=hazard_found,
+        follow_up=follow_up,
+        recorded_by=by,
+        client_id=client_id,
+    )
+    _full_clean(visit, exclude=["client_id"])
+    visit.save()
+    visit.duties.set(duties)
+    visits_changed(household_ids=[visit.household_id])
+    return visit
+
+
+def visit_can_correct(visit: Visit, user, *, is_staff_level: bool) -> bool:
+    """The author may correct an entry for 24 hours; afterwards only staff may."""
+    if is_staff_level:
+        return True
+    fresh = timezone.now() - visit.created_at <= CORRECTION_WINDOW
+    return fresh and visit.recorded_by_id == user.pk
+
+
+@transaction.atomic
+def visit_correct(*, visit: Visit, by, is_staff_level: bool, **changes) -> Visit:
+    """Correct a notebook entry, keeping what it said before in a revision."""
+    visit = Visit.objects.select_for_update().get(pk=visit.pk)
+    if not visit_can_correct(visit, by, is_staff_level=is_staff_level):
+        raise CasebookError(
+            _("Entries can be corrected by their author for 24 hours; after that ask staff.")
+        )
+    if changes.get("visited_on") and changes["visited_on"] > timezone.localdate():
+        raise CasebookError(_("A visit cannot be dated in the future."))
+    before = {
+        "visited_on": visit.visited_on.isoformat(),
+        "channel": visit.channel,
+        "notes": visit.notes,
+        "sanitation": visit.sanitation,
+        "hazard_found": visit.hazard_found,
+        "follow_up": visit.follow_up,
+        "duties": sorted(visit.duties.values_list("code", flat=True)),
+    }
+    duties = changes.pop("duties", None)
+    for name, value in changes.items():
+        setattr(visit, name, value)
+    visit.corrected_at = timezone.now()
+    visit.corrected_by = by
+    _full_clean(visit)
+    visit.save()
+    if duties is not None:
+        visit.duties.set(duties)
+    VisitRevision.objects.create(visit=visit, changed_by=by, before=before)
+    visits_changed(household_ids=[visit.household_id])
+    return visit
+
+
+@transaction.atomic
+def visit_record_with_request(
+    *, household: Household, by, request_category=None, request_description="", **visit
+) -> tuple[Visit, Request | None]:
+    """A notebook entry, and (when asked) the request it raises, in one step.
+
+    The entry is written for the member linked to the household now.
+    """
+    member = linked_member(household.pk)
+    if member is None:
+        raise CasebookError(_("This household has no liaison member; link one first."))
+    entry = visit_record(member=member, household=household, by=by, **visit)
+    request = None
+    if request_category is not None:
+        request = request_raise(
+            household=household,
+            category=request_category,
+            description=request_description,
+            source=RequestSource.VISIT,
+            by=by,
+            visit=entry,
+        )
+    return entry, request
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """What visit_submit did: the entry, the request it raised, and whether it was new."""
+
+    visit: Visit
+    request: Request | None
+    replayed: bool  # the entry had been recorded before under the same phone id
+
+
+@transaction.atomic
+def visit_submit(*, client_id: uuid.UUID | None, by, household: Household, **fields) -> Submitted:
+    """A notebook entry as the visit form or the phone's outbox sends it: recorded once.
+
+    The phone makes an id (a UUID) for every entry and sends it again until it hears back;
+    an entry already recorded under that id is answered again, never written twice (two
+    sends at once: the database's unique index lets one in, the other finds it). Only its
+    author may send an id again.
+    """
+    if client_id is not None:
+        found = _visit_sent_before(client_id, by)
+        if found:
+            return found
+    try:
+        with transaction.atomic():
+            visit, raised = visit_record_with_request(
+                household=household, by=by, client_id=client_id, **fields
+            )
+    except IntegrityError:
+        found = _visit_sent_before(client_id, by) if client_id is not None else None
+        if found is None:
+            raise
+        return found
+    return Submitted(visit=visit, request=raised, replayed=False)
+
+
+def _visit_sent_before(client_id: uuid.UUID, by) -> Submitted | None:
+    visit = Visit.objects.filter(client_id=client_id).select_related("household").first()
+    if visit is None:
+        return None
+    if visit.recorded_by_id != by.pk:
+        raise CasebookError(_("This entry was recorded by someone else; it was not saved again."))
+    raised = visit.requests.order_by("id").first()
+    return Submitted(visit=visit, request=raised, replayed=True)
