@@ -181,7 +181,7 @@ class Satisfaction(models.TextChoices):
     UNSATISFIED = "unsatisfied", _("Not satisfied")
 
 
-class RequestQuerySet(models.QuerySet):
+class RequestQuerySet(models.QuerySet["Request"]):
     def open(self) -> "RequestQuerySet":
         """Not yet replied: new, accepted, in progress or escalated."""
         return self.filter(status__in=OPEN_STATUSES)

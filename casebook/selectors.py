@@ -1,10 +1,16 @@
 """Reads for the notebook and the inbox: bounded queries whatever the data size."""
 
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+import datetime
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, TypedDict, cast
+
+from django.db.models import Exists, Model, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from base.aggregates import subquery_count
 from base.dates import month_start, next_month_start
 from casebook.models import (
+    Meeting,
     MeetingKind,
     MeetingStatus,
     Request,
@@ -13,14 +19,27 @@ from casebook.models import (
     RequestStatus,
     Visit,
 )
-from casebook.texts import waiting_texts
-from households.models import Household, HouseholdStatus
+from casebook.texts import TextLine, waiting_texts
+from households.models import Household, HouseholdStatus, Village
 from households.selectors import households_annotated, open_assignment
 from members.selectors import open_links
 from notify.selectors import capped, messages_about
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
-def household_casebook(household: Household) -> dict:
+
+class DueAnnotations(TypedDict):
+    """What households_annotated adds to each household, which households_due reads."""
+
+    is_assigned: bool
+    visited_now: bool
+    member_name: str | None
+    member_id: int | None
+    last_visit: datetime.date | None
+
+
+def household_casebook(household: Household) -> dict[str, Sequence[Model]]:
     """The household page's notebook entries, requests and meetings (casebook lends them to
     the registry's page: households.hooks), newest first, in a fixed number of queries."""
     visits = list(
@@ -37,7 +56,7 @@ def household_casebook(household: Household) -> dict:
     return {"visits": visits, "requests": requests, "meetings": meetings}
 
 
-def roster_columns() -> dict:
+def roster_columns() -> dict[str, Coalesce]:
     """The member roster's figures counted here (casebook lends them to the roster:
     members.hooks): the member's notebook entries this month, and the open requests of
     the households linked to them."""
@@ -62,9 +81,12 @@ def roster_columns() -> dict:
 
 def households_due(households: QuerySet[Household]) -> QuerySet[Household]:
     """Linked, active households not yet visited this calendar month; priority first."""
+    annotated = cast(
+        "QuerySet[WithAnnotations[Household, DueAnnotations]]",
+        households_annotated(households.filter(status=HouseholdStatus.ACTIVE)),
+    )
     return (
-        households_annotated(households.filter(status=HouseholdStatus.ACTIVE))
-        .filter(is_assigned=True, visited_now=False)
+        annotated.filter(is_assigned=True, visited_now=False)
         .annotate(member_user_id=Subquery(open_assignment().values("member__user_id")[:1]))
         .order_by("member_name", "member_id", "-is_priority", "last_visit", "number")
     )
@@ -113,32 +135,41 @@ def timeline(request: Request) -> QuerySet[RequestEvent]:
     return request.events.select_related("actor", "voice").defer("voice__data").order_by("at", "id")
 
 
-def texts_capped(villages: QuerySet) -> bool:
+def texts_capped(villages: QuerySet[Village]) -> bool:
     """Whether a township of these villages sent its day's text messages: the rest wait for
     tomorrow morning, and staff should phone what cannot wait."""
     return capped(villages.values("township_id"))
 
 
-def timeline_with_texts(request: Request, events: list[RequestEvent]) -> list:
+def timeline_with_texts(
+    request: Request, events: list[RequestEvent]
+) -> list[RequestEvent | TextLine]:
     """The request's lines with its text messages among them, by time: staff see whether
     the household was told ("已短信告知农户") or, when a text failed, that they must phone."""
     texts = messages_about([f"request:{request.pk}"]).get(f"request:{request.pk}", [])
-    for text in texts:
-        text.is_text = True
-        text.at = text.sent_at or text.created_at
-        text.to_household = text.recipient.startswith("household:")
     waiting = waiting_texts(request, events, texts)  # the poll has yet to pass
-    return sorted([*events, *texts, *waiting], key=lambda line: line.at)
+    lines: list[RequestEvent | TextLine] = [*events, *map(TextLine.of, texts), *waiting]
+    return sorted(lines, key=lambda line: line.at)
 
 
-def mediation_signatories(meeting) -> dict:
+class Signatories(TypedDict):
+    """Who signs a mediation agreement, for casebook/mediation_agreement.html."""
+
+    parties: list[Household | None]
+    witnesses: list[str]
+    copies: int
+
+
+def mediation_signatories(meeting: Meeting) -> Signatories:
     """Who signs a mediation agreement: each party, the mediator, and the witnesses.
 
     The witnesses are the members present other than the mediator; two blank lines when
     none was recorded (people present sign by hand). So are the parties, when none is
     recorded yet.
     """
-    parties = list(meeting.parties.select_related("group").order_by("group__number", "number"))
+    parties: list[Household | None] = list(
+        meeting.parties.select_related("group").order_by("group__number", "number")
+    )
     witnesses = [
         m.name for m in meeting.attendee_members.order_by("name") if m.pk != meeting.convener_id
     ][:4]
@@ -150,7 +181,7 @@ def mediation_signatories(meeting) -> dict:
     }
 
 
-def mediation_follow_ups(meetings: QuerySet, *, until) -> QuerySet:
+def mediation_follow_ups(meetings: QuerySet[Meeting], *, until: datetime.date) -> QuerySet[Meeting]:
     """Mediations whose follow-up visit is due by `until` and not yet made.
 
     Made means: the responsible member visited one of the parties on or after the date.

@@ -27,7 +27,7 @@ recipient) makes a second text for the same event impossible.
 """
 
 import datetime
-from types import SimpleNamespace
+from dataclasses import dataclass
 
 from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -37,7 +37,7 @@ from casebook.models import EventKind, Request, RequestEvent, RequestSource
 from members.models import Assignment, PartyMember
 from notify import feeds
 from notify import services as notify
-from notify.models import Cursor, mask_phone
+from notify.models import Cursor, Message, mask_phone
 
 RECEIVED = "request_received"
 REPLIED = "request_replied"
@@ -48,6 +48,33 @@ KINDS = (RECEIVED, REPLIED, MEMBER_NEW, OWNER_OVERDUE, MEMBER_DUE)
 
 TIMELINE = "casebook.timeline"  # the feed's name (its cursor's)
 TEXTED = (EventKind.CREATED, EventKind.REPLIED)  # the timeline lines that cause texts
+
+
+@dataclass(frozen=True)
+class TextLine:
+    """A text message as a line of a request's timeline (casebook/request_detail.html)."""
+
+    at: datetime.datetime
+    status: str
+    to_household: bool
+    masked_phone: str
+    send_after: datetime.datetime
+    error: str
+    provider: str
+    waiting: bool = False  # not yet in the outbox: the worker's poll has yet to queue it
+    is_text: bool = True
+
+    @classmethod
+    def of(cls, message: Message) -> "TextLine":
+        return cls(
+            at=message.sent_at or message.created_at,
+            status=message.status,
+            to_household=message.recipient.startswith("household:"),
+            masked_phone=message.masked_phone,
+            send_after=message.send_after,
+            error=message.error,
+            provider=message.provider,
+        )
 
 
 def _day(value: datetime.date | None) -> str:
@@ -172,7 +199,9 @@ def _queue_line(line: dict, members: dict, *, now, morning) -> None:
         )
 
 
-def waiting_texts(request: Request, events: list[RequestEvent], texts: list) -> list:
+def waiting_texts(
+    request: Request, events: list[RequestEvent], texts: list[Message]
+) -> list[TextLine]:
     """The texts the worker's poll has yet to queue for the request's latest lines, as
     timeline lines ("短信待发送"): staff see at once, after a reply, that the household will
     be told. Nothing to read when every line's texts are in the outbox (`texts`); else
@@ -206,8 +235,7 @@ def waiting_texts(request: Request, events: list[RequestEvent], texts: list) -> 
     position = Cursor.objects.filter(name=TIMELINE).values_list("position", flat=True).first()
     now = timezone.now()
     return [
-        SimpleNamespace(
-            is_text=True,
+        TextLine(
             waiting=True,
             status="queued",
             at=event.at,

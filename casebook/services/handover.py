@@ -3,6 +3,9 @@
 It lives in the casebook, the floor that knows both links and requests.
 """
 
+from typing import TypedDict
+
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,10 +23,17 @@ from members.proposal import propose
 from members.selectors import open_links
 
 
+class HandedOver(TypedDict):
+    """How much a handover moved, for the message that says so."""
+
+    households: int
+    requests: int
+
+
 @transaction.atomic
 def member_handover(
-    *, member: PartyMember, by, reason: str, to_member: PartyMember | None = None
-) -> dict:
+    *, member: PartyMember, by: User, reason: str, to_member: PartyMember | None = None
+) -> HandedOver:
     """Move everything a member holds: their households (to one member, or by the automatic
     proposal) and the open requests they own; the cards become stale. One transaction.
 

@@ -3,6 +3,7 @@ matters put on their agendas."""
 
 import datetime
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -14,6 +15,7 @@ from casebook.models import (
     Meeting,
     MeetingKind,
     MeetingStatus,
+    Pavilion,
     Request,
     RequestSource,
 )
@@ -32,7 +34,7 @@ MEETING_OUTCOMES = ("note", "reply", "follow_up")
 
 
 @transaction.atomic
-def request_meeting_note(*, request: Request, meeting, text: str, by) -> Request:
+def request_meeting_note(*, request: Request, meeting: Meeting, text: str, by: User) -> Request:
     """The request was discussed at a meeting: a timeline line that names the meeting."""
     request = Request.objects.select_for_update().get(pk=request.pk)
     line = _("%(kind)s on %(day)s: %(topic)s") % {
@@ -70,7 +72,7 @@ def meeting_save(*, form, decisions, village, by) -> Meeting:
 
 @transaction.atomic
 def meeting_close(
-    *, meeting, by, outcomes: dict[int, tuple[str, str]], reply_all: str = ""
+    *, meeting: Meeting, by: User, outcomes: dict[int, tuple[str, str]], reply_all: str = ""
 ) -> None:
     """Mark a meeting held and record, per request on its agenda, what was decided.
 
@@ -118,9 +120,9 @@ def meeting_close(
 def cluster_to_agenda(
     *,
     requests: list[Request],
-    pavilion,
+    pavilion: Pavilion,
     held_at: datetime.datetime,
-    by,
+    by: User,
 ) -> Meeting:
     """Put a cluster of similar matters on a new planned deliberation meeting's agenda.
 

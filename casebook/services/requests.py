@@ -6,11 +6,14 @@ under a row lock), so that two people acting at once never overwrite each other.
 """
 
 import datetime
+from collections.abc import Sequence
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -40,9 +43,11 @@ MAX_VOICE_BYTES = 2 * 1024 * 1024
 MAX_VOICE_SECONDS = 60
 VOICE_GRACE_SECONDS = 2  # a recorder stops a moment after the 60 s timer
 HOUSEHOLD_LABEL = gettext_lazy("Household (card page)")
+# A text either plain or translated when it is shown (gettext_lazy).
+StrOrPromise = str | Promise
 
 
-def default_owner(household: Household):
+def default_owner(household: Household) -> User | None:
     """The household's member if they have a login, else the village secretary."""
     member = linked_member(household.pk)
     if member and member.is_active and member.user and member.user.is_active:
@@ -91,8 +96,8 @@ def request_raise(
     category: RequestCategory,
     description: str,
     source: str,
-    by=None,
-    actor_label: str = "",
+    by: User | None = None,
+    actor_label: StrOrPromise = "",
     contact_phone: str = "",
     visit: Visit | None = None,
     voice: bytes | None = None,
@@ -139,7 +144,7 @@ def request_raise(
         text=description,
         at=now,
     )
-    if found:
+    if voice is not None and found:
         _voice_save(event, voice, found)
     # Its texts (received; the member's, from the card page) follow from the "raised" line:
     # the worker's poll queues them (casebook.texts), raising writes nothing for them.
@@ -182,8 +187,16 @@ def _lock(request: Request, action: str, expected_version: int | None) -> Reques
 
 
 def _commit(
-    request: Request, *, kind, by, from_status, text="", actor_label="", fields=(), voice=None
-):
+    request: Request,
+    *,
+    kind: str,
+    by: User | None,
+    from_status: str,
+    text: str = "",
+    actor_label: StrOrPromise = "",
+    fields: Sequence[str] = (),
+    voice: tuple[bytes, audio.Audio] | None = None,
+) -> Request:
     now = timezone.now()
     request.version = F("version") + 1
     request.save(update_fields=["status", "version", "updated_at", *fields])
@@ -206,7 +219,7 @@ def _commit(
 
 @transaction.atomic
 def request_accept(
-    *, request: Request, by, expected_version: int | None, text: str = ""
+    *, request: Request, by: User, expected_version: int | None, text: str = ""
 ) -> Request:
     """new → accepted: someone has taken the matter on."""
     request = _lock(request, "accept", expected_version)
@@ -223,7 +236,7 @@ def request_accept(
 
 @transaction.atomic
 def request_assign(
-    *, request: Request, owner, by, expected_version: int | None, text: str = ""
+    *, request: Request, owner: User | None, by: User, expected_version: int | None, text: str = ""
 ) -> Request:
     """Give an open request a new owner (status unchanged)."""
     request = _lock(request, "assign", expected_version)
@@ -243,7 +256,7 @@ def request_assign(
 
 
 @transaction.atomic
-def request_note(*, request: Request, by, text: str, expected_version: int | None) -> Request:
+def request_note(*, request: Request, by: User, text: str, expected_version: int | None) -> Request:
     """A progress note; an accepted request moves to "in progress"."""
     if not text.strip():
         raise CasebookError(_("Write what was done."))
@@ -256,7 +269,7 @@ def request_note(*, request: Request, by, text: str, expected_version: int | Non
 
 @transaction.atomic
 def request_escalate(
-    *, request: Request, level: str, reason: str, by, expected_version: int | None
+    *, request: Request, level: str, reason: str, by: User, expected_version: int | None
 ) -> Request:
     """Hand the request up to the village or the township, with a reason and a new owner."""
     if not reason.strip():
@@ -272,7 +285,7 @@ def request_escalate(
     if level == EscalationLevel.VILLAGE:
         owner = role_user(RoleKind.SECRETARY, village=village)
     else:
-        owner = role_user(RoleKind.TOWNSHIP, township_id=village.township_id)
+        owner = role_user(RoleKind.TOWNSHIP, village=village)
     from_status = request.status
     request.status = S.ESCALATED
     request.escalation_level = level
@@ -288,7 +301,9 @@ def request_escalate(
 
 
 @transaction.atomic
-def request_reply(*, request: Request, text: str, by, expected_version: int | None) -> Request:
+def request_reply(
+    *, request: Request, text: str, by: User, expected_version: int | None
+) -> Request:
     """The answer the household reads on its card page."""
     if not text.strip():
         raise CasebookError(_("Write the reply."))
@@ -312,7 +327,9 @@ def request_reply(*, request: Request, text: str, by, expected_version: int | No
 
 
 @transaction.atomic
-def request_close(*, request: Request, reason: str, by, expected_version: int | None) -> Request:
+def request_close(
+    *, request: Request, reason: str, by: User, expected_version: int | None
+) -> Request:
     """Staff close a replied request the household cannot confirm, saying why."""
     if not reason.strip():
         raise CasebookError(_("Give a reason for closing without the household's confirmation."))
@@ -331,7 +348,9 @@ def request_close(*, request: Request, reason: str, by, expected_version: int | 
 
 
 @transaction.atomic
-def request_reopen(*, request: Request, reason: str, by, expected_version: int | None) -> Request:
+def request_reopen(
+    *, request: Request, reason: str, by: User, expected_version: int | None
+) -> Request:
     """Take a replied or closed matter up again."""
     if not reason.strip():
         raise CasebookError(_("Give a reason for reopening."))
@@ -352,7 +371,7 @@ def request_reopen(*, request: Request, reason: str, by, expected_version: int |
     )
 
 
-RATING_TEXT = {
+RATING_TEXT: dict[str, Promise] = {
     Satisfaction.SATISFIED: gettext_lazy("The household rated the handling: satisfied."),
     Satisfaction.BASIC: gettext_lazy("The household rated the handling: basically satisfied."),
     Satisfaction.UNSATISFIED: gettext_lazy(
@@ -423,18 +442,18 @@ def request_add(*, request: Request, text: str = "", voice: bytes | None = None)
         kind=EventKind.ADDED,
         by=None,
         from_status=locked.status,
-        text=text or _voice_label(found),
+        text=text if found is None else text or _voice_label(found),
         actor_label=HOUSEHOLD_LABEL,
-        voice=(voice, found) if found else None,
+        voice=(voice, found) if voice is not None and found is not None else None,
     )
 
 
-def request_sources_for_staff() -> list[tuple[str, str]]:
+def request_sources_for_staff() -> list[tuple[str, StrOrPromise]]:
     """Sources staff and members record by hand (the card page records its own)."""
     return [(value, label) for value, label in RequestSource.choices if value != RequestSource.CARD]
 
 
-def owner_candidates(request: Request):
+def owner_candidates(request: Request) -> QuerySet[User]:
     """Who may own a request: the village's member logins, its secretaries, township staff."""
     village = request.village
     # Ids from the village's own rows (indexed by village), not ORs across joins: the

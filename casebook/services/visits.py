@@ -4,6 +4,7 @@ import datetime
 import uuid
 from dataclasses import dataclass
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -42,7 +43,7 @@ def visit_record(
     *,
     member: PartyMember,
     household: Household,
-    by,
+    by: User,
     visited_on: datetime.date,
     channel: str,
     duties: list[Duty],
@@ -80,7 +81,7 @@ def visit_record(
     return visit
 
 
-def visit_can_correct(visit: Visit, user, *, is_staff_level: bool) -> bool:
+def visit_can_correct(visit: Visit, user: User, *, is_staff_level: bool) -> bool:
     """The author may correct an entry for 24 hours; afterwards only staff may."""
     if is_staff_level:
         return True
@@ -181,7 +182,7 @@ def visit_submit(*, client_id: uuid.UUID | None, by, household: Household, **fie
     return Submitted(visit=visit, request=raised, replayed=False)
 
 
-def _visit_sent_before(client_id: uuid.UUID, by) -> Submitted | None:
+def _visit_sent_before(client_id: uuid.UUID, by: User) -> Submitted | None:
     visit = Visit.objects.filter(client_id=client_id).select_related("household").first()
     if visit is None:
         return None
