@@ -121,7 +121,7 @@ def visit_new(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            done = services.visit_submit(by=request.user, **_visit_fields(form.cleaned_data))
+            done = _visit_submit(request.user, form.cleaned_data)
         except services.CasebookError as error:
             messages.error(request, str(error))
         else:
@@ -144,21 +144,22 @@ def visit_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _visit_fields(data: dict) -> dict:
-    """The cleaned visit form as visit_submit takes it."""
-    return {
-        "client_id": data.get("client_id"),
-        "household": data["household"],
-        "visited_on": data["visited_on"],
-        "channel": data["channel"],
-        "duties": list(data["duties"]),
-        "notes": data["notes"],
-        "sanitation": data["sanitation"],
-        "hazard_found": data["hazard_found"],
-        "follow_up": data["follow_up"],
-        "request_category": data["request_category"] if data["open_request"] else None,
-        "request_description": data["request_description"],
-    }
+def _visit_submit(user, data: dict) -> services.Submitted:
+    """The cleaned visit form (or the phone's entry), recorded by visit_submit."""
+    return services.visit_submit(
+        client_id=data.get("client_id"),
+        by=user,
+        household=data["household"],
+        visited_on=data["visited_on"],
+        channel=data["channel"],
+        duties=list(data["duties"]),
+        notes=data["notes"],
+        sanitation=data["sanitation"],
+        hazard_found=data["hazard_found"],
+        follow_up=data["follow_up"],
+        request_category=data["request_category"] if data["open_request"] else None,
+        request_description=data["request_description"],
+    )
 
 
 def _offline_checks(form) -> dict:
@@ -185,7 +186,7 @@ def visit_sync(request: HttpRequest) -> JsonResponse:
     if not form.is_valid():
         return JsonResponse({"status": "refused", "message": form.refusal()}, status=422)
     try:
-        done = services.visit_submit(by=request.user, **_visit_fields(form.cleaned_data))
+        done = _visit_submit(request.user, form.cleaned_data)
     except services.CasebookError as error:
         return JsonResponse({"status": "refused", "message": str(error)}, status=422)
     return JsonResponse(
@@ -218,10 +219,20 @@ def visit_edit(request: HttpRequest, pk: int) -> HttpResponse:
     }
     form = VisitCorrectionForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        data["duties"] = list(data["duties"])
+        data = form.cleaned_data
         try:
-            services.visit_correct(visit=visit, by=request.user, is_staff_level=staff, **data)
+            services.visit_correct(
+                visit=visit,
+                by=request.user,
+                is_staff_level=staff,
+                visited_on=data["visited_on"],
+                channel=data["channel"],
+                duties=list(data["duties"]),
+                notes=data["notes"],
+                sanitation=data["sanitation"],
+                hazard_found=data["hazard_found"],
+                follow_up=data["follow_up"],
+            )
         except services.CasebookError as error:
             messages.error(request, str(error))
         else:
@@ -486,6 +497,44 @@ def _meeting_form(request, village, instance=None):
     return form, decisions
 
 
+def _meeting_record(data: dict) -> services.MeetingRecord:
+    """The cleaned meeting form as meeting_save takes it."""
+    return services.MeetingRecord(
+        kind=data["kind"],
+        pavilion=data["pavilion"],
+        held_at=data["held_at"],
+        topic=data["topic"],
+        convener=data["convener"],
+        attendee_members=list(data["attendee_members"]),
+        attendee_households=list(data["attendee_households"]),
+        others_present=data["others_present"],
+        agenda=data["agenda"],
+        requests=list(data["requests"]),
+        minutes=data["minutes"],
+        parties=list(data["parties"]),
+        outcome=data["outcome"],
+        agreement=data["agreement"],
+        follow_up_on=data["follow_up_on"],
+        follow_up_member=data["follow_up_member"],
+    )
+
+
+def _decision_lines(decisions) -> list[services.DecisionLine]:
+    """The lines the validated decisions formset keeps: those recorded before and not
+    ticked for deletion, and the new ones filled in."""
+    deleted = decisions.deleted_forms
+    return [
+        services.DecisionLine(
+            text=form.cleaned_data["text"],
+            responsible=form.cleaned_data["responsible"],
+            due_on=form.cleaned_data["due_on"],
+            pk=form.instance.pk,
+        )
+        for form in decisions.forms
+        if form not in deleted and (form.instance.pk is not None or form.has_changed())
+    ]
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def meeting_new(request: HttpRequest) -> HttpResponse:
@@ -495,7 +544,11 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
     form, decisions = _meeting_form(request, village)
     if request.method == "POST" and form.is_valid() and decisions.is_valid():
         meeting = services.meeting_save(
-            form=form, decisions=decisions, village=village, by=request.user
+            meeting=None,
+            village=village,
+            record=_meeting_record(form.cleaned_data),
+            decisions=_decision_lines(decisions),
+            by=request.user,
         )
         messages.success(request, _("Meeting recorded."))
         return redirect("casebook:meeting-detail", pk=meeting.pk)
@@ -514,7 +567,11 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form, decisions = _meeting_form(request, meeting.village, instance=meeting)
     if request.method == "POST" and form.is_valid() and decisions.is_valid():
         services.meeting_save(
-            form=form, decisions=decisions, village=meeting.village, by=request.user
+            meeting=meeting,
+            village=meeting.village,
+            record=_meeting_record(form.cleaned_data),
+            decisions=_decision_lines(decisions),
+            by=request.user,
         )
         messages.success(request, _("Saved."))
         return redirect("casebook:meeting-detail", pk=meeting.pk)

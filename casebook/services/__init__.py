@@ -9,6 +9,8 @@ from casebook.services.common import CasebookError, StaleRequest, role_user
 from casebook.services.handover import member_handover
 from casebook.services.meetings import (
     MEETING_OUTCOMES,
+    DecisionLine,
+    MeetingRecord,
     cluster_to_agenda,
     meeting_close,
     meeting_save,
@@ -60,6 +62,8 @@ __all__ = [
     "TRANSITIONS",
     "VOICE_GRACE_SECONDS",
     "CasebookError",
+    "DecisionLine",
+    "MeetingRecord",
     "StaleRequest",
     "Submitted",
     "cluster_to_agenda",

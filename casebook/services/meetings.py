@@ -2,6 +2,8 @@
 matters put on their agendas."""
 
 import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -13,6 +15,7 @@ from casebook.models import (
     OPEN_STATUSES,
     EventKind,
     Meeting,
+    MeetingDecision,
     MeetingKind,
     MeetingStatus,
     Pavilion,
@@ -28,9 +31,44 @@ from casebook.services.requests import (
     request_raise,
     request_reply,
 )
+from households.models import Household, Village
 from infra import cache
+from members.models import PartyMember
 
 MEETING_OUTCOMES = ("note", "reply", "follow_up")
+
+
+@dataclass(frozen=True)
+class MeetingRecord:
+    """What a meeting's record says: the meeting form's values, checked there (every choice
+    from the meeting's own village, a mediation's parts only on a mediation)."""
+
+    kind: str
+    pavilion: Pavilion
+    held_at: datetime.datetime
+    topic: str
+    convener: PartyMember | None = None
+    attendee_members: Sequence[PartyMember] = ()
+    attendee_households: Sequence[Household] = ()
+    others_present: int = 0
+    agenda: str = ""
+    requests: Sequence[Request] = ()
+    minutes: str = ""
+    parties: Sequence[Household] = ()
+    outcome: str = ""
+    agreement: str = ""
+    follow_up_on: datetime.date | None = None
+    follow_up_member: PartyMember | None = None
+
+
+@dataclass(frozen=True)
+class DecisionLine:
+    """One decision the meeting keeps; `pk` names a line recorded before, None a new one."""
+
+    text: str
+    responsible: PartyMember | None = None
+    due_on: datetime.date | None = None
+    pk: int | None = None
 
 
 @transaction.atomic
@@ -53,21 +91,53 @@ def request_meeting_note(*, request: Request, meeting: Meeting, text: str, by: U
 
 
 @transaction.atomic
-def meeting_save(*, form, decisions, village, by) -> Meeting:
-    """Record a meeting, or a change to it, with its attendees and decisions, in one step.
+def meeting_save(
+    *,
+    meeting: Meeting | None,
+    village: Village,
+    record: MeetingRecord,
+    decisions: Sequence[DecisionLine],
+    by: User,
+) -> Meeting:
+    """Record a new meeting of the village (`meeting` None), or a change to one, with its
+    attendees and decisions, in one step.
 
-    `form` and `decisions` are the validated meeting form and decisions formset.
+    `decisions` are the lines the meeting keeps: a line with an id is changed, one without
+    is added, and the meeting's other lines are removed.
     """
-    meeting = form.save(commit=False)
-    if meeting.pk is None:
-        meeting.village = village
-        meeting.created_by = by
+    if meeting is None:
+        meeting = Meeting(village=village, created_by=by)
+    meeting.kind = record.kind
+    meeting.pavilion = record.pavilion
+    meeting.held_at = record.held_at
+    meeting.topic = record.topic
+    meeting.convener = record.convener
+    meeting.others_present = record.others_present
+    meeting.agenda = record.agenda
+    meeting.minutes = record.minutes
+    meeting.outcome = record.outcome
+    meeting.agreement = record.agreement
+    meeting.follow_up_on = record.follow_up_on
+    meeting.follow_up_member = record.follow_up_member
     meeting.save()
-    form.save_m2m()
-    decisions.instance = meeting
-    decisions.save()
+    meeting.attendee_members.set(record.attendee_members)
+    meeting.attendee_households.set(record.attendee_households)
+    meeting.requests.set(record.requests)
+    meeting.parties.set(record.parties)
+    _decisions_save(meeting, decisions)
     cache.touch([meeting.village_id])
     return meeting
+
+
+def _decisions_save(meeting: Meeting, lines: Sequence[DecisionLine]) -> None:
+    kept = [line.pk for line in lines if line.pk is not None]
+    meeting.decision_lines.exclude(pk__in=kept).delete()
+    for line in lines:
+        values = {"text": line.text, "responsible": line.responsible, "due_on": line.due_on}
+        if line.pk is None:
+            MeetingDecision.objects.create(meeting=meeting, **values)
+        else:
+            meeting.decision_lines.filter(pk=line.pk).update(**values)
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from casebook.models import (
     Duty,
     Request,
+    RequestCategory,
     RequestSource,
     Visit,
     VisitRevision,
@@ -90,14 +91,27 @@ def visit_can_correct(visit: Visit, user: User, *, is_staff_level: bool) -> bool
 
 
 @transaction.atomic
-def visit_correct(*, visit: Visit, by, is_staff_level: bool, **changes) -> Visit:
-    """Correct a notebook entry, keeping what it said before in a revision."""
+def visit_correct(
+    *,
+    visit: Visit,
+    by: User,
+    is_staff_level: bool,
+    visited_on: datetime.date | None = None,
+    channel: str | None = None,
+    duties: list[Duty] | None = None,
+    notes: str | None = None,
+    sanitation: str | None = None,
+    hazard_found: bool | None = None,
+    follow_up: bool | None = None,
+) -> Visit:
+    """Correct a notebook entry, keeping what it said before in a revision. What is not
+    given (None) stays as it was."""
     visit = Visit.objects.select_for_update().get(pk=visit.pk)
     if not visit_can_correct(visit, by, is_staff_level=is_staff_level):
         raise CasebookError(
             _("Entries can be corrected by their author for 24 hours; after that ask staff.")
         )
-    if changes.get("visited_on") and changes["visited_on"] > timezone.localdate():
+    if visited_on and visited_on > timezone.localdate():
         raise CasebookError(_("A visit cannot be dated in the future."))
     before = {
         "visited_on": visit.visited_on.isoformat(),
@@ -108,9 +122,18 @@ def visit_correct(*, visit: Visit, by, is_staff_level: bool, **changes) -> Visit
         "follow_up": visit.follow_up,
         "duties": sorted(visit.duties.values_list("code", flat=True)),
     }
-    duties = changes.pop("duties", None)
-    for name, value in changes.items():
-        setattr(visit, name, value)
+    if visited_on is not None:
+        visit.visited_on = visited_on
+    if channel is not None:
+        visit.channel = channel
+    if notes is not None:
+        visit.notes = notes
+    if sanitation is not None:
+        visit.sanitation = sanitation
+    if hazard_found is not None:
+        visit.hazard_found = hazard_found
+    if follow_up is not None:
+        visit.follow_up = follow_up
     visit.corrected_at = timezone.now()
     visit.corrected_by = by
     _full_clean(visit)
@@ -124,7 +147,19 @@ def visit_correct(*, visit: Visit, by, is_staff_level: bool, **changes) -> Visit
 
 @transaction.atomic
 def visit_record_with_request(
-    *, household: Household, by, request_category=None, request_description="", **visit
+    *,
+    household: Household,
+    by: User,
+    visited_on: datetime.date,
+    channel: str,
+    duties: list[Duty],
+    notes: str = "",
+    sanitation: str = "",
+    hazard_found: bool = False,
+    follow_up: bool = False,
+    client_id: uuid.UUID | None = None,
+    request_category: RequestCategory | None = None,
+    request_description: str = "",
 ) -> tuple[Visit, Request | None]:
     """A notebook entry, and (when asked) the request it raises, in one step.
 
@@ -133,8 +168,20 @@ def visit_record_with_request(
     member = linked_member(household.pk)
     if member is None:
         raise CasebookError(_("This household has no liaison member; link one first."))
-    entry = visit_record(member=member, household=household, by=by, **visit)
-    request = None
+    entry = visit_record(
+        member=member,
+        household=household,
+        by=by,
+        visited_on=visited_on,
+        channel=channel,
+        duties=duties,
+        notes=notes,
+        sanitation=sanitation,
+        hazard_found=hazard_found,
+        follow_up=follow_up,
+        client_id=client_id,
+    )
+    request: Request | None = None
     if request_category is not None:
         request = request_raise(
             household=household,
@@ -157,7 +204,21 @@ class Submitted:
 
 
 @transaction.atomic
-def visit_submit(*, client_id: uuid.UUID | None, by, household: Household, **fields) -> Submitted:
+def visit_submit(
+    *,
+    client_id: uuid.UUID | None,
+    by: User,
+    household: Household,
+    visited_on: datetime.date,
+    channel: str,
+    duties: list[Duty],
+    notes: str = "",
+    sanitation: str = "",
+    hazard_found: bool = False,
+    follow_up: bool = False,
+    request_category: RequestCategory | None = None,
+    request_description: str = "",
+) -> Submitted:
     """A notebook entry as the visit form or the phone's outbox sends it: recorded once.
 
     The phone makes an id (a UUID) for every entry and sends it again until it hears back;
@@ -172,7 +233,18 @@ def visit_submit(*, client_id: uuid.UUID | None, by, household: Household, **fie
     try:
         with transaction.atomic():
             visit, raised = visit_record_with_request(
-                household=household, by=by, client_id=client_id, **fields
+                household=household,
+                by=by,
+                visited_on=visited_on,
+                channel=channel,
+                duties=duties,
+                notes=notes,
+                sanitation=sanitation,
+                hazard_found=hazard_found,
+                follow_up=follow_up,
+                client_id=client_id,
+                request_category=request_category,
+                request_description=request_description,
             )
     except IntegrityError:
         found = _visit_sent_before(client_id, by) if client_id is not None else None

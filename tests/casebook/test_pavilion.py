@@ -51,6 +51,35 @@ def test_secretary_schedules_a_meeting_with_requests_on_the_agenda(client, world
     assert meeting.decision_lines.get().responsible == world.member_a
 
 
+def test_editing_a_meeting_keeps_changes_and_removes_its_decisions(client, world):
+    pavilion = PavilionFactory(village=world.village_a)
+    client.force_login(world.secretary_a)
+    two = {"decisions-1-text": "修缮村道", "decisions-1-responsible": world.member_a2.pk}
+    client.post(reverse("casebook:meeting-new"), meeting_data(world, pavilion, **two))
+    meeting = Meeting.objects.get()
+    first, second = meeting.decision_lines.all()
+    edit = meeting_data(
+        world,
+        pavilion,
+        **{
+            "decisions-TOTAL_FORMS": "4",
+            "decisions-INITIAL_FORMS": "2",
+            "decisions-0-id": first.pk,
+            "decisions-0-text": "按每亩3000元统一出售",
+            "decisions-1-id": second.pk,
+            "decisions-1-text": second.text,
+            "decisions-1-DELETE": "on",
+            "decisions-2-text": "通知各户",
+        },
+    )
+    response = client.post(reverse("casebook:meeting-edit", args=[meeting.pk]), edit)
+    assert response.url == reverse("casebook:meeting-detail", args=[meeting.pk])
+    lines = list(meeting.decision_lines.values_list("pk", "text", "responsible", "due_on"))
+    assert lines[0] == (first.pk, "按每亩3000元统一出售", world.member_a.pk, first.due_on)
+    assert [text for _, text, _, _ in lines] == ["按每亩3000元统一出售", "通知各户"]
+    assert lines[1][2] is None and lines[1][3] is None
+
+
 def test_pickers_stay_within_the_village(client, world):
     pavilion = PavilionFactory(village=world.village_a)
     other = RequestFactory(household=world.household_b)
