@@ -369,8 +369,10 @@ def _figure_queries(
     # The household's last visit answers most households without counting the notebook:
     # before the month, not visited; inside it, visited. Only a later last visit (a past
     # month's dashboard) needs the count, and the database only runs it for those rows.
+    # (A household never visited has no last visit: "IS NOT NULL" answers it before the
+    # count, which NULL >= end alone would not.)
     visited = Q(last_visited_on__gte=start, last_visited_on__lt=end) | Q(
-        last_visited_on__gte=end, visits_now__gte=1
+        last_visited_on__gte=end, last_visited_on__isnull=False, visits_now__gte=1
     )
     households = _by_village(
         active.annotate(
