@@ -1,5 +1,6 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 
 from casebook import public
 from liaison import job_views, offline, views
@@ -37,5 +38,12 @@ urlpatterns = [
     path("casebook/", include("casebook.urls")),
     path("sms/", include("notify.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The platform's tables moved from `base` to `infra` with their data: an admin's
+    # bookmark of their old addresses still lands on them.
+    re_path(
+        r"^admin/base/(?P<rest>(?:accesslog|auditevent|job)/.*)$",
+        RedirectView.as_view(url="/admin/infra/%(rest)s", permanent=True, query_string=True),
+    ),
+    path("admin/base/", RedirectView.as_view(url="/admin/infra/", permanent=True)),
     path("admin/", admin.site.urls),
 ]
