@@ -1,6 +1,8 @@
 """Changes to the household roster. Each function is one transaction."""
 
+from django.contrib.auth.models import User
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -48,7 +50,7 @@ NOT_EDITED = (
 
 
 @transaction.atomic
-def household_save(*, household: Household, by) -> Household:
+def household_save(*, household: Household, by: User) -> Household:
     """Create or update a household after validating every field and constraint.
 
     An update writes the edited columns only; a household that moves village changes the
@@ -69,7 +71,7 @@ def household_save(*, household: Household, by) -> Household:
 
 
 @transaction.atomic
-def household_reinstate(*, household: Household, by) -> Household:
+def household_reinstate(*, household: Household, by: User) -> Household:
     """Bring a retired household back to the active roster (it then needs a member)."""
     household = Household.objects.select_for_update().get(pk=household.pk)
     if household.status == HouseholdStatus.ACTIVE:
@@ -83,7 +85,7 @@ def household_reinstate(*, household: Household, by) -> Household:
 
 
 @transaction.atomic
-def card_rotate(*, household: Household, by) -> Household:
+def card_rotate(*, household: Household, by: User) -> Household:
     """A lost card: new token and code, so the old QR code stops working; reprint the card."""
     household = Household.objects.select_for_update().get(pk=household.pk)
     household.card_token = new_card_token()
@@ -94,7 +96,9 @@ def card_rotate(*, household: Household, by) -> Household:
 
 
 @transaction.atomic
-def cards_mark_printed(*, households: list[Card], by, request, description: str) -> None:
+def cards_mark_printed(
+    *, households: list[Card], by: User, request: HttpRequest, description: str
+) -> None:
     """Record a printed card sheet: the cards count as printed at their version; log it."""
     by_version: dict[int, list[int]] = {}
     for household in households:
@@ -115,7 +119,7 @@ def cards_mark_printed(*, households: list[Card], by, request, description: str)
 
 @transaction.atomic
 def household_sms_consent(
-    *, household: Household, consent: bool, via: str, by=None, note: str = ""
+    *, household: Household, consent: bool, via: str, by: User | None = None, note: str = ""
 ) -> Household:
     """Give or withdraw a household's consent to text messages, recording who, when and how.
 

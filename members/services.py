@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
@@ -9,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from households.models import Household, HouseholdStatus
+from households.models import Household, HouseholdStatus, Village
 from households.services import RETIRED_STATUSES
 from infra import audit, cache
 from infra.registry import register_audit_action
@@ -27,7 +28,7 @@ class MembersError(Exception):
 
 
 @transaction.atomic
-def member_save(*, member: PartyMember, by) -> PartyMember:
+def member_save(*, member: PartyMember, by: User) -> PartyMember:
     """Create or update a member after validating every field."""
     member.full_clean()
     left = None
@@ -40,7 +41,7 @@ def member_save(*, member: PartyMember, by) -> PartyMember:
 
 @transaction.atomic
 def assignments_end(
-    *, assignments: QuerySet[Assignment], on: datetime.date, reason: str, by
+    *, assignments: QuerySet[Assignment], on: datetime.date, reason: str, by: User
 ) -> int:
     """End open assignments on a day with a reason; history stays, nothing is deleted.
 
@@ -73,7 +74,9 @@ def assignments_end(
     return len(ended)
 
 
-def _retire(row: Household | PartyMember, *, on: datetime.date, reason: str, ended: str, by):
+def _retire(
+    row: Household | PartyMember, *, on: datetime.date, reason: str, ended: str, by: User
+) -> None:
     """What retiring a household and a member share, in the caller's transaction: the day and
     the reason kept, the row validated and saved, the village's figures touched, and its open
     links ended with `ended` (a translated text with %(reason)s), so that loads drop and the
@@ -93,7 +96,7 @@ def _retire(row: Household | PartyMember, *, on: datetime.date, reason: str, end
 
 @transaction.atomic
 def household_retire(
-    *, household: Household, status: str, on: datetime.date, reason: str, by
+    *, household: Household, status: str, on: datetime.date, reason: str, by: User
 ) -> Household:
     """Retire a household (moved out, merged, inactive): never deleted, its link ended.
 
@@ -116,7 +119,7 @@ def household_retire(
 
 @transaction.atomic
 def member_retire(
-    *, member: PartyMember, on: datetime.date | None = None, reason: str, by
+    *, member: PartyMember, on: datetime.date | None = None, reason: str, by: User
 ) -> PartyMember:
     """Take a member off active duty: their open links end with the reason, in one step."""
     if not reason.strip():
@@ -135,7 +138,7 @@ def assignment_assign(
     *,
     household: Household,
     member: PartyMember,
-    by,
+    by: User,
     note: str = "",
     capacity_override: bool = False,
     on: datetime.date | None = None,
@@ -211,7 +214,7 @@ def assignment_assign(
 
 
 @transaction.atomic
-def assignment_end(*, household: Household, by, reason: str) -> int:
+def assignment_end(*, household: Household, by: User, reason: str) -> int:
     """End a household's link with a reason (it then shows as unassigned)."""
     if not reason.strip():
         raise MembersError(_("Give a reason for ending the link."))
@@ -226,7 +229,7 @@ def assignment_end(*, household: Household, by, reason: str) -> int:
 class GroupsRefused(MembersError):
     """Some ticked groups cannot be applied; nothing was. `refused`: (index, reason) pairs."""
 
-    def __init__(self, refused: list[tuple[int, str]]):
+    def __init__(self, refused: list[tuple[int, str]]) -> None:
         super().__init__("; ".join(reason for _index, reason in refused))
         self.refused = refused
 
@@ -234,9 +237,9 @@ class GroupsRefused(MembersError):
 @transaction.atomic
 def proposal_apply(
     *,
-    village,
+    village: Village,
     pairs: list[tuple[int, int]],
-    by,
+    by: User,
     expected: dict[int, int | None] | None = None,
 ) -> int:
     """Apply one group of proposal moves (household id, member id): all of them, or none.
@@ -287,7 +290,9 @@ def proposal_apply(
 
 
 @transaction.atomic
-def proposal_apply_groups(*, village, groups: list[list[tuple[int, int, int | None]]], by) -> int:
+def proposal_apply_groups(
+    *, village: Village, groups: list[list[tuple[int, int | None, int]]], by: User
+) -> int:
     """Apply the groups staff ticked (each a list of (household, old member, new member)):
     every one of them, or none.
 
