@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from households.models import Household, HouseholdStatus, Village
-from households.services import RETIRED_STATUSES
+from households.services import HOUSEHOLD_RETIRED, RETIRED_STATUSES
 from infra import audit, cache
 from infra.registry import register_audit_action
 from members.models import Assignment, PartyMember
@@ -19,6 +19,11 @@ from members.selectors import open_links
 
 # What the audit log records of links (made, ended, moved).
 LINK_CHANGED = register_audit_action("link_changed", gettext_lazy("Household link changed"))
+# What it records of members: taken off active duty, or back on it (the admin's "active").
+MEMBER_RETIRED = register_audit_action("member_retired", gettext_lazy("Member retired"))
+MEMBER_REINSTATED = register_audit_action(
+    "member_reinstated", gettext_lazy("Member back on active duty")
+)
 
 ANY_MEMBER = object()  # assignment_assign: no expectation about the current link
 
@@ -75,12 +80,19 @@ def assignments_end(
 
 
 def _retire(
-    row: Household | PartyMember, *, on: datetime.date, reason: str, ended: str, by: User
+    row: Household | PartyMember,
+    *,
+    on: datetime.date,
+    reason: str,
+    ended: str,
+    by: User,
+    action: str,
+    detail: str,
 ) -> None:
     """What retiring a household and a member share, in the caller's transaction: the day and
-    the reason kept, the row validated and saved, the village's figures touched, and its open
-    links ended with `ended` (a translated text with %(reason)s), so that loads drop and the
-    history says why."""
+    the reason kept, the row validated and saved, the village's figures touched, the audit
+    record (`action`, by whom, `detail`), and its open links ended with `ended` (a translated
+    text with %(reason)s), so that loads drop and the history says why."""
     row.retired_on = on
     row.retired_reason = reason
     try:
@@ -89,6 +101,7 @@ def _retire(
         raise MembersError("; ".join(error.messages)) from error
     row.save()
     cache.touch([row.village_id])
+    audit.record(action, user=by, target=str(row), detail=detail)
     assignments_end(
         assignments=row.assignments.all(), on=on, reason=ended % {"reason": reason}, by=by
     )
@@ -112,7 +125,13 @@ def household_retire(
         raise MembersError(_("This household is already retired."))
     household.status = status
     _retire(
-        household, on=on, reason=reason.strip(), ended=_("Household retired: %(reason)s"), by=by
+        household,
+        on=on,
+        reason=reason.strip(),
+        ended=_("Household retired: %(reason)s"),
+        by=by,
+        action=HOUSEHOLD_RETIRED,
+        detail=f"{household.get_status_display()}: {reason.strip()}",
     )
     return household
 
@@ -129,8 +148,26 @@ def member_retire(
         raise MembersError(_("This member is already retired."))
     on = on or timezone.localdate()
     member.is_active = False
-    _retire(member, on=on, reason=reason.strip(), ended=_("Member retired: %(reason)s"), by=by)
+    _retire(
+        member,
+        on=on,
+        reason=reason.strip(),
+        ended=_("Member retired: %(reason)s"),
+        by=by,
+        action=MEMBER_RETIRED,
+        detail=reason.strip(),
+    )
     return member
+
+
+def member_active_changed(*, member: PartyMember, by: User) -> None:
+    """An administrator ticked or cleared a member's "active" box in the admin (around
+    member_retire: the links stay as they are): the audit log records it as the roster's
+    own steps are recorded."""
+    if member.is_active:
+        audit.record(MEMBER_REINSTATED, user=by, target=str(member))
+    else:
+        audit.record(MEMBER_RETIRED, user=by, target=str(member), detail=member.retired_reason)
 
 
 @transaction.atomic
