@@ -187,9 +187,28 @@ def assignment_assign(
     capacity unless staff override it with a note. Two staff linking the same household at
     once: the second gets a clear message, never a second open link.
     """
-    on = on or timezone.localdate()
-    household = Household.objects.select_for_update().get(pk=household.pk)
-    member = PartyMember.objects.select_for_update().get(pk=member.pk)
+    return _assign(
+        household=Household.objects.select_for_update().get(pk=household.pk),
+        member=PartyMember.objects.select_for_update().get(pk=member.pk),
+        by=by,
+        note=note,
+        capacity_override=capacity_override,
+        on=on or timezone.localdate(),
+        expected_member_id=expected_member_id,
+    )
+
+
+def _assign(
+    *,
+    household: Household,
+    member: PartyMember,
+    by: User,
+    note: str,
+    capacity_override: bool,
+    on: datetime.date,
+    expected_member_id: int | None | object,
+) -> Assignment:
+    """assignment_assign() on rows the caller has locked (and read) in this transaction."""
     if not household.is_active:
         raise MembersError(_("This household is no longer on the roster."))
     if not member.is_active:
@@ -287,11 +306,40 @@ def proposal_apply(
     members), so two staff applying overlapping groups wait for each other instead of
     deadlocking. The moved households' cards become stale (they name the member).
     """
+    households, members = _locked([h for h, _m in pairs], [m for _h, m in pairs])
+    return _apply_group(
+        village=village,
+        pairs=pairs,
+        by=by,
+        expected=expected,
+        households=households,
+        members=members,
+    )
+
+
+def _locked(
+    household_ids: list[int], member_ids: list[int]
+) -> tuple[dict[int, Household], dict[int, PartyMember]]:
+    """The households and members named, each locked once (one statement a table, in id
+    order: two staff applying overlapping groups wait for each other, never deadlock)."""
+    households = Household.objects.select_for_update().order_by("pk").in_bulk(set(household_ids))
+    members = PartyMember.objects.select_for_update().order_by("pk").in_bulk(set(member_ids))
+    return households, members
+
+
+def _apply_group(
+    *,
+    village: Village,
+    pairs: list[tuple[int, int]],
+    by: User,
+    expected: dict[int, int | None] | None,
+    households: dict[int, Household],
+    members: dict[int, PartyMember],
+) -> int:
+    """proposal_apply() on rows the caller has locked (`_locked`) in this transaction."""
     household_ids = sorted({h for h, _m in pairs})
     if len(household_ids) != len(pairs):
         raise MembersError(_("The proposal is out of date; run it again."))
-    households = Household.objects.select_for_update().order_by("pk").in_bulk(household_ids)
-    members = PartyMember.objects.select_for_update().order_by("pk").in_bulk({m for _h, m in pairs})
     current = dict(
         open_links().filter(household_id__in=household_ids).values_list("household_id", "member_id")
     )
@@ -317,11 +365,14 @@ def proposal_apply(
             by=by,
         )
     for household_id, member_id in pairs:
-        assignment_assign(
+        _assign(
             household=households[household_id],
             member=members[member_id],
             by=by,
             note=_("Automatic proposal"),
+            capacity_override=False,
+            on=timezone.localdate(),
+            expected_member_id=ANY_MEMBER,
         )
     return len(pairs)
 
@@ -338,28 +389,20 @@ def proposal_apply_groups(
     GroupsRefused lists them. Returns the number of households moved.
     """
     every = [move for group in groups for move in group]
-    # Lock every row the groups touch up front, in id order, before any group runs.
-    list(
-        Household.objects.select_for_update()
-        .filter(pk__in=[h for h, _o, _n in every])
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    list(
-        PartyMember.objects.select_for_update()
-        .filter(pk__in=[n for _h, _o, n in every])
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    # Lock every row the groups touch up front, once, in id order, before any group runs;
+    # each group reads its rows from these.
+    households, members = _locked([h for h, _o, _n in every], [n for _h, _o, n in every])
     refused = []
     for index, group in enumerate(groups):
         try:
             with transaction.atomic():
-                proposal_apply(
+                _apply_group(
                     village=village,
                     pairs=[(h, new) for h, _old, new in group],
                     by=by,
                     expected={h: old for h, old, _new in group},
+                    households=households,
+                    members=members,
                 )
         except MembersError as error:
             refused.append((index, str(error)))
