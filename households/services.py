@@ -2,7 +2,6 @@
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,7 +16,7 @@ from households.models import (
     new_card_token,
 )
 from infra import audit, cache
-from infra.audit import log_access
+from infra.audit import log_access_as
 from infra.models import AccessLog
 from infra.registry import register_audit_action
 from notify import services as notify
@@ -136,9 +135,10 @@ def card_rotate(*, household: Household, by: User) -> Household:
 
 @transaction.atomic
 def cards_mark_printed(
-    *, households: list[Card], by: User, request: HttpRequest, description: str
+    *, households: list[Card], by: User, ip: str | None, description: str
 ) -> None:
-    """Record a printed card sheet: the cards count as printed at their version; log it."""
+    """Record a printed card sheet: the cards count as printed at their version; log who
+    printed it (`by`) from which address (`ip`)."""
     by_version: dict[int, list[int]] = {}
     for household in households:
         if household.card_printed_version != household.card_version:  # else nothing to write
@@ -148,8 +148,9 @@ def cards_mark_printed(
         Household.objects.filter(pk__in=ids, card_version=version).update(
             card_printed_version=version
         )
-    log_access(
-        request,
+    log_access_as(
+        by,
+        ip,
         action=AccessLog.Action.PRINT_CARDS,
         description=description,
         record_count=len(households),
