@@ -207,9 +207,9 @@ class AuditedUserAdmin(UserAdmin):
                 request=request,
             )
         if not change:  # the password typed here is the administrator's, not the user's
-            accounts.temporary_password_set(request=request, user=obj)
+            accounts.temporary_password_set(user=obj, by=request.user)
         if form.cleaned_data.get("reset_second_factor"):
-            accounts.second_factor_reset(request=request, user=obj)
+            accounts.second_factor_reset(user=obj, by=request.user)
             messages.success(
                 request,
                 _("%(user)s will set up two-factor sign-in at the next log-in.")
@@ -248,14 +248,14 @@ class AuditedUserAdmin(UserAdmin):
     def user_change_password(self, request, id, form_url=""):
         response = super().user_change_password(request, id, form_url)
         if request.method == "POST" and response.status_code == 302:
-            accounts.temporary_password_set(request=request, user=User.objects.get(pk=id))
+            accounts.temporary_password_set(user=User.objects.get(pk=id), by=request.user)
             messages.info(request, _("The user must change this password at the next log-in."))
         return response
 
     @admin.action(description=gettext_lazy("Reset two-factor sign-in (lost phone)"))
     def reset_second_factor(self, request, queryset):
         for user in queryset:
-            accounts.second_factor_reset(request=request, user=user)
+            accounts.second_factor_reset(user=user, by=request.user)
         messages.success(
             request,
             _("%(n)d users will set up two-factor sign-in at their next log-in.")

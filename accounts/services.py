@@ -241,8 +241,8 @@ def password_changed(*, request: HttpRequest, user: User) -> None:
 
 
 @transaction.atomic
-def temporary_password_set(*, request: HttpRequest, user: User) -> None:
-    """An administrator set the password: the user must change it at the next log-in."""
+def temporary_password_set(*, user: User, by: User) -> None:
+    """An administrator (`by`) set the password: the user must change it at the next log-in."""
     AccountState.objects.update_or_create(
         user=user,
         defaults={
@@ -251,7 +251,7 @@ def temporary_password_set(*, request: HttpRequest, user: User) -> None:
             "is_demo": False,
         },
     )
-    audit.record(PASSWORD_SET, user=request.user, target=user.username, request=request)
+    audit.record(PASSWORD_SET, user=by, target=user.username)
 
 
 def setup_device(user: AnyUser) -> TOTPDevice:
@@ -334,8 +334,9 @@ def verify(*, request: HttpRequest, token: str) -> Verified | None:
 
 
 @transaction.atomic
-def second_factor_reset(*, request: HttpRequest, user: User) -> None:
-    """An administrator resets a lost phone: the user sets up the app again at next log-in."""
+def second_factor_reset(*, user: User, by: User) -> None:
+    """An administrator (`by`) resets a lost phone: the user sets up the app again at next
+    log-in."""
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
-    audit.record(OTP_RESET, user=request.user, target=user.username, request=request)
+    audit.record(OTP_RESET, user=by, target=user.username)

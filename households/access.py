@@ -16,8 +16,11 @@ county oversees, `manages` (what may change) never does.
 """
 
 from dataclasses import dataclass
+from typing import TypeVar
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from households import hooks
@@ -25,6 +28,14 @@ from households.models import County, Household, Role, RoleKind, Township, Villa
 from households.selectors import open_links
 
 NOTHING = Q(pk__in=[])
+
+# Who asks: a login, or a visitor who has not logged in (request.user is either).
+AnyUser = User | AnonymousUser
+
+_Row = TypeVar("_Row", bound=Model)
+
+# Where scope_for() keeps the scope on the user object, for the rest of the request.
+_SCOPE_ATTRIBUTE = "_liaison_scope"
 
 
 @dataclass(frozen=True)
@@ -95,17 +106,19 @@ class Scope:
 ANONYMOUS = Scope()
 
 
-def scope_for(user) -> Scope:
+def scope_for(user: AnyUser) -> Scope:
     """The user's scope, read once per request (two or three small queries), kept on the user."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return ANONYMOUS
-    cached = getattr(user, "_liaison_scope", None)
+    cached: Scope | None = getattr(user, _SCOPE_ATTRIBUTE, None)
     if cached is not None:
         return cached
     if user.is_superuser:
         scope = Scope(is_admin=True)
     else:
-        counties, townships, villages = set(), set(), set()
+        counties: set[int] = set()
+        townships: set[int] = set()
+        villages: set[int] = set()
         for kind, county_id, township_id, village_id in Role.objects.filter(user=user).values_list(
             "kind", "county_id", "township_id", "village_id"
         ):
@@ -140,19 +153,20 @@ def scope_for(user) -> Scope:
             county_ids=frozenset(counties),
             overseen_village_ids=frozenset(overseen - staff_villages),
         )
-    user._liaison_scope = scope
+    setattr(user, _SCOPE_ATTRIBUTE, scope)
     return scope
 
 
-def restrict(qs: QuerySet, scope: Scope, q: Q) -> QuerySet:
+def restrict(qs: QuerySet[_Row], scope: Scope, q: Q) -> QuerySet[_Row]:
     """The rows of `qs` that `q` lets this scope see (everything for an admin)."""
     if scope.is_admin:
         return qs
     return qs.filter(q)
 
 
-def linked_to_member(member_id: int, household_path: str = "") -> Q:
-    """Households (reached by `household_path`) with an open assignment to the member."""
+def linked_to_member(member_id: int | None, household_path: str = "") -> Q:
+    """Households (reached by `household_path`) with an open assignment to the member (none
+    for no member: every link has one)."""
     household_ref = OuterRef(f"{household_path}_id" if household_path else "pk")
     return Q(Exists(open_links().filter(household_id=household_ref, member_id=member_id)))
 
@@ -173,7 +187,7 @@ def _overseen_village_q(scope: Scope) -> Q:
     return Q(id__in=sorted(seen))
 
 
-def villages(user) -> QuerySet[Village]:
+def villages(user: AnyUser) -> QuerySet[Village]:
     """Villages the user sees: those they manage or oversee, and a member's own village."""
     scope = scope_for(user)
     q = _overseen_village_q(scope)
@@ -182,38 +196,38 @@ def villages(user) -> QuerySet[Village]:
     return restrict(Village.objects.select_related("township"), scope, q)
 
 
-def managed_villages(user) -> QuerySet[Village]:
+def managed_villages(user: AnyUser) -> QuerySet[Village]:
     """Villages whose rosters, requests and meetings the user may change (staff level)."""
     scope = scope_for(user)
     return restrict(Village.objects.select_related("township"), scope, _managed_village_q(scope))
 
 
-def overseen_villages(user) -> QuerySet[Village]:
+def overseen_villages(user: AnyUser) -> QuerySet[Village]:
     """Villages whose dashboards, reports and trends the user reads: those they manage and
     those of their counties (county staff)."""
     scope = scope_for(user)
     return restrict(Village.objects.select_related("township"), scope, _overseen_village_q(scope))
 
 
-def townships(user) -> QuerySet[Township]:
+def townships(user: AnyUser) -> QuerySet[Township]:
     """Townships with a village the user oversees (all of them for an admin)."""
     scope = scope_for(user)
     q = Q(villages__id__in=sorted(scope.seen_village_ids)) if scope.seen_village_ids else NOTHING
     return restrict(Township.objects.select_related("county"), scope, q).distinct()
 
 
-def counties(user) -> QuerySet[County]:
+def counties(user: AnyUser) -> QuerySet[County]:
     """Counties the user oversees as a whole (county staff; every county for an admin)."""
     scope = scope_for(user)
     q = Q(id__in=sorted(scope.county_ids)) if scope.county_ids else NOTHING
     return restrict(County.objects.all(), scope, q)
 
 
-def groups(user) -> QuerySet[VillageGroup]:
+def groups(user: AnyUser) -> QuerySet[VillageGroup]:
     return VillageGroup.objects.filter(village__in=villages(user))
 
 
-def households(user) -> QuerySet[Household]:
+def households(user: AnyUser) -> QuerySet[Household]:
     scope = scope_for(user)
     q = scope.village_q("village")
     if scope.member_id:
@@ -221,7 +235,7 @@ def households(user) -> QuerySet[Household]:
     return restrict(Household.objects.all(), scope, q)
 
 
-def recordable_households(user) -> QuerySet[Household]:
+def recordable_households(user: AnyUser) -> QuerySet[Household]:
     """Households the user may write for (notebook entries, requests): those of the villages
     they manage and a member's linked ones; never those a county role only oversees."""
     scope = scope_for(user)
@@ -231,14 +245,14 @@ def recordable_households(user) -> QuerySet[Household]:
     return restrict(Household.objects.all(), scope, q)
 
 
-def managed_households(user) -> QuerySet[Household]:
+def managed_households(user: AnyUser) -> QuerySet[Household]:
     """Households of the villages the user manages (roster changes, exports, cards act on
     these only: never on households a county role oversees or a member is linked to)."""
     scope = scope_for(user)
     return restrict(Household.objects.all(), scope, _managed_household_q(scope))
 
 
-def managed_household_for(user, pk) -> Household:
+def managed_household_for(user: AnyUser, pk: object) -> Household:
     """A household the user may change as a roster entry (else 404)."""
     return get_or_404(managed_households(user).select_related("village__township", "group"), pk=pk)
 
@@ -252,36 +266,36 @@ def _managed_household_q(scope: Scope) -> Q:
 # --- One object or 404 ----------------------------------------------------------------------
 
 
-def get_or_404(queryset: QuerySet, **lookup):
+def get_or_404(queryset: QuerySet[_Row], *, pk: object) -> _Row:
     """The object if the scoped queryset holds it; Http404 otherwise, GET or POST alike."""
     try:
-        return queryset.get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError, OverflowError):
+        return queryset.get(pk=pk)
+    except (ObjectDoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404 from None
 
 
-def household_for(user, pk) -> Household:
+def household_for(user: AnyUser, pk: object) -> Household:
     return get_or_404(households(user).select_related("village__township", "group"), pk=pk)
 
 
-def village_for(user, pk) -> Village:
+def village_for(user: AnyUser, pk: object) -> Village:
     return get_or_404(villages(user), pk=pk)
 
 
 # --- What may change ------------------------------------------------------------------------
 
 
-def can_manage_rosters(user) -> bool:
+def can_manage_rosters(user: AnyUser) -> bool:
     """Household and member rosters, imports and exports: township staff and admins."""
     return scope_for(user).is_township_level
 
 
-def can_manage_village(user, village_id: int) -> bool:
+def can_manage_village(user: AnyUser, village_id: int) -> bool:
     """Requests, meetings and assignments of a village: its secretary, township staff, admins."""
     return scope_for(user).manages(village_id)
 
 
-def can_oversee_village(user, village_id: int) -> bool:
+def can_oversee_village(user: AnyUser, village_id: int) -> bool:
     """A village's dashboard: who manages it, and county staff of its county."""
     return scope_for(user).oversees(village_id)
 

@@ -1,7 +1,9 @@
 """Reads for the registry pages: one query per list whatever the page size."""
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import (
     BooleanField,
@@ -9,6 +11,7 @@ from django.db.models import (
     Exists,
     F,
     JSONField,
+    Model,
     OuterRef,
     Q,
     QuerySet,
@@ -17,21 +20,25 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import JSONObject
+from django.utils.functional import Promise
 
 from base.dates import month_start, next_month_start
 from households import hooks
 from households.models import Household, HouseholdStatus
 from notify.selectors import opted_out
 
+# A translated text, read in the language of whoever reads it.
+Label = str | Promise
 
-def open_links() -> QuerySet:
+
+def open_links() -> QuerySet[Model]:
     """Open member-household links. They live a floor up (members.Assignment), which lends
     them here (households.hooks); the registry reads them, for display and scoping, and
-    never changes them."""
+    never changes them (so it knows their rows as models, not by their class)."""
     return hooks.links().open_links()
 
 
-def open_assignment(household_ref: str = "pk") -> QuerySet:
+def open_assignment(household_ref: str = "pk") -> QuerySet[Model]:
     """The open link of the household at `household_ref`, for subqueries."""
     return open_links().filter(household_id=OuterRef(household_ref))
 
@@ -105,6 +112,12 @@ LIST_ROW_VALUES = (
 )
 
 
+def _flag_label(flag: str) -> Label:
+    field = Household._meta.get_field(flag)
+    label: Label = getattr(field, "verbose_name", flag)  # the flags are columns: their name
+    return label
+
+
 @dataclass(frozen=True, slots=True)
 class ListRow:
     """One row of the household list, as households_listed(...).values(*LIST_ROW_VALUES)
@@ -115,22 +128,22 @@ class ListRow:
     head_name: str
     phone: str
     status: str
-    status_label: str
+    status_label: Label
     is_priority: bool
-    flag_labels: list[str]
+    flag_labels: list[Label]
     village_name: str
     group_name: str
-    linked_member: dict | None
+    linked_member: dict[str, Any] | None  # {"id", "name"} of the open link's member
     last_visit: datetime.date | None
     visited_this_month: bool
 
 
-def list_rows(values) -> list[ListRow]:
+def list_rows(values: Iterable[dict[str, Any]]) -> list[ListRow]:
     """The household list's rows from `LIST_ROW_VALUES` dicts (today's month read once)."""
     start = month_start()
     end = next_month_start(start)
-    flags = [(f, Household._meta.get_field(f).verbose_name) for f in Household.PRIORITY_FLAGS]
-    statuses = dict(HouseholdStatus.choices)
+    flags = [(f, _flag_label(f)) for f in Household.PRIORITY_FLAGS]
+    statuses: dict[str, Label] = dict(HouseholdStatus.choices)
     return [
         ListRow(
             pk=v["pk"],
@@ -151,14 +164,14 @@ def list_rows(values) -> list[ListRow]:
     ]
 
 
-def household_page(household: Household) -> dict:
+def household_page(household: Household) -> dict[str, Any]:
     """Everything the household page shows, in a fixed number of queries.
 
     The links, notebook entries, requests and meetings live on the floors above: each
     lends its section of the page (households.hooks); whoever may see the household may
     see all of them.
     """
-    page = {
+    page: dict[str, Any] = {
         "consent_changes": list(household.consent_changes.select_related("by")[:5]),
         # Asked only of a household that agreed: did its number reply 退订 since?
         "sms_opted_out": household.sms_consent and opted_out(household.phone),

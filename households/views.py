@@ -304,7 +304,7 @@ def card_print(request: HttpRequest) -> HttpResponse:
     services.cards_mark_printed(
         households=rows,
         by=request.user,
-        request=request,
+        ip=client_ip(request),
         description=_("Card sheet: %(choice)s") % {"choice": _describe(form)},
     )
     sheets = [rows[i : i + CARDS_PER_SHEET] for i in range(0, len(rows), CARDS_PER_SHEET)]

@@ -9,6 +9,7 @@ from casebook import access
 from casebook import selectors as casebook_selectors
 from casebook.models import OPEN_STATUSES, Request
 from households.models import Household, HouseholdStatus
+from members import access as roster
 
 
 @dataclass(frozen=True)
@@ -19,12 +20,12 @@ class HomeFigures:
     open_requests: int
 
 
-def home_figures(user) -> HomeFigures:
+def home_figures(user: roster.AnyUser) -> HomeFigures:
     """Four headline counts over what the user may see; one query each."""
     start = month_start()
     return HomeFigures(
-        households=access.households(user).filter(status=HouseholdStatus.ACTIVE).count(),
-        members=access.members(user).filter(is_active=True).count(),
+        households=roster.households(user).filter(status=HouseholdStatus.ACTIVE).count(),
+        members=roster.members(user).filter(is_active=True).count(),
         visits_this_month=access.visits(user)
         .filter(visited_on__gte=start, visited_on__lt=next_month_start(start))
         .count(),
@@ -54,13 +55,13 @@ class Today:
         return sum(1 for r in self.requests if r.is_overdue)
 
 
-def member_today(user) -> Today:
+def member_today(user: roster.AnyUser) -> Today:
     """The member's linked households not yet visited this month (priority households
     first), and the open requests they answer for (their households' and those they own),
     soonest reply date first. Five queries whatever the numbers."""
-    member_id = access.scope_for(user).member_id
-    mine = access.households(user).filter(
-        access.linked_to_member(member_id), status=HouseholdStatus.ACTIVE
+    member_id = roster.scope_for(user).member_id
+    mine = roster.households(user).filter(
+        roster.linked_to_member(member_id), status=HouseholdStatus.ACTIVE
     )
     due = list(
         casebook_selectors.households_due(mine).order_by(

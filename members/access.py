@@ -6,9 +6,10 @@ here so that a members view reads every queryset it needs from one module.
 
 from django.db.models import Q, QuerySet
 
-from households.access import (  # noqa: F401 -- handed on to the members views
+from households.access import (
     ANONYMOUS,
     NOTHING,
+    AnyUser,
     Scope,
     can_manage_rosters,
     can_manage_village,
@@ -22,7 +23,6 @@ from households.access import (  # noqa: F401 -- handed on to the members views
     managed_household_for,
     managed_households,
     managed_villages,
-    open_links,
     overseen_villages,
     recordable_households,
     require,
@@ -32,10 +32,45 @@ from households.access import (  # noqa: F401 -- handed on to the members views
     village_for,
     villages,
 )
+from households.selectors import open_links
 from members.models import Assignment, PartyMember
 
+# Handed on to the members views (and, through casebook.access, to the floor above).
+__all__ = [
+    "ANONYMOUS",
+    "NOTHING",
+    "AnyUser",
+    "Scope",
+    "assignments",
+    "can_manage_rosters",
+    "can_manage_village",
+    "can_oversee_village",
+    "counties",
+    "get_or_404",
+    "groups",
+    "household_for",
+    "households",
+    "linked_to_member",
+    "managed_household_for",
+    "managed_households",
+    "managed_member_for",
+    "managed_members",
+    "managed_villages",
+    "member_for",
+    "members",
+    "open_links",
+    "overseen_villages",
+    "recordable_households",
+    "require",
+    "restrict",
+    "scope_for",
+    "townships",
+    "village_for",
+    "villages",
+]
 
-def members(user) -> QuerySet[PartyMember]:
+
+def members(user: AnyUser) -> QuerySet[PartyMember]:
     scope = scope_for(user)
     q = scope.village_q("village")
     if scope.member_id:
@@ -43,7 +78,7 @@ def members(user) -> QuerySet[PartyMember]:
     return restrict(PartyMember.objects.all(), scope, q)
 
 
-def assignments(user) -> QuerySet[Assignment]:
+def assignments(user: AnyUser) -> QuerySet[Assignment]:
     scope = scope_for(user)
     q = scope.village_q("household__village")
     if scope.member_id:
@@ -51,18 +86,18 @@ def assignments(user) -> QuerySet[Assignment]:
     return restrict(Assignment.objects.all(), scope, q)
 
 
-def member_for(user, pk) -> PartyMember:
+def member_for(user: AnyUser, pk: object) -> PartyMember:
     return get_or_404(members(user).select_related("village__township", "group", "user"), pk=pk)
 
 
-def managed_members(user) -> QuerySet[PartyMember]:
+def managed_members(user: AnyUser) -> QuerySet[PartyMember]:
     """Members of the villages the user manages: roster changes and exports act on these."""
     scope = scope_for(user)
     q = Q(village_id__in=sorted(scope.staff_village_ids)) if scope.staff_village_ids else NOTHING
     return restrict(PartyMember.objects.all(), scope, q)
 
 
-def managed_member_for(user, pk) -> PartyMember:
+def managed_member_for(user: AnyUser, pk: object) -> PartyMember:
     """A member the user may change as a roster entry (else 404)."""
     return get_or_404(
         managed_members(user).select_related("village__township", "group", "user"), pk=pk

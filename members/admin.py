@@ -3,6 +3,7 @@ from django.contrib import admin
 from households.admin import HouseholdAdmin
 from households.models import Household
 from infra.admin import TouchesVillages
+from members import services
 from members.models import Assignment, PartyMember
 
 
@@ -17,6 +18,11 @@ class PartyMemberAdmin(TouchesVillages, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data:
+            services.member_active_changed(member=obj, by=request.user)
 
 
 @admin.register(Assignment)

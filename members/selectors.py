@@ -1,12 +1,15 @@
 """Reads for the member pages: one query per list whatever the page size."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import F, FilteredRelation, OuterRef, Q, QuerySet
+from django.db.models.functions import Coalesce
 
 from base.aggregates import subquery_count
 from base.normalize import normalize_text
-from households.models import Household
+from households.models import Household, Village
 from households.selectors import households_annotated
 from members import hooks
 from members.models import Assignment, PartyMember
@@ -46,7 +49,7 @@ def member_of(user_id: int) -> tuple[int, int] | None:
     )
 
 
-def household_links(household: Household) -> dict:
+def household_links(household: Household) -> dict[str, Any]:
     """The household page's links: the open one (`current`) and all of them, newest first."""
     assignments = list(
         household.assignments.select_related("member", "assigned_by", "ended_by").order_by(
@@ -57,12 +60,12 @@ def household_links(household: Household) -> dict:
     return {"current": current, "assignments": assignments}
 
 
-def member_load():
+def member_load() -> Coalesce:
     """How many households the member links now (open assignments), as a column."""
     return subquery_count(open_links().filter(member_id=OuterRef("pk")))
 
 
-def members_with_load(village) -> QuerySet[PartyMember]:
+def members_with_load(village: Village) -> QuerySet[PartyMember]:
     """The village's active members with their load (open links), for choosing one."""
     return (
         PartyMember.objects.filter(village=village, is_active=True)
@@ -79,10 +82,13 @@ def members_annotated(members: QuerySet[PartyMember]) -> QuerySet[PartyMember]:
     )
 
 
-def member_households(member: PartyMember, households: QuerySet) -> QuerySet:
+def member_households(member: PartyMember, households: QuerySet[Household]) -> QuerySet[Household]:
     """The member's linked households (within the viewer's scope), priority first."""
     linked = households.filter(pk__in=open_links().filter(member=member).values("household_id"))
-    return households_annotated(linked).order_by("visited_now", "-is_priority", "number")
+    annotated = households_annotated(linked)
+    # The stubs' plugin checks names against the model's columns only: it cannot see the
+    # annotations households_annotated() adds (visited_now).
+    return annotated.order_by("visited_now", "-is_priority", "number")  # type: ignore[misc]
 
 
 def member_search_q(text: str) -> Q:
@@ -109,12 +115,14 @@ class BoardRow:
     member_name: str | None
 
 
-def board_rows(village) -> list[BoardRow]:
+def board_rows(village: Village) -> list[BoardRow]:
     """Every active household of the village with its member, by group and number, in one
     query of plain values: the board pages them, and picks the ones without a member
     (`board_unassigned`) from the same rows instead of asking again."""
+    # The stubs' plugin checks names against the model's columns only: it cannot see the
+    # annotations with_linked_member() adds (member_name).
     rows = (
-        with_linked_member(village.households.filter(status="active"))
+        with_linked_member(village.households.filter(status="active"))  # type: ignore[misc]
         .order_by("group__number", "number")
         .values_list(
             "pk",
@@ -136,7 +144,7 @@ def board_unassigned(rows: list[BoardRow]) -> list[BoardRow]:
     )
 
 
-def household_labels(households: QuerySet[Household], ids) -> dict[int, str]:
+def household_labels(households: QuerySet[Household], ids: Iterable[int]) -> dict[int, str]:
     """`户主 (number)` for these households of the user's scope, to name them in a message."""
     return {
         pk: f"{name}（{number}）"

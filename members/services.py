@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
@@ -9,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from households.models import Household, HouseholdStatus
-from households.services import RETIRED_STATUSES
+from households.models import Household, HouseholdStatus, Village
+from households.services import HOUSEHOLD_RETIRED, RETIRED_STATUSES
 from infra import audit, cache
 from infra.registry import register_audit_action
 from members.models import Assignment, PartyMember
@@ -18,6 +19,11 @@ from members.selectors import open_links
 
 # What the audit log records of links (made, ended, moved).
 LINK_CHANGED = register_audit_action("link_changed", gettext_lazy("Household link changed"))
+# What it records of members: taken off active duty, or back on it (the admin's "active").
+MEMBER_RETIRED = register_audit_action("member_retired", gettext_lazy("Member retired"))
+MEMBER_REINSTATED = register_audit_action(
+    "member_reinstated", gettext_lazy("Member back on active duty")
+)
 
 ANY_MEMBER = object()  # assignment_assign: no expectation about the current link
 
@@ -27,7 +33,7 @@ class MembersError(Exception):
 
 
 @transaction.atomic
-def member_save(*, member: PartyMember, by) -> PartyMember:
+def member_save(*, member: PartyMember, by: User) -> PartyMember:
     """Create or update a member after validating every field."""
     member.full_clean()
     left = None
@@ -40,7 +46,7 @@ def member_save(*, member: PartyMember, by) -> PartyMember:
 
 @transaction.atomic
 def assignments_end(
-    *, assignments: QuerySet[Assignment], on: datetime.date, reason: str, by
+    *, assignments: QuerySet[Assignment], on: datetime.date, reason: str, by: User
 ) -> int:
     """End open assignments on a day with a reason; history stays, nothing is deleted.
 
@@ -73,11 +79,20 @@ def assignments_end(
     return len(ended)
 
 
-def _retire(row: Household | PartyMember, *, on: datetime.date, reason: str, ended: str, by):
+def _retire(
+    row: Household | PartyMember,
+    *,
+    on: datetime.date,
+    reason: str,
+    ended: str,
+    by: User,
+    action: str,
+    detail: str,
+) -> None:
     """What retiring a household and a member share, in the caller's transaction: the day and
-    the reason kept, the row validated and saved, the village's figures touched, and its open
-    links ended with `ended` (a translated text with %(reason)s), so that loads drop and the
-    history says why."""
+    the reason kept, the row validated and saved, the village's figures touched, the audit
+    record (`action`, by whom, `detail`), and its open links ended with `ended` (a translated
+    text with %(reason)s), so that loads drop and the history says why."""
     row.retired_on = on
     row.retired_reason = reason
     try:
@@ -86,6 +101,7 @@ def _retire(row: Household | PartyMember, *, on: datetime.date, reason: str, end
         raise MembersError("; ".join(error.messages)) from error
     row.save()
     cache.touch([row.village_id])
+    audit.record(action, user=by, target=str(row), detail=detail)
     assignments_end(
         assignments=row.assignments.all(), on=on, reason=ended % {"reason": reason}, by=by
     )
@@ -93,7 +109,7 @@ def _retire(row: Household | PartyMember, *, on: datetime.date, reason: str, end
 
 @transaction.atomic
 def household_retire(
-    *, household: Household, status: str, on: datetime.date, reason: str, by
+    *, household: Household, status: str, on: datetime.date, reason: str, by: User
 ) -> Household:
     """Retire a household (moved out, merged, inactive): never deleted, its link ended.
 
@@ -109,14 +125,20 @@ def household_retire(
         raise MembersError(_("This household is already retired."))
     household.status = status
     _retire(
-        household, on=on, reason=reason.strip(), ended=_("Household retired: %(reason)s"), by=by
+        household,
+        on=on,
+        reason=reason.strip(),
+        ended=_("Household retired: %(reason)s"),
+        by=by,
+        action=HOUSEHOLD_RETIRED,
+        detail=f"{household.get_status_display()}: {reason.strip()}",
     )
     return household
 
 
 @transaction.atomic
 def member_retire(
-    *, member: PartyMember, on: datetime.date | None = None, reason: str, by
+    *, member: PartyMember, on: datetime.date | None = None, reason: str, by: User
 ) -> PartyMember:
     """Take a member off active duty: their open links end with the reason, in one step."""
     if not reason.strip():
@@ -126,8 +148,26 @@ def member_retire(
         raise MembersError(_("This member is already retired."))
     on = on or timezone.localdate()
     member.is_active = False
-    _retire(member, on=on, reason=reason.strip(), ended=_("Member retired: %(reason)s"), by=by)
+    _retire(
+        member,
+        on=on,
+        reason=reason.strip(),
+        ended=_("Member retired: %(reason)s"),
+        by=by,
+        action=MEMBER_RETIRED,
+        detail=reason.strip(),
+    )
     return member
+
+
+def member_active_changed(*, member: PartyMember, by: User) -> None:
+    """An administrator ticked or cleared a member's "active" box in the admin (around
+    member_retire: the links stay as they are): the audit log records it as the roster's
+    own steps are recorded."""
+    if member.is_active:
+        audit.record(MEMBER_REINSTATED, user=by, target=str(member))
+    else:
+        audit.record(MEMBER_RETIRED, user=by, target=str(member), detail=member.retired_reason)
 
 
 @transaction.atomic
@@ -135,7 +175,7 @@ def assignment_assign(
     *,
     household: Household,
     member: PartyMember,
-    by,
+    by: User,
     note: str = "",
     capacity_override: bool = False,
     on: datetime.date | None = None,
@@ -147,9 +187,28 @@ def assignment_assign(
     capacity unless staff override it with a note. Two staff linking the same household at
     once: the second gets a clear message, never a second open link.
     """
-    on = on or timezone.localdate()
-    household = Household.objects.select_for_update().get(pk=household.pk)
-    member = PartyMember.objects.select_for_update().get(pk=member.pk)
+    return _assign(
+        household=Household.objects.select_for_update().get(pk=household.pk),
+        member=PartyMember.objects.select_for_update().get(pk=member.pk),
+        by=by,
+        note=note,
+        capacity_override=capacity_override,
+        on=on or timezone.localdate(),
+        expected_member_id=expected_member_id,
+    )
+
+
+def _assign(
+    *,
+    household: Household,
+    member: PartyMember,
+    by: User,
+    note: str,
+    capacity_override: bool,
+    on: datetime.date,
+    expected_member_id: int | None | object,
+) -> Assignment:
+    """assignment_assign() on rows the caller has locked (and read) in this transaction."""
     if not household.is_active:
         raise MembersError(_("This household is no longer on the roster."))
     if not member.is_active:
@@ -211,7 +270,7 @@ def assignment_assign(
 
 
 @transaction.atomic
-def assignment_end(*, household: Household, by, reason: str) -> int:
+def assignment_end(*, household: Household, by: User, reason: str) -> int:
     """End a household's link with a reason (it then shows as unassigned)."""
     if not reason.strip():
         raise MembersError(_("Give a reason for ending the link."))
@@ -226,7 +285,7 @@ def assignment_end(*, household: Household, by, reason: str) -> int:
 class GroupsRefused(MembersError):
     """Some ticked groups cannot be applied; nothing was. `refused`: (index, reason) pairs."""
 
-    def __init__(self, refused: list[tuple[int, str]]):
+    def __init__(self, refused: list[tuple[int, str]]) -> None:
         super().__init__("; ".join(reason for _index, reason in refused))
         self.refused = refused
 
@@ -234,9 +293,9 @@ class GroupsRefused(MembersError):
 @transaction.atomic
 def proposal_apply(
     *,
-    village,
+    village: Village,
     pairs: list[tuple[int, int]],
-    by,
+    by: User,
     expected: dict[int, int | None] | None = None,
 ) -> int:
     """Apply one group of proposal moves (household id, member id): all of them, or none.
@@ -247,11 +306,40 @@ def proposal_apply(
     members), so two staff applying overlapping groups wait for each other instead of
     deadlocking. The moved households' cards become stale (they name the member).
     """
+    households, members = _locked([h for h, _m in pairs], [m for _h, m in pairs])
+    return _apply_group(
+        village=village,
+        pairs=pairs,
+        by=by,
+        expected=expected,
+        households=households,
+        members=members,
+    )
+
+
+def _locked(
+    household_ids: list[int], member_ids: list[int]
+) -> tuple[dict[int, Household], dict[int, PartyMember]]:
+    """The households and members named, each locked once (one statement a table, in id
+    order: two staff applying overlapping groups wait for each other, never deadlock)."""
+    households = Household.objects.select_for_update().order_by("pk").in_bulk(set(household_ids))
+    members = PartyMember.objects.select_for_update().order_by("pk").in_bulk(set(member_ids))
+    return households, members
+
+
+def _apply_group(
+    *,
+    village: Village,
+    pairs: list[tuple[int, int]],
+    by: User,
+    expected: dict[int, int | None] | None,
+    households: dict[int, Household],
+    members: dict[int, PartyMember],
+) -> int:
+    """proposal_apply() on rows the caller has locked (`_locked`) in this transaction."""
     household_ids = sorted({h for h, _m in pairs})
     if len(household_ids) != len(pairs):
         raise MembersError(_("The proposal is out of date; run it again."))
-    households = Household.objects.select_for_update().order_by("pk").in_bulk(household_ids)
-    members = PartyMember.objects.select_for_update().order_by("pk").in_bulk({m for _h, m in pairs})
     current = dict(
         open_links().filter(household_id__in=household_ids).values_list("household_id", "member_id")
     )
@@ -277,17 +365,22 @@ def proposal_apply(
             by=by,
         )
     for household_id, member_id in pairs:
-        assignment_assign(
+        _assign(
             household=households[household_id],
             member=members[member_id],
             by=by,
             note=_("Automatic proposal"),
+            capacity_override=False,
+            on=timezone.localdate(),
+            expected_member_id=ANY_MEMBER,
         )
     return len(pairs)
 
 
 @transaction.atomic
-def proposal_apply_groups(*, village, groups: list[list[tuple[int, int, int | None]]], by) -> int:
+def proposal_apply_groups(
+    *, village: Village, groups: list[list[tuple[int, int | None, int]]], by: User
+) -> int:
     """Apply the groups staff ticked (each a list of (household, old member, new member)):
     every one of them, or none.
 
@@ -296,28 +389,20 @@ def proposal_apply_groups(*, village, groups: list[list[tuple[int, int, int | No
     GroupsRefused lists them. Returns the number of households moved.
     """
     every = [move for group in groups for move in group]
-    # Lock every row the groups touch up front, in id order, before any group runs.
-    list(
-        Household.objects.select_for_update()
-        .filter(pk__in=[h for h, _o, _n in every])
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    list(
-        PartyMember.objects.select_for_update()
-        .filter(pk__in=[n for _h, _o, n in every])
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    # Lock every row the groups touch up front, once, in id order, before any group runs;
+    # each group reads its rows from these.
+    households, members = _locked([h for h, _o, _n in every], [n for _h, _o, n in every])
     refused = []
     for index, group in enumerate(groups):
         try:
             with transaction.atomic():
-                proposal_apply(
+                _apply_group(
                     village=village,
                     pairs=[(h, new) for h, _old, new in group],
                     by=by,
                     expected={h: old for h, old, _new in group},
+                    households=households,
+                    members=members,
                 )
         except MembersError as error:
             refused.append((index, str(error)))

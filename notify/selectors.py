@@ -1,7 +1,10 @@
 """Reads of the outbox for the features' pages."""
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from notify.models import Message, OptOut
@@ -28,7 +31,7 @@ def cap_reached(township_id: int) -> bool:
     return bool(cap) and sent_today(township_id) >= cap
 
 
-def capped(township_ids) -> bool:
+def capped(township_ids: Iterable[int] | QuerySet[Any, Any]) -> bool:
     """Whether any of these townships (ids, or a query of them) reached its daily cap today:
     one query, for the staff's pages."""
     cap = settings.SMS_TOWNSHIP_DAILY_CAP

@@ -16,8 +16,9 @@ import datetime
 import logging
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import TypedDict
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
@@ -115,7 +116,17 @@ def message_queue(
     return message
 
 
-def _message(*, kind, key, recipient, phone, variables, subject, township_id, send_after):
+def _message(
+    *,
+    kind: str,
+    key: str,
+    recipient: str,
+    phone: str,
+    variables: Iterable[tuple[str, object]],
+    subject: str,
+    township_id: int | None,
+    send_after: datetime.datetime | None,
+) -> Message | None:
     if not is_mobile(phone):
         return None
     now = timezone.now()
@@ -139,12 +150,37 @@ def _message(*, kind, key, recipient, phone, variables, subject, township_id, se
 BATCH = 500
 
 
+class Text(TypedDict):
+    """One message of messages_queue_many(): message_queue()'s arguments but the subject."""
+
+    kind: str
+    key: str
+    recipient: str
+    phone: str
+    variables: Iterable[tuple[str, object]]
+    township_id: int | None
+    send_after: datetime.datetime | None
+
+
 @transaction.atomic(savepoint=False)
-def messages_queue_many(items: Iterable[dict]) -> int:
+def messages_queue_many(items: Iterable[Text]) -> int:
     """Queue many messages at once (a monthly reminder to every member): each as
     message_queue() would, inserted in batches, one worker task per BATCH messages (a task
     per message would cost the worker more than sending it). How many were asked for."""
-    messages = [m for m in (_message(subject="", **item) for item in items) if m is not None]
+    made = (
+        _message(
+            kind=item["kind"],
+            key=item["key"],
+            recipient=item["recipient"],
+            phone=item["phone"],
+            variables=item["variables"],
+            subject="",
+            township_id=item["township_id"],
+            send_after=item["send_after"],
+        )
+        for item in items
+    )
+    messages = [m for m in made if m is not None]
     for start in range(0, len(messages), BATCH):
         chunk = messages[start : start + BATCH]
         Message.objects.bulk_create(chunk, ignore_conflicts=True)
@@ -213,15 +249,15 @@ def messages_cancel(*, recipient: str) -> int:
     )
 
 
-def trimmed(variables: list, limit: int) -> list[list[str]]:
-    """Each value cut to the provider's limit, ending with "…" when cut: a long value is
-    shortened, never refused."""
+def trimmed(variables: Iterable[Sequence[object]], limit: int) -> list[list[str]]:
+    """Each value (of [name, value] pairs) cut to the provider's limit, ending with "…" when
+    cut: a long value is shortened, never refused."""
     out = []
     for name, value in variables:
-        value = str(value)
-        if len(value) > limit:
-            value = value[: limit - 1] + "…"
-        out.append([name, value])
+        text = str(value)
+        if len(text) > limit:
+            text = text[: limit - 1] + "…"
+        out.append([str(name), text])
     return out
 
 
@@ -319,12 +355,13 @@ def message_deliver(key: str) -> str:
     variables = trimmed(
         message.variables, settings.SMS_VARIABLE_MAX_CHARS or backend.max_variable_chars
     )
+    sign_name = settings.SMS_SIGN_NAME or ""
     try:
         result = backend.send(
             phone=message.phone,
             template_code=template_code or message.kind,
             variables=variables,
-            sign_name=settings.SMS_SIGN_NAME,
+            sign_name=sign_name,
             out_id=message.key,
         )
     except TemporaryFailure as error:
@@ -345,7 +382,7 @@ def message_deliver(key: str) -> str:
         return "retry"
     except PermanentFailure as error:
         return _fail(message, _("The provider refused the message: %(error)s") % {"error": error})
-    length = len(settings.SMS_SIGN_NAME) + 2 + sum(len(v) for _n, v in variables) + 40
+    length = len(sign_name) + 2 + sum(len(v) for _n, v in variables) + 40
     sent = {
         "status": MessageStatus.SENT,
         "provider": backend.name,
@@ -358,7 +395,7 @@ def message_deliver(key: str) -> str:
     return "sent"
 
 
-def _write_hard(write, seconds: float = 60) -> None:
+def _write_hard(write: Callable[[], object], seconds: float = 60) -> None:
     """Record what the provider took, through a database outage of up to a minute: a row
     left "sending" would be queued again by the sweep and the text sent twice."""
     deadline = time.monotonic() + seconds
@@ -428,7 +465,12 @@ def messages_recover(*, older_than: datetime.timedelta = STALE_SENDING) -> int:
 
 @transaction.atomic
 def receipt_record(
-    *, provider: str, provider_id: str, delivered: bool, error: str = "", at=None
+    *,
+    provider: str,
+    provider_id: str,
+    delivered: bool,
+    error: str = "",
+    at: datetime.datetime | None = None,
 ) -> bool:
     """A provider's delivery receipt: the message is delivered, or failed with the
     carrier's code. Unknown ids are ignored (False)."""

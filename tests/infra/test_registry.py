@@ -69,4 +69,6 @@ def test_every_kind_and_action_the_features_use_is_registered_with_a_label():
     assert kinds["export_households"] == "导出农户"
     assert {"import_households", "import_members", "export_members", "remind_overdue"} <= {*kinds}
     assert actions["login"] == "登录" and actions["link_changed"] != "link_changed"
-    assert len(actions) == 16
+    assert len(actions) == 22
+    roster = ["household_retired", "household_reinstated", "card_rotated", "sms_consent"]
+    assert all(actions[code] != code for code in [*roster, "member_retired", "member_reinstated"])
