@@ -67,6 +67,7 @@ mutants: setup
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 ## The type check: mypy with the Django stubs, strict over the service boundary (every
 ## package's services, selectors and access modules) and the platform floor (infra/); the
