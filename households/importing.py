@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from base.normalize import normalize_phone, normalize_text
 from base.spreadsheets import read_table
 from base.validators import PHONE_RE
-from households import access
+from households import access, services
 from households.models import (
     Household,
     HouseholdStatus,
@@ -34,7 +34,6 @@ from households.models import (
 )
 from infra import cache, jobs
 from infra.audit import log_access_as
-from infra.models import AccessLog
 from infra.registry import register_job_kind
 
 CREATE, UPDATE, UNCHANGED, REJECT = "create", "update", "unchanged", "reject"
@@ -500,7 +499,7 @@ def upload_apply(
     log_access_as(
         user,
         ip,
-        action=AccessLog.Action.IMPORT,
+        action=services.IMPORTED_ROSTER,
         description=f"{upload.get_kind_display()} {upload.filename}",
         record_count=len(plan.rows),
     )

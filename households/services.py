@@ -17,8 +17,7 @@ from households.models import (
 )
 from infra import audit, cache
 from infra.audit import log_access_as
-from infra.models import AccessLog
-from infra.registry import register_audit_action
+from infra.registry import register_access_action, register_audit_action
 from notify import services as notify
 from notify.selectors import opted_out
 
@@ -36,6 +35,12 @@ CARD_ROTATED = register_audit_action("card_rotated", gettext_lazy("Lost househol
 SMS_CONSENT_CHANGED = register_audit_action(
     "sms_consent", gettext_lazy("Consent to text messages changed")
 )
+# What the access log records of the registry's personal data leaving the system.
+EXPORTED_HOUSEHOLDS = register_access_action(
+    "export_households", gettext_lazy("Exported households")
+)
+PRINTED_CARDS = register_access_action("print_cards", gettext_lazy("Printed cards"))
+IMPORTED_ROSTER = register_access_action("import", gettext_lazy("Imported a roster"))
 
 
 class RegistryError(Exception):
@@ -151,7 +156,7 @@ def cards_mark_printed(
     log_access_as(
         by,
         ip,
-        action=AccessLog.Action.PRINT_CARDS,
+        action=PRINTED_CARDS,
         description=description,
         record_count=len(households),
     )

@@ -24,7 +24,7 @@ from households.forms import (
 from households.models import ConsentVia, HouseholdStatus, RosterUpload
 from infra import jobs
 from infra.audit import client_ip, log_access
-from infra.models import AccessLog, Job
+from infra.models import Job
 
 PAGE_SIZE = 50
 
@@ -126,7 +126,7 @@ def household_export(request: HttpRequest) -> HttpResponse:
     count = queryset.count()
     log_access(
         request,
-        action=AccessLog.Action.EXPORT_HOUSEHOLDS,
+        action=services.EXPORTED_HOUSEHOLDS,
         description=_("Households export, filter: %(query)s")
         % {"query": request.GET.urlencode() or "-"},
         record_count=count,

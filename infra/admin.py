@@ -93,14 +93,20 @@ class LabelInPlace(_AdminBase):
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(ReadOnlyAdmin, admin.ModelAdmin[AccessLog]):
+class AccessLogAdmin(LabelInPlace, ReadOnlyAdmin, admin.ModelAdmin[AccessLog]):
     """Who exported or printed personal data: readable, never editable."""
 
-    list_display = ["at", "user", "action", "description", "record_count", "ip_address"]
-    list_filter = ["action"]
+    list_display = ["at", "user", "action_label", "description", "record_count", "ip_address"]
+    list_filter = [registry_filter("action", _("action"), registry.access_actions)]
+    readonly_fields = ["action_label"]
+    coded_field, label_field = "action", "action_label"
     list_select_related = ["user"]
     search_fields = ["user__username", "description"]
     date_hierarchy = "at"
+
+    @admin.display(description=_("action"), ordering="action")
+    def action_label(self, entry: AccessLog) -> str:
+        return entry.action_label
 
 
 @admin.register(AuditEvent)

@@ -45,10 +45,13 @@ def log_access_as(
     description: str,
     record_count: int,
 ) -> AccessLog:
-    """The same, out of a request (a background job): the asker and their address."""
+    """The same, out of a request (a background job): the asker and their address.
+
+    Rule: the action is one a feature registered (infra.registry.register_access_action);
+    another raises Unregistered."""
     return AccessLog.objects.create(
         user=user,
-        action=action,
+        action=registry.require_access_action(action),
         description=description[:300],
         record_count=record_count,
         ip_address=ip,

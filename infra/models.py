@@ -13,13 +13,6 @@ from infra import registry
 class AccessLog(models.Model):
     """Who exported or printed whose personal data, and how much of it. Written, never edited."""
 
-    class Action(models.TextChoices):
-        EXPORT_HOUSEHOLDS = "export_households", _("Exported households")
-        EXPORT_MEMBERS = "export_members", _("Exported members")
-        EXPORT_REPORT = "export_report", _("Exported a report")
-        PRINT_CARDS = "print_cards", _("Printed cards")
-        IMPORT = "import", _("Imported a roster")
-
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -28,7 +21,8 @@ class AccessLog(models.Model):
         verbose_name=_("user"),
     )
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
-    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    # A code a feature registered (infra.registry.register_access_action), with its label.
+    action = models.CharField(_("action"), max_length=registry.MAX_LENGTH)
     description = models.CharField(_("what"), max_length=300)
     record_count = models.PositiveIntegerField(_("records"))
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
@@ -41,7 +35,11 @@ class AccessLog(models.Model):
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.get_action_display()}"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action_label}"
+
+    @property
+    def action_label(self) -> str:
+        return registry.access_action_label(self.action)
 
 
 class RateCounter(models.Model):

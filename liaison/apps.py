@@ -12,7 +12,8 @@ class LiaisonConfig(AppConfig):
     verbose_name = _("Liaison")
 
     def ready(self):
-        from liaison import checks  # noqa: F401 -- registers the start-up checks
+        # The start-up checks, and the access action the reports register (infra.registry).
+        from liaison import checks, reports  # noqa: F401
 
 
 class AxesConfig(AxesAppConfig):

@@ -15,11 +15,13 @@ from django.views.decorators.http import require_safe
 
 from casebook.tasks import REMIND_OVERDUE
 from households import access
+from households import services as household_services
 from households.importing import IMPORT_HOUSEHOLDS
 from households.tasks import EXPORT_HOUSEHOLDS
 from infra import jobs
 from infra.audit import log_access
-from infra.models import AccessLog, Job
+from infra.models import Job
+from members import services as member_services
 from members.importing import IMPORT_MEMBERS
 from members.tasks import EXPORT_MEMBERS
 
@@ -30,8 +32,8 @@ ROSTER_KINDS = {
     IMPORT_MEMBERS: "members:list",
 }
 EXPORT_ACTIONS = {
-    EXPORT_HOUSEHOLDS: AccessLog.Action.EXPORT_HOUSEHOLDS,
-    EXPORT_MEMBERS: AccessLog.Action.EXPORT_MEMBERS,
+    EXPORT_HOUSEHOLDS: household_services.EXPORTED_HOUSEHOLDS,
+    EXPORT_MEMBERS: member_services.EXPORTED_MEMBERS,
 }
 
 

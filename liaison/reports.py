@@ -5,10 +5,15 @@ from dataclasses import dataclass
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from base.spreadsheets import xlsx_workbook_response
 from households.models import Village
+from infra.registry import register_access_action
 from liaison import dashboard
+
+# What the access log records when a report leaves the system as a spreadsheet.
+EXPORTED_REPORT = register_access_action("export_report", gettext_lazy("Exported a report"))
 
 VILLAGE_HEADERS = [
     "村", "农户数", "党员数", "已联户", "联户覆盖率(%)", "本月已走访户数", "走访率(%)",

@@ -18,7 +18,6 @@ from casebook import access as casebook_access
 from casebook import hotspots
 from households import access
 from infra.audit import log_access
-from infra.models import AccessLog
 from liaison import charts, figures, reports, selectors
 
 
@@ -280,7 +279,7 @@ def monthly_report(request: HttpRequest) -> HttpResponse:
     if query["format"] == "xlsx":
         log_access(
             request,
-            action=AccessLog.Action.EXPORT_REPORT,
+            action=reports.EXPORTED_REPORT,
             description=str(report.title),
             record_count=len(report.totals.rows),
         )

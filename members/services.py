@@ -13,12 +13,14 @@ from django.utils.translation import gettext_lazy
 from households.models import Household, HouseholdStatus, Village
 from households.services import HOUSEHOLD_RETIRED, RETIRED_STATUSES
 from infra import audit, cache
-from infra.registry import register_audit_action
+from infra.registry import register_access_action, register_audit_action
 from members.models import Assignment, PartyMember
 from members.selectors import open_links
 
 # What the audit log records of links (made, ended, moved).
 LINK_CHANGED = register_audit_action("link_changed", gettext_lazy("Household link changed"))
+# What the access log records of the member roster leaving the system.
+EXPORTED_MEMBERS = register_access_action("export_members", gettext_lazy("Exported members"))
 # What it records of members: taken off active duty, or back on it (the admin's "active").
 MEMBER_RETIRED = register_audit_action("member_retired", gettext_lazy("Member retired"))
 MEMBER_REINSTATED = register_audit_action(

@@ -21,7 +21,6 @@ from households.forms import HouseholdRetireForm
 from households.models import HouseholdStatus
 from infra import jobs
 from infra.audit import client_ip, log_access
-from infra.models import AccessLog
 from members import access, exports, mapping, selectors, services, tasks
 from members.filters import MemberFilter
 from members.forms import (
@@ -166,7 +165,7 @@ def member_export(request: HttpRequest) -> HttpResponse:
     count = queryset.count()
     log_access(
         request,
-        action=AccessLog.Action.EXPORT_MEMBERS,
+        action=services.EXPORTED_MEMBERS,
         description=_("Members export, filter: %(query)s")
         % {"query": request.GET.urlencode() or "-"},
         record_count=count,

@@ -174,7 +174,7 @@ class AccessLogFactory(factory.django.DjangoModelFactory):
         model = AccessLog
 
     user = factory.SubFactory(UserFactory)
-    action = AccessLog.Action.EXPORT_HOUSEHOLDS
+    action = "export_households"
     description = "households"
     record_count = 1
 

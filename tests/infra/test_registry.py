@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from households import tasks
 from infra import audit, jobs, registry
-from infra.models import AuditEvent, Job
+from infra.models import AccessLog, AuditEvent, Job
 
 pytestmark = pytest.mark.django_db
 
@@ -17,8 +17,10 @@ def new_kind(monkeypatch):
     """A job kind and an audit action a new feature registers (forgotten after the test)."""
     monkeypatch.setattr(registry, "_job_kinds", dict(registry._job_kinds))
     monkeypatch.setattr(registry, "_audit_actions", dict(registry._audit_actions))
+    monkeypatch.setattr(registry, "_access_actions", dict(registry._access_actions))
     kind = registry.register_job_kind("census_export", "人口普查导出")
     action = registry.register_audit_action("census_signed", "普查表已签收")
+    registry.register_access_action("census_sent", "普查表已报送")
     return kind, action
 
 
@@ -32,6 +34,25 @@ def test_recording_an_action_nobody_registered_raises_and_writes_nothing(world):
     with pytest.raises(registry.Unregistered):
         audit.record("census_signed", user=world.staff)
     assert not AuditEvent.objects.exists()
+
+
+def test_an_access_entry_under_an_action_nobody_registered_raises_and_writes_nothing(world):
+    with pytest.raises(registry.Unregistered):
+        audit.log_access_as(world.staff, None, action="census_sent", description="", record_count=1)
+    assert not AccessLog.objects.exists()
+
+
+def test_a_new_access_action_needs_no_migration_and_reads_by_its_label(new_kind, client, world):
+    entry = audit.log_access_as(
+        world.staff, "10.0.0.1", action="census_sent", description="普查表", record_count=330
+    )
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)  # exits if any
+    assert entry.action_label == "普查表已报送"
+    client.force_login(world.admin)
+    listed = client.get(reverse("admin:infra_accesslog_changelist") + "?action=census_sent")
+    assert "普查表已报送" in listed.content.decode()
+    one = client.get(reverse("admin:infra_accesslog_change", args=[entry.pk]))
+    assert "普查表已报送" in one.content.decode()
 
 
 def test_a_code_registered_twice_with_another_label_is_refused(new_kind):
@@ -70,5 +91,9 @@ def test_every_kind_and_action_the_features_use_is_registered_with_a_label():
     assert {"import_households", "import_members", "export_members", "remind_overdue"} <= {*kinds}
     assert actions["login"] == "登录" and actions["link_changed"] != "link_changed"
     assert len(actions) == 22
+    exports = dict(registry.access_actions())
+    assert exports["export_households"] == "导出农户"
+    assert {"export_members", "export_report", "print_cards", "import"} <= {*exports}
+    assert all(label != code for code, label in exports.items())
     roster = ["household_retired", "household_reinstated", "card_rotated", "sms_consent"]
     assert all(actions[code] != code for code in [*roster, "member_retired", "member_reinstated"])
