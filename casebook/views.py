@@ -535,6 +535,11 @@ def _decision_lines(decisions) -> list[services.DecisionLine]:
     ]
 
 
+def _decisions_removed(decisions) -> list[int]:
+    """The recorded lines the user ticked for deletion."""
+    return [form.instance.pk for form in decisions.deleted_forms if form.instance.pk]
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def meeting_new(request: HttpRequest) -> HttpResponse:
@@ -548,6 +553,7 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
             village=village,
             record=_meeting_record(form.cleaned_data),
             decisions=_decision_lines(decisions),
+            removed=_decisions_removed(decisions),
             by=request.user,
         )
         messages.success(request, _("Meeting recorded."))
@@ -571,6 +577,7 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
             village=meeting.village,
             record=_meeting_record(form.cleaned_data),
             decisions=_decision_lines(decisions),
+            removed=_decisions_removed(decisions),
             by=request.user,
         )
         messages.success(request, _("Saved."))

@@ -97,13 +97,15 @@ def meeting_save(
     village: Village,
     record: MeetingRecord,
     decisions: Sequence[DecisionLine],
+    removed: Sequence[int] = (),
     by: User,
 ) -> Meeting:
     """Record a new meeting of the village (`meeting` None), or a change to one, with its
     attendees and decisions, in one step.
 
-    `decisions` are the lines the meeting keeps: a line with an id is changed, one without
-    is added, and the meeting's other lines are removed.
+    `decisions` are the lines the page showed and kept: a line with an id is changed, one
+    without is added. `removed` names the lines the user struck out; a line the page did not
+    show (another user added it meanwhile) stays.
     """
     if meeting is None:
         meeting = Meeting(village=village, created_by=by)
@@ -124,14 +126,16 @@ def meeting_save(
     meeting.attendee_households.set(record.attendee_households)
     meeting.requests.set(record.requests)
     meeting.parties.set(record.parties)
-    _decisions_save(meeting, decisions)
+    _decisions_save(meeting, decisions, removed)
     cache.touch([meeting.village_id])
     return meeting
 
 
-def _decisions_save(meeting: Meeting, lines: Sequence[DecisionLine]) -> None:
-    kept = [line.pk for line in lines if line.pk is not None]
-    meeting.decision_lines.exclude(pk__in=kept).delete()
+def _decisions_save(
+    meeting: Meeting, lines: Sequence[DecisionLine], removed: Sequence[int]
+) -> None:
+    if removed:
+        meeting.decision_lines.filter(pk__in=removed).delete()
     for line in lines:
         values = {"text": line.text, "responsible": line.responsible, "due_on": line.due_on}
         if line.pk is None:

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from casebook.models import Meeting, Request
+from casebook.models import Meeting, MeetingDecision, Request
 from tests.factories import MeetingFactory, PavilionFactory, RequestFactory, VisitFactory
 
 pytestmark = pytest.mark.django_db
@@ -78,6 +78,31 @@ def test_editing_a_meeting_keeps_changes_and_removes_its_decisions(client, world
     assert lines[0] == (first.pk, "按每亩3000元统一出售", world.member_a.pk, first.due_on)
     assert [text for _, text, _, _ in lines] == ["按每亩3000元统一出售", "通知各户"]
     assert lines[1][2] is None and lines[1][3] is None
+
+
+def test_a_decision_added_meanwhile_survives_another_users_save(client, world):
+    """Two staff edit one meeting: the second save keeps the line the first added, which
+    its page never showed (only the lines ticked for deletion go)."""
+    pavilion = PavilionFactory(village=world.village_a)
+    client.force_login(world.secretary_a)
+    client.post(reverse("casebook:meeting-new"), meeting_data(world, pavilion))
+    meeting = Meeting.objects.get()
+    (first,) = meeting.decision_lines.all()
+    meanwhile = MeetingDecision.objects.create(meeting=meeting, text="另一位干部补记的决定")
+    edit = meeting_data(
+        world,
+        pavilion,
+        **{
+            "decisions-TOTAL_FORMS": "1",
+            "decisions-INITIAL_FORMS": "1",
+            "decisions-0-id": first.pk,
+            "decisions-0-text": "按每亩3000元统一出售",
+        },
+    )
+    response = client.post(reverse("casebook:meeting-edit", args=[meeting.pk]), edit)
+    assert response.status_code == 302
+    texts = set(meeting.decision_lines.values_list("text", flat=True))
+    assert texts == {"按每亩3000元统一出售", meanwhile.text}
 
 
 def test_pickers_stay_within_the_village(client, world):
