@@ -198,7 +198,7 @@ MUTANTS = [
     Mutant(
         "the notebook service refuses an entry dated in the future",
         "casebook/services/visits.py",
-        "    if visited_on > timezone.localdate():\n"
+        "    if entry.visited_on > timezone.localdate():\n"
         '        raise CasebookError(_("A visit cannot be dated in the future."))\n'
         "    if household.village_id != member.village_id:",
         "    if household.village_id != member.village_id:",

@@ -43,6 +43,7 @@ from casebook.services.requests import (
 from casebook.services.visits import (
     CORRECTION_WINDOW,
     Submitted,
+    VisitEntry,
     visit_can_correct,
     visit_correct,
     visit_record,
@@ -66,6 +67,7 @@ __all__ = [
     "MeetingRecord",
     "StaleRequest",
     "Submitted",
+    "VisitEntry",
     "cluster_to_agenda",
     "default_owner",
     "meeting_close",

@@ -2,6 +2,7 @@
 
 import datetime
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
@@ -27,6 +28,19 @@ from members.selectors import linked_member
 CORRECTION_WINDOW = datetime.timedelta(hours=24)
 
 
+@dataclass(frozen=True)
+class VisitEntry:
+    """What a notebook entry says, as the visit form or the phone's outbox sends it."""
+
+    visited_on: datetime.date
+    channel: str
+    duties: Sequence[Duty] = ()
+    notes: str = ""
+    sanitation: str = ""
+    hazard_found: bool = False
+    follow_up: bool = False
+
+
 def visits_changed(*, household_ids: list[int | None]) -> None:
     """Entries of these households were written: their villages' figures have changed.
 
@@ -45,13 +59,7 @@ def visit_record(
     member: PartyMember,
     household: Household,
     by: User,
-    visited_on: datetime.date,
-    channel: str,
-    duties: list[Duty],
-    notes: str = "",
-    sanitation: str = "",
-    hazard_found: bool = False,
-    follow_up: bool = False,
+    entry: VisitEntry,
     client_id: uuid.UUID | None = None,
 ) -> Visit:
     """Write a notebook entry by (or on behalf of) the member linked to the household.
@@ -59,25 +67,25 @@ def visit_record(
     `client_id` is the id the phone made for the entry (see visit_submit); the database's
     unique index, not a query here, settles two sends of the same entry.
     """
-    if visited_on > timezone.localdate():
+    if entry.visited_on > timezone.localdate():
         raise CasebookError(_("A visit cannot be dated in the future."))
     if household.village_id != member.village_id:
         raise CasebookError(_("The member and the household belong to different villages."))
     visit = Visit(
         member=member,
         household=household,
-        visited_on=visited_on,
-        channel=channel,
-        notes=notes,
-        sanitation=sanitation,
-        hazard_found=hazard_found,
-        follow_up=follow_up,
+        visited_on=entry.visited_on,
+        channel=entry.channel,
+        notes=entry.notes,
+        sanitation=entry.sanitation,
+        hazard_found=entry.hazard_found,
+        follow_up=entry.follow_up,
         recorded_by=by,
         client_id=client_id,
     )
     _full_clean(visit, exclude=["client_id"])
     visit.save()
-    visit.duties.set(duties)
+    visit.duties.set(entry.duties)
     visits_changed(household_ids=[visit.household_id])
     return visit
 
@@ -150,13 +158,7 @@ def visit_record_with_request(
     *,
     household: Household,
     by: User,
-    visited_on: datetime.date,
-    channel: str,
-    duties: list[Duty],
-    notes: str = "",
-    sanitation: str = "",
-    hazard_found: bool = False,
-    follow_up: bool = False,
+    entry: VisitEntry,
     client_id: uuid.UUID | None = None,
     request_category: RequestCategory | None = None,
     request_description: str = "",
@@ -168,17 +170,11 @@ def visit_record_with_request(
     member = linked_member(household.pk)
     if member is None:
         raise CasebookError(_("This household has no liaison member; link one first."))
-    entry = visit_record(
+    visit = visit_record(
         member=member,
         household=household,
         by=by,
-        visited_on=visited_on,
-        channel=channel,
-        duties=duties,
-        notes=notes,
-        sanitation=sanitation,
-        hazard_found=hazard_found,
-        follow_up=follow_up,
+        entry=entry,
         client_id=client_id,
     )
     request: Request | None = None
@@ -189,9 +185,9 @@ def visit_record_with_request(
             description=request_description,
             source=RequestSource.VISIT,
             by=by,
-            visit=entry,
+            visit=visit,
         )
-    return entry, request
+    return visit, request
 
 
 @dataclass(frozen=True)
@@ -209,13 +205,7 @@ def visit_submit(
     client_id: uuid.UUID | None,
     by: User,
     household: Household,
-    visited_on: datetime.date,
-    channel: str,
-    duties: list[Duty],
-    notes: str = "",
-    sanitation: str = "",
-    hazard_found: bool = False,
-    follow_up: bool = False,
+    entry: VisitEntry,
     request_category: RequestCategory | None = None,
     request_description: str = "",
 ) -> Submitted:
@@ -235,13 +225,7 @@ def visit_submit(
             visit, raised = visit_record_with_request(
                 household=household,
                 by=by,
-                visited_on=visited_on,
-                channel=channel,
-                duties=duties,
-                notes=notes,
-                sanitation=sanitation,
-                hazard_found=hazard_found,
-                follow_up=follow_up,
+                entry=entry,
                 client_id=client_id,
                 request_category=request_category,
                 request_description=request_description,

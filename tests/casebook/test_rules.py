@@ -121,18 +121,14 @@ def test_the_visit_service_refuses_a_future_date(world):
             member=world.member_a,
             household=world.household_a,
             by=world.member_user,
-            visited_on=tomorrow,
-            channel="in_person",
-            duties=[duty()],
+            entry=services.VisitEntry(tomorrow, "in_person", [duty()]),
         )
     assert not world.household_a.visits.exists()
     today = services.visit_record(
         member=world.member_a,
         household=world.household_a,
         by=world.member_user,
-        visited_on=timezone.localdate(),
-        channel="in_person",
-        duties=[duty()],
+        entry=services.VisitEntry(timezone.localdate(), "in_person", [duty()]),
     )
     with pytest.raises(services.CasebookError, match="晚于今天"):
         services.visit_correct(

@@ -181,9 +181,7 @@ def test_two_sends_of_one_entry_at_once_record_it_once(reference_data, world):
                 client_id=client_id,
                 by=world.member_user,
                 household=world.household_a,
-                visited_on=timezone.localdate(),
-                channel="in_person",
-                duties=[],
+                entry=services.VisitEntry(timezone.localdate(), "in_person", []),
             )
             outcomes.append(done.replayed)
         finally:

@@ -45,9 +45,7 @@ def record_visit(world):
         member=world.member_a,
         household=world.household_a,
         by=world.member_user,
-        visited_on=timezone.localdate(),
-        channel="in_person",
-        duties=[],
+        entry=casebook.VisitEntry(timezone.localdate(), "in_person", []),
     )
 
 
