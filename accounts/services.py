@@ -27,7 +27,7 @@ from typing import Any, TypedDict
 from axes.handlers.proxy import AxesProxyHandler
 from axes.signals import user_locked_out
 from django.conf import settings
-from django.contrib.auth.models import AnonymousUser, User
+from django.contrib.auth.models import User
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db import transaction
 from django.http import HttpRequest
@@ -51,7 +51,7 @@ RECOVERY_CODE_COUNT = 10
 
 NEW, TEMPORARY, EXPIRED = "new", "temporary", "expired"
 
-AnyUser = User | AnonymousUser
+AnyUser = access.AnyUser
 
 
 class PasswordState(TypedDict):

@@ -4,13 +4,13 @@ The scope and the querysets of the floors below (households.access, members.acce
 handed on here so that a casebook view reads every queryset it needs from one module.
 """
 
-from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q, QuerySet
 
 from casebook.models import Meeting, Pavilion, Request, RequestEvent, Visit, VoiceNote
 from households.access import (
     ANONYMOUS,
     NOTHING,
+    AnyUser,
     Scope,
     can_manage_rosters,
     can_manage_village,
@@ -35,8 +35,6 @@ from households.access import (
 )
 from households.selectors import open_links
 from members.access import assignments, member_for, members
-
-AnyUser = User | AnonymousUser
 
 # The floors' scope and querysets are handed on to the casebook views with this module's own.
 __all__ = [

@@ -150,17 +150,22 @@ def _visit_submit(user, data: dict) -> services.Submitted:
         client_id=data.get("client_id"),
         by=user,
         household=data["household"],
-        entry=services.VisitEntry(
-            visited_on=data["visited_on"],
-            channel=data["channel"],
-            duties=list(data["duties"]),
-            notes=data["notes"],
-            sanitation=data["sanitation"],
-            hazard_found=data["hazard_found"],
-            follow_up=data["follow_up"],
-        ),
+        entry=_visit_entry(data),
         request_category=data["request_category"] if data["open_request"] else None,
         request_description=data["request_description"],
+    )
+
+
+def _visit_entry(data: dict) -> services.VisitEntry:
+    """What the visit form (new or a correction) says the entry is."""
+    return services.VisitEntry(
+        visited_on=data["visited_on"],
+        channel=data["channel"],
+        duties=list(data["duties"]),
+        notes=data["notes"],
+        sanitation=data["sanitation"],
+        hazard_found=data["hazard_found"],
+        follow_up=data["follow_up"],
     )
 
 
@@ -210,15 +215,7 @@ def visit_edit(request: HttpRequest, pk: int) -> HttpResponse:
     scope = access.scope_for(request.user)
     staff = access.can_manage_village(request.user, visit.household.village_id)
     access.require(services.visit_can_correct(visit, request.user, is_staff_level=staff))
-    initial = {
-        "visited_on": visit.visited_on,
-        "channel": visit.channel,
-        "duties": list(visit.duties.all()),
-        "notes": visit.notes,
-        "sanitation": visit.sanitation,
-        "hazard_found": visit.hazard_found,
-        "follow_up": visit.follow_up,
-    }
+    initial = vars(services.VisitEntry.of(visit))
     form = VisitCorrectionForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -227,13 +224,7 @@ def visit_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 visit=visit,
                 by=request.user,
                 is_staff_level=staff,
-                visited_on=data["visited_on"],
-                channel=data["channel"],
-                duties=list(data["duties"]),
-                notes=data["notes"],
-                sanitation=data["sanitation"],
-                hazard_found=data["hazard_found"],
-                follow_up=data["follow_up"],
+                entry=_visit_entry(data),
             )
         except services.CasebookError as error:
             messages.error(request, str(error))

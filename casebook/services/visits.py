@@ -40,6 +40,19 @@ class VisitEntry:
     hazard_found: bool = False
     follow_up: bool = False
 
+    @classmethod
+    def of(cls, visit: Visit) -> "VisitEntry":
+        """What a recorded entry says now: where a correction starts."""
+        return cls(
+            visited_on=visit.visited_on,
+            channel=visit.channel,
+            duties=list(visit.duties.all()),
+            notes=visit.notes,
+            sanitation=visit.sanitation,
+            hazard_found=visit.hazard_found,
+            follow_up=visit.follow_up,
+        )
+
 
 def visits_changed(*, household_ids: list[int | None]) -> None:
     """Entries of these households were written: their villages' figures have changed.
@@ -99,27 +112,15 @@ def visit_can_correct(visit: Visit, user: User, *, is_staff_level: bool) -> bool
 
 
 @transaction.atomic
-def visit_correct(
-    *,
-    visit: Visit,
-    by: User,
-    is_staff_level: bool,
-    visited_on: datetime.date | None = None,
-    channel: str | None = None,
-    duties: list[Duty] | None = None,
-    notes: str | None = None,
-    sanitation: str | None = None,
-    hazard_found: bool | None = None,
-    follow_up: bool | None = None,
-) -> Visit:
-    """Correct a notebook entry, keeping what it said before in a revision. What is not
-    given (None) stays as it was."""
+def visit_correct(*, visit: Visit, by: User, is_staff_level: bool, entry: VisitEntry) -> Visit:
+    """Correct a notebook entry to say `entry`, keeping what it said before in a revision
+    (`VisitEntry.of(visit)` with what changed replaced)."""
     visit = Visit.objects.select_for_update().get(pk=visit.pk)
     if not visit_can_correct(visit, by, is_staff_level=is_staff_level):
         raise CasebookError(
             _("Entries can be corrected by their author for 24 hours; after that ask staff.")
         )
-    if visited_on and visited_on > timezone.localdate():
+    if entry.visited_on > timezone.localdate():
         raise CasebookError(_("A visit cannot be dated in the future."))
     before = {
         "visited_on": visit.visited_on.isoformat(),
@@ -130,24 +131,17 @@ def visit_correct(
         "follow_up": visit.follow_up,
         "duties": sorted(visit.duties.values_list("code", flat=True)),
     }
-    if visited_on is not None:
-        visit.visited_on = visited_on
-    if channel is not None:
-        visit.channel = channel
-    if notes is not None:
-        visit.notes = notes
-    if sanitation is not None:
-        visit.sanitation = sanitation
-    if hazard_found is not None:
-        visit.hazard_found = hazard_found
-    if follow_up is not None:
-        visit.follow_up = follow_up
+    visit.visited_on = entry.visited_on
+    visit.channel = entry.channel
+    visit.notes = entry.notes
+    visit.sanitation = entry.sanitation
+    visit.hazard_found = entry.hazard_found
+    visit.follow_up = entry.follow_up
     visit.corrected_at = timezone.now()
     visit.corrected_by = by
     _full_clean(visit)
     visit.save()
-    if duties is not None:
-        visit.duties.set(duties)
+    visit.duties.set(entry.duties)
     VisitRevision.objects.create(visit=visit, changed_by=by, before=before)
     visits_changed(household_ids=[visit.household_id])
     return visit

@@ -2,6 +2,7 @@
 not only through the form or page that refuses the input first."""
 
 import datetime
+from dataclasses import replace
 
 import pytest
 import time_machine
@@ -132,7 +133,10 @@ def test_the_visit_service_refuses_a_future_date(world):
     )
     with pytest.raises(services.CasebookError, match="晚于今天"):
         services.visit_correct(
-            visit=today, by=world.member_user, is_staff_level=False, visited_on=tomorrow
+            visit=today,
+            by=world.member_user,
+            is_staff_level=False,
+            entry=replace(services.VisitEntry.of(today), visited_on=tomorrow),
         )
     today.refresh_from_db()
     assert today.visited_on == timezone.localdate()

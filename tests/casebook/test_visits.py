@@ -1,6 +1,7 @@
 """The liaison notebook and the "due this month" lists."""
 
 import datetime
+from dataclasses import replace
 
 import pytest
 import time_machine
@@ -224,7 +225,9 @@ def test_last_visit_follows_the_notebook_whatever_writes_it(client, world):
         visit=latest,
         by=world.staff,
         is_staff_level=True,
-        visited_on=today - datetime.timedelta(days=3),
+        entry=replace(
+            services.VisitEntry.of(latest), visited_on=today - datetime.timedelta(days=3)
+        ),
     )
     assert _last_visit(household) == today - datetime.timedelta(days=3)
     # The admin deleting an entry recounts too.

@@ -1,6 +1,7 @@
 """Cached dashboard figures follow every write that changes them, and only those."""
 
 import datetime
+from dataclasses import replace
 from unittest import mock
 
 import pytest
@@ -63,7 +64,9 @@ def test_notebook_entries_change_the_figures(world):
         visit=visit,
         by=world.staff,
         is_staff_level=True,
-        visited_on=month() - datetime.timedelta(days=1),
+        entry=replace(
+            casebook.VisitEntry.of(visit), visited_on=month() - datetime.timedelta(days=1)
+        ),
     )
     assert row(world.village_a).visited == 0
 
