@@ -1,5 +1,5 @@
 import secrets
-from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -221,22 +221,10 @@ class Household(models.Model):
         "has_disability",
     )
 
-    def save(
-        self,
-        *,
-        force_insert: bool | tuple[models.base.ModelBase, ...] = False,
-        force_update: bool = False,
-        using: str | None = None,
-        update_fields: Iterable[str] | None = None,
-    ) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # Derived columns only (search key, priority); bulk paths call refresh_derived().
         self.refresh_derived()
-        super().save(
-            force_insert=force_insert,
-            force_update=force_update,
-            using=using,
-            update_fields=update_fields,
-        )
+        super().save(*args, **kwargs)
 
     def clean(self):
         if self.group_id and self.village_id and self.group.village_id != self.village_id:

@@ -1,4 +1,4 @@
-from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -80,22 +80,10 @@ class PartyMember(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(
-        self,
-        *,
-        force_insert: bool | tuple[models.base.ModelBase, ...] = False,
-        force_update: bool = False,
-        using: str | None = None,
-        update_fields: Iterable[str] | None = None,
-    ) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # Derived column only; bulk paths set it themselves.
         self.search_key = search_key(self.name)
-        super().save(
-            force_insert=force_insert,
-            force_update=force_update,
-            using=using,
-            update_fields=update_fields,
-        )
+        super().save(*args, **kwargs)
 
     def clean(self):
         if self.group_id and self.village_id and self.group.village_id != self.village_id:
