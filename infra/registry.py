@@ -16,82 +16,58 @@ Label = str | Promise
 # The columns' width (Job.kind, AuditEvent.action, AccessLog.action).
 MAX_LENGTH = 20
 
-_job_kinds: dict[str, Label] = {}
-_audit_actions: dict[str, Label] = {}
-_access_actions: dict[str, Label] = {}
-
 
 class Unregistered(LookupError):
-    """A job kind or an audit action that no feature registered."""
+    """A job kind, an audit action or an access action that no feature registered."""
 
 
-def _register(table: dict[str, Label], what: str, code: str, label: Label) -> str:
-    if not code or len(code) > MAX_LENGTH:
-        raise ValueError(f"{what} {code!r}: 1 to {MAX_LENGTH} characters")
-    known = table.get(code)
-    if known is not None and known is not label:
-        raise ValueError(f"{what} {code!r} is registered already")
-    table[code] = label
-    return code
+class Codes:
+    """One table of codes a feature names, each with the label people read."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.labels: dict[str, Label] = {}
+
+    def register(self, code: str, label: Label) -> str:
+        """Name a code (again with the same label: no change). Returns the code."""
+        if not code or len(code) > MAX_LENGTH:
+            raise ValueError(f"{self.what} {code!r}: 1 to {MAX_LENGTH} characters")
+        known = self.labels.get(code)
+        if known is not None and known is not label:
+            raise ValueError(f"{self.what} {code!r} is registered already")
+        self.labels[code] = label
+        return code
+
+    def require(self, code: str) -> str:
+        if code not in self.labels:
+            raise Unregistered(f"{self.what} {code!r} is not registered")
+        return code
+
+    def label(self, code: str) -> str:
+        return str(self.labels.get(code, code))
+
+    def choices(self) -> list[tuple[str, str]]:
+        """Every registered code and its label, by code (the admin's filter)."""
+        return [(code, str(label)) for code, label in sorted(self.labels.items())]
 
 
-def register_job_kind(code: str, label: Label) -> str:
-    """Name a kind of background job (its label titles the job's page). Returns the code."""
-    return _register(_job_kinds, "job kind", code, label)
+# A kind of background job (its label titles the job's page).
+JOB_KINDS = Codes("job kind")
+# An action the audit log records (its label is read in the admin).
+AUDIT_ACTIONS = Codes("audit action")
+# A way personal data leaves the system (an export, printed cards, an import), which the
+# access log records with its count.
+ACCESS_ACTIONS = Codes("access action")
 
-
-def register_audit_action(code: str, label: Label) -> str:
-    """Name an action the audit log records (its label is read in the admin). Returns the
-    code."""
-    return _register(_audit_actions, "audit action", code, label)
-
-
-def register_access_action(code: str, label: Label) -> str:
-    """Name a way personal data leaves the system (an export, printed cards, an import),
-    which the access log records with its count. Returns the code."""
-    return _register(_access_actions, "access action", code, label)
-
-
-def require_job_kind(code: str) -> str:
-    if code not in _job_kinds:
-        raise Unregistered(f"job kind {code!r} is not registered")
-    return code
-
-
-def require_audit_action(code: str) -> str:
-    if code not in _audit_actions:
-        raise Unregistered(f"audit action {code!r} is not registered")
-    return code
-
-
-def require_access_action(code: str) -> str:
-    if code not in _access_actions:
-        raise Unregistered(f"access action {code!r} is not registered")
-    return code
-
-
-def job_kind_label(code: str) -> str:
-    return str(_job_kinds.get(code, code))
-
-
-def audit_action_label(code: str) -> str:
-    return str(_audit_actions.get(code, code))
-
-
-def access_action_label(code: str) -> str:
-    return str(_access_actions.get(code, code))
-
-
-def job_kinds() -> list[tuple[str, str]]:
-    """Every registered kind and its label, by code (the admin's filter)."""
-    return [(code, str(label)) for code, label in sorted(_job_kinds.items())]
-
-
-def audit_actions() -> list[tuple[str, str]]:
-    """Every registered action and its label, by code (the admin's filter)."""
-    return [(code, str(label)) for code, label in sorted(_audit_actions.items())]
-
-
-def access_actions() -> list[tuple[str, str]]:
-    """Every registered access action and its label, by code (the admin's filter)."""
-    return [(code, str(label)) for code, label in sorted(_access_actions.items())]
+register_job_kind = JOB_KINDS.register
+register_audit_action = AUDIT_ACTIONS.register
+register_access_action = ACCESS_ACTIONS.register
+require_job_kind = JOB_KINDS.require
+require_audit_action = AUDIT_ACTIONS.require
+require_access_action = ACCESS_ACTIONS.require
+job_kind_label = JOB_KINDS.label
+audit_action_label = AUDIT_ACTIONS.label
+access_action_label = ACCESS_ACTIONS.label
+job_kinds = JOB_KINDS.choices
+audit_actions = AUDIT_ACTIONS.choices
+access_actions = ACCESS_ACTIONS.choices

@@ -15,9 +15,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def new_kind(monkeypatch):
     """A job kind and an audit action a new feature registers (forgotten after the test)."""
-    monkeypatch.setattr(registry, "_job_kinds", dict(registry._job_kinds))
-    monkeypatch.setattr(registry, "_audit_actions", dict(registry._audit_actions))
-    monkeypatch.setattr(registry, "_access_actions", dict(registry._access_actions))
+    for codes in (registry.JOB_KINDS, registry.AUDIT_ACTIONS, registry.ACCESS_ACTIONS):
+        monkeypatch.setattr(codes, "labels", dict(codes.labels))
     kind = registry.register_job_kind("census_export", "人口普查导出")
     action = registry.register_audit_action("census_signed", "普查表已签收")
     registry.register_access_action("census_sent", "普查表已报送")
