@@ -1,6 +1,6 @@
 """Hotspots (热点诉求): matters that many households raise at once, read across a place.
 
-Two reads for the dashboards, each a bounded number of queries whatever the data size:
+One read for the dashboards, `read()`, in three queries whatever the data size, gives both:
 
 - `hotspots()`: requests by category × group over the last 30 or 90 days (where at least
   `HOTSPOT_AT_LEAST` were raised), beside the same count for the days before them; a row is
@@ -18,10 +18,24 @@ from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
 
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
+from django.db.models import (
+    Aggregate,
+    Count,
+    Exists,
+    Expression,
+    F,
+    Max,
+    Min,
+    Model,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
 from django.utils import timezone, translation
 
-from casebook.models import Meeting, MeetingStatus, Request
+from casebook.models import OPEN_STATUSES, Meeting, MeetingStatus, Request, RequestCategory
+from households.models import Village, VillageGroup
 
 HOTSPOT_DAYS = (30, 90)
 CLUSTER_DAYS = (7, 14, 30)
@@ -33,33 +47,13 @@ HOTSPOT_ROWS = 10
 CLUSTER_ROWS = 10
 CLUSTER_LISTED = 12  # requests listed under a cluster; the rest are counted
 
-_KEY = (
-    "village_id",
-    "village__name",
-    "household__group_id",
-    "household__group__name",
-    "category_id",
-    "category__name",
-    "category__name_en",
-)
+_IDS = ("village_id", "household__group_id", "category_id")
 
 
 def _since(today: datetime.date, days: int) -> datetime.datetime:
     """Local midnight `days - 1` days before today: a window of `days` calendar days."""
     start = today - datetime.timedelta(days=days - 1)
     return timezone.make_aware(datetime.datetime.combine(start, datetime.time.min))
-
-
-def _where(row: dict) -> dict:
-    """The village, group and category of a row read with `_KEY`, as the dataclasses name them."""
-    return {
-        "village_id": row["village_id"],
-        "village": row["village__name"],
-        "group_id": row["household__group_id"],
-        "group": row["household__group__name"],
-        "category_id": row["category_id"],
-        "category": _category(row["category__name"], row["category__name_en"]),
-    }
 
 
 def _category(name: str, name_en: str) -> str:
@@ -91,33 +85,8 @@ class Hotspot:
 def hotspots(
     requests: QuerySet[Request], *, days: int, today: datetime.date | None = None
 ) -> list[Hotspot]:
-    """The categories × groups with most requests in the last `days` days (one query).
-
-    `requests` is the viewer's scoped queryset, already narrowed to the place shown.
-    """
-    today = today or timezone.localdate()
-    start = _since(today, days)
-    rows = (
-        requests.filter(created_at__gte=_since(today, 2 * days))
-        .order_by()
-        .values(*_KEY)
-        .annotate(
-            count=Count("pk", filter=Q(created_at__gte=start)),
-            households=Count("household_id", filter=Q(created_at__gte=start), distinct=True),
-            before=Count("pk", filter=Q(created_at__lt=start)),
-        )
-        .filter(count__gte=HOTSPOT_AT_LEAST)
-        .order_by("-count", "-households", "village__name", "household__group__name", "category_id")
-    )[:HOTSPOT_ROWS]
-    return [
-        Hotspot(
-            **_where(row),
-            count=row["count"],
-            households=row["households"],
-            before=row["before"],
-        )
-        for row in rows
-    ]
+    """The categories × groups with most requests in the last `days` days (`read`)."""
+    return read(requests, days=days, today=today).hotspots
 
 
 @dataclass(frozen=True)
@@ -170,41 +139,162 @@ def _planned_agenda() -> Exists:
 def clusters(
     requests: QuerySet[Request], *, days: int, today: datetime.date | None = None
 ) -> list[Cluster]:
-    """The clusters of the window, most households first (two queries).
+    """The clusters of the window, most households first (`read`)."""
+    return read(requests, window=days, today=today).clusters
 
+
+@dataclass
+class Reading:
+    hotspots: list[Hotspot]
+    clusters: list[Cluster]
+
+
+def read(
+    requests: QuerySet[Request],
+    *,
+    days: int | None = None,
+    window: int | None = None,
+    today: datetime.date | None = None,
+) -> Reading:
+    """The hotspots over `days` days and the clusters within `window` days (either may be
+    left out), in three queries whatever the data size: the requests counted by village,
+    group and category ids for both at once; the names of the places and categories found;
+    the clusters' requests.
+
+    Grouped by ids only, the count joins nothing but the household (for its group): with
+    the names joined and grouped too, PostgreSQL spent longer planning it than running it.
     `requests` is the viewer's scoped queryset, already narrowed to the place shown.
     """
     today = today or timezone.localdate()
-    window = _open_in_window(requests, days, today)
-    keys = list(
-        window.order_by()
-        .values(*_KEY)
-        .annotate(
-            count=Count("pk"),
-            households=Count("household_id", distinct=True),
-            first=Min("created_at"),
-            last=Max("created_at"),
-        )
-        .filter(households__gte=CLUSTER_HOUSEHOLDS)
-        .order_by("-households", "-count", "village__name", "household__group__name")[:CLUSTER_ROWS]
+    tallies: dict[str, Aggregate] = {}
+    keep: list[Q] = []
+    starts = []
+    if days is not None:
+        start, before = _since(today, days), _since(today, 2 * days)
+        starts.append(before)
+        recent, earlier = Q(created_at__gte=start), Q(created_at__gte=before, created_at__lt=start)
+        tallies |= {
+            "count": Count("pk", filter=recent),
+            "households": Count("household_id", filter=recent, distinct=True),
+            "before": Count("pk", filter=earlier),
+        }
+        keep.append(Q(count__gte=HOTSPOT_AT_LEAST))
+    if window is not None:
+        opened = _since(today, window)
+        starts.append(opened)
+        gathered = Q(created_at__gte=opened, status__in=OPEN_STATUSES)
+        tallies |= {
+            "open": Count("pk", filter=gathered),
+            "open_households": Count("household_id", filter=gathered, distinct=True),
+            "first": Min("created_at", filter=gathered),
+            "last": Max("created_at", filter=gathered),
+        }
+        keep.append(Q(open_households__gte=CLUSTER_HOUSEHOLDS))
+    if not tallies:
+        return Reading([], [])
+    rows = list(
+        requests.filter(created_at__gte=min(starts))
+        .order_by()
+        .values(*_IDS)
+        .annotate(**tallies)
+        .filter(reduce(or_, keep))
     )
-    if not keys:
-        return []
-    found = {
-        (k["village_id"], k["household__group_id"], k["category_id"]): Cluster(
-            **_where(k),
-            count=k["count"],
-            households=k["households"],
-            first=k["first"],
-            last=k["last"],
+    names = _Names.read(rows)
+    found = Reading([], [])
+    if days is not None:
+        hot = [row for row in rows if row["count"] >= HOTSPOT_AT_LEAST]
+        hot.sort(key=lambda r: (-r["count"], -r["households"], *names.order(r), r["category_id"]))
+        found.hotspots = [
+            Hotspot(
+                **names.where(row),
+                count=row["count"],
+                households=row["households"],
+                before=row["before"],
+            )
+            for row in hot[:HOTSPOT_ROWS]
+        ]
+    if window is not None:
+        gathered_rows = [r for r in rows if r["open_households"] >= CLUSTER_HOUSEHOLDS]
+        gathered_rows.sort(key=lambda r: (-r["open_households"], -r["open"], *names.order(r)))
+        found.clusters = _listed(
+            requests,
+            window,
+            today,
+            [
+                Cluster(
+                    **names.where(row),
+                    count=row["open"],
+                    households=row["open_households"],
+                    first=row["first"],
+                    last=row["last"],
+                )
+                for row in gathered_rows[:CLUSTER_ROWS]
+            ],
         )
-        for k in keys
-    }
+    return found
+
+
+@dataclass
+class _Names:
+    """The names of the villages, groups and categories of the counted rows (one query)."""
+
+    villages: dict[int, str]
+    groups: dict[int, str]
+    categories: dict[int, str]
+
+    @classmethod
+    def read(cls, rows: list[dict]) -> "_Names":
+        found: dict[str, dict[int, str]] = {"v": {}, "g": {}, "c": {}}
+        if rows:
+            english = (translation.get_language() or "").startswith("en")
+            named = (
+                _named(Village, "v", {r["village_id"] for r in rows})
+                .union(_named(VillageGroup, "g", {r["household__group_id"] for r in rows}))
+                .union(_named(RequestCategory, "c", {r["category_id"] for r in rows}, "name_en"))
+            )
+            for kind, pk, name, name_en in named:
+                found[kind][pk] = name_en if english and name_en else name
+        return cls(found["v"], found["g"], found["c"])
+
+    def order(self, row: dict) -> tuple[str, str]:
+        return self.villages[row["village_id"]], self.groups[row["household__group_id"]]
+
+    def where(self, row: dict) -> dict:
+        """The village, group and category of a counted row, as the dataclasses name them."""
+        return {
+            "village_id": row["village_id"],
+            "village": self.villages[row["village_id"]],
+            "group_id": row["household__group_id"],
+            "group": self.groups[row["household__group_id"]],
+            "category_id": row["category_id"],
+            "category": self.categories[row["category_id"]],
+        }
+
+
+def _named(model: type[Model], kind: str, ids: set[int], name_en: str = "") -> QuerySet:
+    """(kind, pk, name, English name) of these rows, for a union."""
+    english: Expression = F(name_en) if name_en else Value("")
+    return (
+        model._default_manager.filter(pk__in=ids)
+        .order_by()
+        .annotate(kind=Value(kind), english=english)
+        .values_list("kind", "pk", "name", "english")
+    )
+
+
+def _listed(
+    requests: QuerySet[Request], window: int, today: datetime.date, found: list[Cluster]
+) -> list[Cluster]:
+    """The clusters with their requests listed, newest first (one query)."""
+    if not found:
+        return []
+    by_key = {(c.village_id, c.group_id, c.category_id): c for c in found}
     members = (
-        window.filter(
+        _open_in_window(requests, window, today)
+        .filter(
             reduce(
                 or_,
-                (Q(village_id=v, household__group_id=g, category_id=c) for v, g, c in found),
+                (Q(village_id=v, household__group_id=g, category_id=c) for v, g, c in by_key),
             )
         )
         .annotate(on_agenda=_planned_agenda())
@@ -220,10 +310,10 @@ def clusters(
         )
     )
     for village_id, group_id, category_id, pk, head, created_at, on_agenda in members:
-        cluster = found[(village_id, group_id, category_id)]
+        cluster = by_key[(village_id, group_id, category_id)]
         if len(cluster.requests) < CLUSTER_LISTED:
             cluster.requests.append(ClusterRequest(pk, head, created_at, on_agenda))
-    return list(found.values())
+    return found
 
 
 def cluster_requests(

@@ -142,8 +142,5 @@ def hotspots(villages, requests, *, days: int, window: int):
         villages,
         days,
         window,
-        compute=lambda: {
-            "hotspots": casebook_hotspots.hotspots(requests, days=days),
-            "clusters": casebook_hotspots.clusters(requests, days=window),
-        },
+        compute=lambda: vars(casebook_hotspots.read(requests, days=days, window=window)),
     )

@@ -5,7 +5,7 @@ import datetime
 import pytest
 import time_machine
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from casebook import hotspots, services
 from casebook.models import (
@@ -122,11 +122,10 @@ def test_hotspots_and_clusters_take_a_fixed_number_of_queries(
         group = VillageGroupFactory(village=world.village_a, number=number, name=f"{number}社")
         for _ in range(3):
             _raised(HouseholdFactory(village=world.village_a, group=group), days_ago=1)
-    with django_assert_max_num_queries(1):
-        hotspots.hotspots(Request.objects.all(), days=30, today=_today())
-    with django_assert_max_num_queries(2):
-        found = hotspots.clusters(Request.objects.all(), days=14, today=_today())
-    assert len(found) == hotspots.CLUSTER_ROWS
+    with django_assert_max_num_queries(3):
+        found = hotspots.read(Request.objects.all(), days=30, window=14, today=_today())
+    assert len(found.clusters) == hotspots.CLUSTER_ROWS
+    assert len(found.hotspots) == hotspots.HOTSPOT_ROWS
 
 
 def test_a_cluster_goes_on_a_new_deliberation_agenda_each_request_with_its_own_event(world, pipe):
@@ -248,3 +247,22 @@ def test_a_malformed_cluster_post_changes_nothing(world, pipe, client):
     )
     assert response.status_code == 302
     assert not Meeting.objects.exists()
+
+
+def test_hotspots_and_clusters_name_their_village_group_and_category_in_the_users_language(
+    world, pipe
+):
+    group, _, _ = pipe
+    other = category("other")
+    with translation.override("en"):
+        found = hotspots.read(Request.objects.all(), days=30, window=14, today=_today())
+    with translation.override("zh-hans"):
+        chinese = hotspots.read(Request.objects.all(), days=30, window=14, today=_today())
+    for row in (found.hotspots[0], found.clusters[0]):
+        assert (row.village, row.group, row.category) == (
+            world.village_a.name,
+            "3社",
+            other.name_en,
+        )
+    assert chinese.hotspots[0].category == chinese.clusters[0].category == other.name
+    assert other.name != other.name_en
