@@ -122,7 +122,7 @@ def test_hotspots_and_clusters_take_a_fixed_number_of_queries(
         group = VillageGroupFactory(village=world.village_a, number=number, name=f"{number}社")
         for _ in range(3):
             _raised(HouseholdFactory(village=world.village_a, group=group), days_ago=1)
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(2):
         found = hotspots.read(Request.objects.all(), days=30, window=14, today=_today())
     assert len(found.clusters) == hotspots.CLUSTER_ROWS
     assert len(found.hotspots) == hotspots.HOTSPOT_ROWS
