@@ -30,6 +30,7 @@ from markupsafe import Markup, escape
 
 from base.templatetags.base_tags import (
     mask_phone,
+    month_choices,
     pk_address,
     pk_url,
     query_string,
@@ -86,6 +87,7 @@ def environment(**options) -> Environment:
         pk_address=pk_address,
         static=static,
         query_string=query_string,
+        month_choices=month_choices,
     )
     env.filters.update(
         date=date,

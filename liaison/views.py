@@ -125,7 +125,7 @@ def township_dashboard(request: HttpRequest) -> HttpResponse:
             "township": township,
             "totals": figures.village_rows(villages, query["month"]),
             "month": query["month"],
-            **_hotspots(request, villages, query),
+            "hot": _hotspots(request, villages, query),
         },
     )
 
@@ -144,7 +144,7 @@ def village_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             "village": village,
             "month": month,
             **figures.village_dashboard(village, month),
-            **_hotspots(request, access.villages(request.user).filter(pk=village.pk), query),
+            "hot": _hotspots(request, access.villages(request.user).filter(pk=village.pk), query),
         },
     )
 
