@@ -50,16 +50,28 @@ def touch(village_ids: Iterable[int | None]) -> None:
         )
 
 
+def tokens_of(village_ids: Iterable[int]) -> dict[int, int]:
+    """The villages' tokens (one query), for a page that keeps several entries by them: each
+    `cached` and `cached_each` handed them reads none."""
+    return dict(
+        CacheToken.objects.filter(village_id__in=set(village_ids)).values_list(
+            "village_id", "token"
+        )
+    )
+
+
 def cached(
     kind: str,
     villages: Iterable[int] | QuerySet[Any],
     *parts: object,
     compute: Callable[[], T],
+    tokens: Mapping[int, int] | None = None,
 ) -> T:
     """`compute()` for these villages, or its cached value while none of them has changed.
 
     `villages`: their ids, or a queryset of them (any model whose pk is the village id),
-    read together with their tokens in one query.
+    read together with their tokens in one query; with ids, `tokens` may hand their tokens
+    read already (`tokens_of`).
     """
     if isinstance(villages, QuerySet):
         token = CacheToken.objects.filter(village_id=OuterRef("pk")).values("token")[:1]
@@ -71,9 +83,8 @@ def cached(
         ids = sorted(tokens)
     else:
         ids = sorted(set(villages))
-        tokens = dict(
-            CacheToken.objects.filter(village_id__in=ids).values_list("village_id", "token")
-        )
+        if tokens is None:
+            tokens = tokens_of(ids)
     return kept(_figures_key(kind, ids, tokens, parts), compute)
 
 
@@ -82,17 +93,16 @@ def cached_each(
     groups: Mapping[K, Iterable[int]],
     *parts: object,
     compute: Callable[[K, list[int]], T],
+    tokens: Mapping[int, int] | None = None,
 ) -> dict[K, T]:
     """`cached(kind, ids, *parts)` for each group of villages at once, as {group: value}:
-    the tokens in one query and the entries in one read, and `compute(group, ids)` only for
-    the groups one of whose villages changed (a county's table recomputes the township
-    written to, not its twenty). A group's entry is the one `cached` keeps for those
-    villages: a township's dashboard and its county share it."""
+    the tokens in one query (none when handed them) and the entries in one read, and
+    `compute(group, ids)` only for the groups one of whose villages changed (a county's
+    table recomputes the township written to, not its twenty). A group's entry is the one
+    `cached` keeps for those villages."""
     members = {name: sorted(set(ids)) for name, ids in groups.items()}
-    everyone = sorted({pk for ids in members.values() for pk in ids})
-    tokens = dict(
-        CacheToken.objects.filter(village_id__in=everyone).values_list("village_id", "token")
-    )
+    if tokens is None:
+        tokens = tokens_of(pk for ids in members.values() for pk in ids)
     keys = {name: _figures_key(kind, ids, tokens, parts) for name, ids in members.items()}
     stored = cache.get_many(list(keys.values()))
     found: dict[K, T] = {}

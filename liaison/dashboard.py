@@ -389,7 +389,8 @@ def _figure_queries(
         ),
         n=Count("pk"),
         priority=Count("pk", filter=Q(is_priority=True)),
-        covered=Count("open_link"),
+        # The link's household, not its id: the open-link index then answers alone.
+        covered=Count("open_link__household"),
         visited=Count("pk", filter=visited),
         priority_visited=Count("pk", filter=Q(is_priority=True) & visited),
         priority_enough=Count(

@@ -3,7 +3,7 @@
 
 from casebook import hotspots as casebook_hotspots
 from households.models import Township, Village
-from infra.cache import cached, cached_each, recall
+from infra.cache import cached, cached_each, recall, tokens_of
 from liaison import dashboard, reports
 from members import mapping
 
@@ -15,30 +15,51 @@ def village_rows(villages, month):
     )
 
 
-def township_rows(villages, month):
-    """The county table, put together from each township's village rows, the very entries
-    its own dashboard keeps: a write in one township recomputes that township's rows, not
-    the county's twenty. The county's median, which does not add up, is read across them
-    all (and cached by them all)."""
-    parts, townships, ids = _township_parts(villages, month)
-    if not parts:
-        return dashboard.township_rows(villages, month)
-    return dashboard.townships_from_parts(parts, townships, _median(ids, month))
+def county(villages, requests, month, *, days: int):
+    """The county table, and each township's most raised categories over `days` days
+    among `requests` (the viewer's, read a township at a time).
+
+    Both are put together from each township's entries (its village rows, the very entry
+    its own dashboard keeps, and its top categories): a write in one township recomputes
+    that township's, not the county's twenty. The county's median, which does not add up,
+    is read across them all. The villages' tokens are read once for all three."""
+    groups = _township_groups(villages)
+    if not groups:
+        return dashboard.township_rows(villages, month), {}
+    tokens = tokens_of(_ids(groups))
+    _parts, _townships, table = _table(groups, month, tokens)
+    top = cached_each(
+        "top-categories",
+        groups,
+        days,
+        tokens=tokens,
+        compute=lambda township, members: casebook_hotspots.top_categories(
+            requests.filter(village_id__in=members), days=days
+        ).get(township, []),
+    )
+    return table, top
 
 
-def _township_parts(villages, month):
-    """({township id: its villages' rows}, {township id: township}, every village id)."""
-    by_township = _township_groups(villages)
+def _ids(groups: dict[int, list[int]]) -> list[int]:
+    return sorted(pk for members in groups.values() for pk in members)
+
+
+def _table(groups, month, tokens):
+    """The townships' parts ({township id: its villages' rows}, each the very entry its own
+    dashboard keeps), the townships by id, and the table put together from them with the
+    median read across them all."""
     parts = cached_each(
         "village-rows",
-        by_township,
+        groups,
         month,
+        tokens=tokens,
         compute=lambda _township, ids: dashboard.village_rows(
             Village.objects.filter(pk__in=ids), month
         ),
     )
-    townships = Township.objects.in_bulk(list(by_township)) if by_township else {}
-    return parts, townships, sorted(pk for ids in by_township.values() for pk in ids)
+    townships = Township.objects.in_bulk(list(groups))
+    median = _median(_ids(groups), month, tokens)
+    return parts, townships, dashboard.townships_from_parts(parts, townships, median)
 
 
 def _township_groups(villages) -> dict[int, list[int]]:
@@ -49,19 +70,13 @@ def _township_groups(villages) -> dict[int, list[int]]:
     return by_township
 
 
-def _median(ids, month):
+def _median(ids, month, tokens):
     return cached(
-        "median-reply", ids, month, compute=lambda: dashboard.median_reply_days(ids, month)
-    )
-
-
-def top_categories(villages, requests, *, days: int):
-    """Each township's most raised categories over `days` days, cached by the villages."""
-    return cached(
-        "top-categories",
-        villages,
-        days,
-        compute=lambda: casebook_hotspots.top_categories(requests, days=days),
+        "median-reply",
+        ids,
+        month,
+        tokens=tokens,
+        compute=lambda: dashboard.median_reply_days(ids, month),
     )
 
 
@@ -90,21 +105,28 @@ def village_dashboard(village, month):
     return {**entry, "map": drawn[0]}
 
 
-def trends(villages, month):
+def trends(villages, month, *, groups=None, tokens=None):
     """dashboard.trends, cached; a county's put together from its townships' trends (the
-    entries their own trend pages keep), its medians read across them all."""
-    groups = _township_groups(villages)
+    entries their own trend pages keep), its medians read across them all. `groups` and
+    `tokens`: the villages by township and their tokens, when read already."""
+    groups = groups if groups is not None else _township_groups(villages)
     if len(groups) <= 1:
         return cached("trends", villages, month, compute=lambda: dashboard.trends(villages, month))
+    ids = _ids(groups)
+    tokens = tokens if tokens is not None else tokens_of(ids)
     parts = cached_each(
         "trends",
         groups,
         month,
+        tokens=tokens,
         compute=lambda _township, ids: dashboard.trends(Village.objects.filter(pk__in=ids), month),
     )
-    ids = sorted(pk for members in groups.values() for pk in members)
     medians = cached(
-        "trend-medians", ids, month, compute=lambda: dashboard.trend_median_days(ids, month)
+        "trend-medians",
+        ids,
+        month,
+        tokens=tokens,
+        compute=lambda: dashboard.trend_median_days(ids, month),
     )
     return dashboard.trends_from_parts(list(parts.values()), medians)
 
@@ -112,17 +134,18 @@ def trends(villages, month):
 def monthly_report(villages, month, *, place, village=None):
     """The month's report; a county's (several townships) put together from its townships'
     cached rows like the county table, so that a write in one township recomputes its rows
-    only."""
+    only (the villages' tokens read once for the rows, the trends and the medians)."""
     if village is None:
-        parts, townships, ids = _township_parts(villages, month)
-        if len(parts) > 1:
-            table = dashboard.townships_from_parts(parts, townships, _median(ids, month))
+        groups = _township_groups(villages)
+        if len(groups) > 1:
+            tokens = tokens_of(_ids(groups))
+            parts, townships, table = _table(groups, month, tokens)
             return reports.assembled(
                 place=place,
                 month=month,
                 totals=dashboard.villages_from_parts(parts, townships, table.total),
                 townships=table,
-                trend=trends(villages, month),
+                trend=trends(villages, month, groups=groups, tokens=tokens),
             )
     return cached(
         "report",

@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from accounts import services as accounts
 from casebook import access as casebook_access
+from casebook import hotspots
+from casebook.models import Request
 from households import access
 from households.models import Role, RoleKind
 from infra import cache
@@ -229,23 +231,36 @@ def _figures(totals):
 
 
 def test_the_cached_county_table_follows_a_write_in_one_township_recomputing_only_it(county):
-    """The county table is put together from each township's cached rows: the same figures
-    as computed afresh, and a write in one township recomputes that township's rows alone."""
+    """The county table and top categories are put together from each township's cached
+    entries: the same figures as computed afresh, and a write in one township recomputes
+    that township's alone."""
     RequestFactory(household=county.household_a)
     villages = access.overseen_villages(county.county_staff)
+    requests = casebook_access.requests(county.county_staff).filter(village__in=villages)
     month = timezone.localdate().replace(day=1)
-    assert _figures(figures.township_rows(villages, month)) == _figures(
-        dashboard.township_rows(villages, month)
+    table, top = figures.county(villages, requests, month, days=30)
+    assert _figures(table) == _figures(dashboard.township_rows(villages, month))
+    assert {pk: found for pk, found in top.items() if found} == hotspots.top_categories(
+        requests, days=30
     )
-    before = {row.township.pk: row.open for row in figures.township_rows(villages, month).rows}
+    before = {row.township.pk: row.open for row in table.rows}
     RequestFactory(household=county.household_c)
     cache.touch([county.village_c.pk])  # as the service that records a request does
-    with mock.patch.object(dashboard, "village_rows", wraps=dashboard.village_rows) as computed:
-        after = figures.township_rows(villages, month)
+    with (
+        mock.patch.object(dashboard, "village_rows", wraps=dashboard.village_rows) as computed,
+        mock.patch.object(hotspots, "top_categories", wraps=hotspots.top_categories) as categories,
+    ):
+        after, top_after = figures.county(villages, requests, month, days=30)
     assert [list(call.args[0]) for call in computed.call_args_list] == [[county.village_c]]
+    assert [set(call.args[0]) for call in categories.call_args_list] == [
+        set(Request.objects.filter(village=county.village_c))
+    ]
     opened = {row.township.pk: row.open for row in after.rows}
     assert opened == {**before, county.township_c.pk: before[county.township_c.pk] + 1}
     assert after.total.open == sum(opened.values())
+    assert {pk: found for pk, found in top_after.items() if found} == hotspots.top_categories(
+        requests, days=30
+    )
 
 
 def test_the_county_report_put_together_from_townships_is_the_report_computed_afresh(county):
