@@ -1,4 +1,5 @@
 import datetime
+from collections.abc import Callable
 
 from django import forms
 from django.conf import settings
@@ -6,8 +7,10 @@ from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.template import engines
 from django.templatetags.static import static
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_safe
@@ -23,7 +26,8 @@ from liaison import charts, figures, reports, selectors
 
 class DashboardQuery(forms.Form):
     """?month=2026-11 (else this month, Asia/Shanghai), ?village=, ?township=, ?county=
-    (ids), ?format=xlsx; the hotspots' ?hot=30|90 days and the clusters' ?window=7|14|30."""
+    (ids), ?format=xlsx; the hotspots' ?hot=30|90 days and the clusters' ?window=7|14|30,
+    ?part=hotspots for the section itself (see _dashboard)."""
 
     month = MonthField()
     village = IdField()
@@ -36,6 +40,7 @@ class DashboardQuery(forms.Form):
         empty_value=hotspots.HOTSPOT_DAYS[0],
         required=False,
     )
+    part = forms.ChoiceField(choices=[("", ""), ("hotspots", "hotspots")], required=False)
     window = forms.TypedChoiceField(
         choices=[("", ""), *((d, d) for d in hotspots.CLUSTER_DAYS)],
         coerce=int,
@@ -118,15 +123,17 @@ def township_dashboard(request: HttpRequest) -> HttpResponse:
     if query["township"]:
         township = access.get_or_404(access.townships(request.user), pk=query["township"])
         villages = villages.filter(township=township)
-    return render(
+    return _dashboard(
         request,
+        query,
+        villages,
         "liaison/dashboard_township.html",
-        {
+        lambda: {
             "township": township,
             "totals": figures.village_rows(villages, query["month"]),
             "month": query["month"],
-            "hot": _hotspots(request, villages, query),
         },
+        show_village=True,
     )
 
 
@@ -137,16 +144,49 @@ def village_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     access.require(access.can_oversee_village(request.user, village.pk))
     query = parse_query(request, DashboardQuery)
     month = query["month"]
-    return render(
+    return _dashboard(
         request,
+        query,
+        access.villages(request.user).filter(pk=village.pk),
         "liaison/dashboard_village.html",
-        {
+        lambda: {
             "village": village,
             "month": month,
             **figures.village_dashboard(village, month),
-            "hot": _hotspots(request, access.villages(request.user).filter(pk=village.pk), query),
         },
+        show_village=False,
     )
+
+
+HOTSPOTS = "hotspots"
+
+
+def _dashboard(
+    request: HttpRequest,
+    query: dict,
+    villages,
+    template: str,
+    figures_of: Callable[[], dict],
+    *,
+    show_village: bool,
+) -> HttpResponse:
+    """A township's or village's dashboard. Its hotspots section, recomputed after every
+    write in the place, is fetched by the page's script once the figures show
+    (?part=hotspots from htmx: the section alone); with ?part=hotspots and no script (a
+    browser without JavaScript follows the placeholder's link) the page holds it."""
+    hot = _hotspots(request, villages, query) if query["part"] == HOTSPOTS else None
+    if hot is not None and request.headers.get("HX-Request"):
+        section = engines["jinja2"].get_template("liaison/_hotspots.html")
+        response = HttpResponse(section.render({"hot": hot, "show_village": show_village}, request))
+    else:
+        context = {
+            **figures_of(),
+            "hot": hot,
+            "hotspots_url": query_string(request.GET, part=HOTSPOTS),
+        }
+        response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])  # one address, the section or the page
+    return response
 
 
 def _hotspots(request: HttpRequest, villages, query) -> dict:

@@ -168,6 +168,8 @@ def audit(browser, live_server, username: str | None, paths: list[str]) -> list[
             response = page.goto(live_server.url + path)
             expected = 404 if path == "/no-such-page/" else 200
             assert response.status == expected, f"{username} {path}: {response.status}"
+            # A section the page fetches once it shows (a dashboard's hotspots) is audited too.
+            page.wait_for_function("() => !document.querySelector('[hx-trigger=load]')")
             for viewport in WIDTHS:
                 page.set_viewport_size(viewport)
                 problems += [

@@ -203,14 +203,40 @@ def test_the_meetings_decision_replies_to_every_household_on_its_agenda(world, p
 def test_the_dashboards_show_hotspots_and_clusters(world, pipe, client):
     PavilionFactory(village=world.village_a, name="3社议事亭")
     client.force_login(world.secretary_a)
-    page = client.get(reverse("dashboard-village", kwargs={"pk": world.village_a.pk}))
+    url = reverse("dashboard-village", kwargs={"pk": world.village_a.pk})
+    page = client.get(url + "?part=hotspots")  # the page with the section, as without a script
     html = page.content.decode()
     assert page.status_code == 200
-    assert 'id="hotspots"' in html and "3社议事亭" in html
+    assert 'id="hotspots"' in html and "3社议事亭" in html and "<html" in html
     assert reverse("casebook:cluster-agenda") in html
     client.force_login(world.staff)
-    township = client.get(reverse("dashboard") + "?hot=90&window=7").content.decode()
+    township = client.get(reverse("dashboard") + "?hot=90&window=7&part=hotspots").content.decode()
     assert "白牙合村" in township and reverse("casebook:cluster-agenda") in township
+
+
+def test_a_dashboard_leaves_its_hotspots_for_its_script_to_fetch_as_a_section(
+    world, pipe, client, django_assert_max_num_queries
+):
+    """The figures show without waiting for the hotspots: the page holds a placeholder
+    whose htmx fetches the section alone (and whose link opens the page with it)."""
+    PavilionFactory(village=world.village_a)
+    client.force_login(world.secretary_a)
+    url = reverse("dashboard-village", kwargs={"pk": world.village_a.pk})
+    page = client.get(url + "?window=7").content.decode()
+    assert 'hx-get="?part=hotspots&amp;window=7"' in page
+    assert 'href="?part=hotspots&amp;window=7#hotspots"' in page
+    assert "3社" not in page  # the cluster is not read for the page
+    with django_assert_max_num_queries(15):  # one of them the cache's count of its table, at times
+        section = client.get(url + "?part=hotspots&window=7", headers={"HX-Request": "true"})
+    html = section.content.decode()
+    assert html.lstrip().startswith('<section class="mt-4" id="hotspots"') and "<html" not in html
+    assert "3社" in html and reverse("casebook:cluster-agenda") in html
+    assert "HX-Request" in section["Vary"]
+    elsewhere = reverse("dashboard-village", kwargs={"pk": world.village_b.pk})
+    assert client.get(elsewhere + "?part=hotspots", headers={"HX-Request": "true"}).status_code in (
+        403,
+        404,
+    )
 
 
 @pytest.mark.parametrize("query", ["?hot=45", "?window=abc", "?hot=%00", "?window=99999999999"])

@@ -51,6 +51,15 @@ PAGES = [
     ("township dashboard, after a write", "township", "/dashboard/"),
     ("village dashboard", "sec", "/dashboard/villages/{village}/"),
     ("village dashboard, after a write", "sec", "/dashboard/villages/{village}/"),
+    # Their hotspots sections, which each dashboard's script fetches once the page shows.
+    ("township hotspots section", "township", "HX /dashboard/?part=hotspots"),
+    ("township hotspots section, after a write", "township", "HX /dashboard/?part=hotspots"),
+    ("village hotspots section", "sec", "HX /dashboard/villages/{village}/?part=hotspots"),
+    (
+        "village hotspots section, after a write",
+        "sec",
+        "HX /dashboard/villages/{village}/?part=hotspots",
+    ),
     ("request inbox", "township", "/casebook/requests/"),
     ("request page", "township", "/casebook/requests/{request}/"),
     ("card sheet, one village", "township", "POST /households/cards/print/ village={village}"),
@@ -192,7 +201,11 @@ def measure_pages(ids: dict, requests: int) -> dict:
         method, url, data = parse(path.format(**ids))
 
         def call(client=client, method=method, url=url, data=data):
-            return client.post(url, data) if method == "POST" else client.get(url)
+            if method == "POST":
+                return client.post(url, data)
+            if method == "HX":  # as htmx asks for a section of a page
+                return client.get(url, headers={"HX-Request": "true"})
+            return client.get(url)
 
         response = call()  # warm-up
         if response.status_code != 200:
@@ -232,6 +245,8 @@ def parse(path: str):
     if path.startswith("POST "):
         _, url, form = path.split(" ", 2)
         return "POST", url, dict(part.split("=", 1) for part in form.split("&"))
+    if path.startswith("HX "):
+        return "HX", path.split(" ", 1)[1], None
     return "GET", path, None
 
 
