@@ -60,6 +60,17 @@ def tokens_of(village_ids: Iterable[int]) -> dict[int, int]:
     )
 
 
+def with_tokens(villages: QuerySet[Any], *fields: str) -> list[tuple[Any, ...]]:
+    """(pk, *fields, token) of each village of a queryset (any model whose pk is the village
+    id), in one query: the villages and their tokens read together."""
+    token = CacheToken.objects.filter(village_id=OuterRef("pk")).values("token")[:1]
+    return list(
+        villages.order_by()
+        .annotate(cache_token=Subquery(token))
+        .values_list("pk", *fields, "cache_token")
+    )
+
+
 def cached(
     kind: str,
     villages: Iterable[int] | QuerySet[Any],
@@ -74,12 +85,7 @@ def cached(
     read already (`tokens_of`).
     """
     if isinstance(villages, QuerySet):
-        token = CacheToken.objects.filter(village_id=OuterRef("pk")).values("token")[:1]
-        tokens = dict(
-            villages.order_by()
-            .annotate(cache_token=Subquery(token))
-            .values_list("pk", "cache_token")
-        )
+        tokens = dict(with_tokens(villages))
         ids = sorted(tokens)
     else:
         ids = sorted(set(villages))

@@ -1,9 +1,11 @@
 """The dashboards' figures, cached per village until a write in one of them changes them
 (infra/cache.py says how; each feature's services touch the villages they change)."""
 
+import dataclasses
+
 from casebook import hotspots as casebook_hotspots
 from households.models import Township, Village
-from infra.cache import cached, cached_each, recall, tokens_of
+from infra.cache import cached, cached_each, recall, with_tokens
 from liaison import dashboard, reports
 from members import mapping
 
@@ -19,15 +21,24 @@ def county(villages, requests, month, *, days: int):
     """The county table, and each township's most raised categories over `days` days
     among `requests` (the viewer's, read a township at a time).
 
-    Both are put together from each township's entries (its village rows, the very entry
-    its own dashboard keeps, and its top categories): a write in one township recomputes
-    that township's, not the county's twenty. The county's median, which does not add up,
-    is read across them all. The villages' tokens are read once for all three."""
-    groups = _township_groups(villages)
+    Both are put together from each township's entries (its total and its top
+    categories): a write in one township recomputes that township's, not the county's
+    twenty. The county's median, which does not add up, is read across them all. The
+    villages are read with their tokens, once for all three."""
+    groups, tokens = _groups_and_tokens(villages)
     if not groups:
         return dashboard.township_rows(villages, month), {}
-    tokens = tokens_of(_ids(groups))
-    _parts, _townships, table = _table(groups, month, tokens)
+    totals = cached_each(
+        "township-total",
+        groups,
+        month,
+        tokens=tokens,
+        # The total alone: the county's table has no village rows to read back.
+        compute=lambda _township, ids: dataclasses.replace(
+            dashboard.village_rows(Village.objects.filter(pk__in=ids), month), rows=[]
+        ),
+    )
+    table = _table(totals, groups, month, tokens)
     top = cached_each(
         "top-categories",
         groups,
@@ -44,11 +55,19 @@ def _ids(groups: dict[int, list[int]]) -> list[int]:
     return sorted(pk for members in groups.values() for pk in members)
 
 
-def _table(groups, month, tokens):
-    """The townships' parts ({township id: its villages' rows}, each the very entry its own
-    dashboard keeps), the townships by id, and the table put together from them with the
-    median read across them all."""
-    parts = cached_each(
+def _groups_and_tokens(villages) -> tuple[dict[int, list[int]], dict[int, int]]:
+    """The villages' ids by township id, and their tokens (one query)."""
+    groups: dict[int, list[int]] = {}
+    tokens = {}
+    for pk, township_id, token in with_tokens(villages, "township_id"):
+        groups.setdefault(township_id, []).append(pk)
+        tokens[pk] = token
+    return groups, tokens
+
+
+def _parts(groups, month, tokens):
+    """{township id: its villages' rows}, each the very entry its own dashboard keeps."""
+    return cached_each(
         "village-rows",
         groups,
         month,
@@ -57,17 +76,14 @@ def _table(groups, month, tokens):
             Village.objects.filter(pk__in=ids), month
         ),
     )
+
+
+def _table(parts, groups, month, tokens):
+    """The townships' table put together from their parts, with the median read across
+    them all."""
     townships = Township.objects.in_bulk(list(groups))
     median = _median(_ids(groups), month, tokens)
-    return parts, townships, dashboard.townships_from_parts(parts, townships, median)
-
-
-def _township_groups(villages) -> dict[int, list[int]]:
-    """The villages' ids by township id (one query)."""
-    by_township: dict[int, list[int]] = {}
-    for pk, township_id in villages.order_by().values_list("pk", "township_id"):
-        by_township.setdefault(township_id, []).append(pk)
-    return by_township
+    return dashboard.townships_from_parts(parts, townships, median)
 
 
 def _median(ids, month, tokens):
@@ -109,11 +125,17 @@ def trends(villages, month, *, groups=None, tokens=None):
     """dashboard.trends, cached; a county's put together from its townships' trends (the
     entries their own trend pages keep), its medians read across them all. `groups` and
     `tokens`: the villages by township and their tokens, when read already."""
-    groups = groups if groups is not None else _township_groups(villages)
+    if groups is None or tokens is None:
+        groups, tokens = _groups_and_tokens(villages)
     if len(groups) <= 1:
-        return cached("trends", villages, month, compute=lambda: dashboard.trends(villages, month))
+        return cached(
+            "trends",
+            list(tokens),
+            month,
+            tokens=tokens,
+            compute=lambda: dashboard.trends(villages, month),
+        )
     ids = _ids(groups)
-    tokens = tokens if tokens is not None else tokens_of(ids)
     parts = cached_each(
         "trends",
         groups,
@@ -136,22 +158,33 @@ def monthly_report(villages, month, *, place, village=None):
     cached rows like the county table, so that a write in one township recomputes its rows
     only (the villages' tokens read once for the rows, the trends and the medians)."""
     if village is None:
-        groups = _township_groups(villages)
+        groups, tokens = _groups_and_tokens(villages)
         if len(groups) > 1:
-            tokens = tokens_of(_ids(groups))
-            parts, townships, table = _table(groups, month, tokens)
+            parts = _parts(groups, month, tokens)
+            table = _table(parts, groups, month, tokens)
             return reports.assembled(
                 place=place,
                 month=month,
-                totals=dashboard.villages_from_parts(parts, townships, table.total),
+                totals=dashboard.villages_from_parts(
+                    parts, {row.township.pk: row.township for row in table.rows}, table.total
+                ),
                 townships=table,
                 trend=trends(villages, month, groups=groups, tokens=tokens),
             )
+        return cached(
+            "report",
+            list(tokens),
+            month,
+            "",
+            place,
+            tokens=tokens,
+            compute=lambda: reports.monthly(villages, month, place=place),
+        )
     return cached(
         "report",
         villages,
         month,
-        village.pk if village else "",
+        village.pk,
         place,
         compute=lambda: reports.monthly(villages, month, place=place, village=village),
     )
