@@ -245,11 +245,26 @@ def xlsx_workbook_response(
     Columns are as wide as their widest cell (within bounds); the title, the headers and the
     first column stay in view when scrolling.
     """
-    sheets = [
+    return _stream(_titled(title, sheets), filename, fallback)
+
+
+def xlsx_workbook_bytes(title: str, sheets) -> bytes:
+    """The same workbook as xlsx_workbook_response, as bytes (a small one, to keep)."""
+    handle = io.BytesIO()
+    write_workbook(handle, _titled(title, sheets))
+    return handle.getvalue()
+
+
+def xlsx_bytes_response(content: bytes, filename: str, *, fallback: str = "") -> FileResponse:
+    """A workbook made already (xlsx_workbook_bytes), as a download."""
+    return _response(io.BytesIO(content), filename, fallback)
+
+
+def _titled(title: str, sheets) -> list["Sheet"]:
+    return [
         Sheet(sheet_title, headers, rows, heading=title, freeze="B3")
         for sheet_title, headers, rows in sheets
     ]
-    return _stream(sheets, filename, fallback)
 
 
 WIDTH_SAMPLE = 500
@@ -280,6 +295,10 @@ def _stream(sheets: Sequence[Sheet], filename: str, fallback: str = "") -> FileR
     handle = tempfile.TemporaryFile()  # noqa: SIM115 -- FileResponse closes it when sent
     write_workbook(handle, sheets)
     handle.seek(0)
+    return _response(handle, filename, fallback)
+
+
+def _response(handle, filename: str, fallback: str) -> FileResponse:
     response = FileResponse(
         handle,
         as_attachment=True,

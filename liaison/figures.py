@@ -190,6 +190,21 @@ def monthly_report(villages, month, *, place, village=None):
     )
 
 
+def report_file(villages, month, *, place, village=None) -> reports.File:
+    """The month's report as an .xlsx, kept by the villages like the figures it is made of:
+    the same bytes are downloaded until one of them changes."""
+    return cached(
+        "report-file",
+        villages,
+        month,
+        village.pk if village else "",
+        place,
+        compute=lambda: reports.xlsx_file(
+            monthly_report(villages, month, place=place, village=village)
+        ),
+    )
+
+
 def hotspots(villages, requests, *, days: int, window: int):
     """The place's hotspots over `days` and its clusters within `window` days, cached by
     the villages (a new request or reply touches its village)."""

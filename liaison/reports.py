@@ -7,7 +7,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from base.spreadsheets import xlsx_workbook_response
+from base.spreadsheets import xlsx_bytes_response, xlsx_workbook_bytes
 from households.models import Village
 from infra.registry import register_access_action
 from liaison import dashboard
@@ -93,7 +93,20 @@ def _village_line(name, row):
     ]  # fmt: skip
 
 
-def xlsx(report: Report):
+@dataclass(frozen=True)
+class File:
+    """A report's .xlsx, made once and kept with what the access log says of it."""
+
+    content: bytes
+    filename: str
+    fallback: str
+    title: str
+    rows: int
+
+
+def xlsx_file(report: Report) -> File:
+    """The report as an .xlsx workbook: its townships (a county's), its villages, the
+    month's trend and the members (a village's)."""
     sheets = []
     if report.townships is not None:
         sheets.append(
@@ -154,9 +167,17 @@ def xlsx(report: Report):
             ["合计", "", sum(r[2] for r in rows), sum(r[3] for r in rows), sum(r[4] for r in rows)]
         )
         sheets.append(("党员情况", MEMBER_HEADERS, rows))
-    return xlsx_workbook_response(
-        filename(report), report.title, sheets, fallback=f"report-{report.month:%Y-%m}.xlsx"
+    return File(
+        content=xlsx_workbook_bytes(report.title, sheets),
+        filename=filename(report),
+        fallback=f"report-{report.month:%Y-%m}.xlsx",
+        title=str(report.title),
+        rows=len(report.totals.rows),
     )
+
+
+def xlsx_response(file: File):
+    return xlsx_bytes_response(file.content, file.filename, fallback=file.fallback)
 
 
 def filename(report: Report) -> str:

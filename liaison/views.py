@@ -315,15 +315,16 @@ def monthly_report(request: HttpRequest) -> HttpResponse:
     query = parse_query(request, DashboardQuery)
     month = query["month"]
     villages, village, place = _place(request, query)
-    report = figures.monthly_report(villages, month, place=place, village=village)
     if query["format"] == "xlsx":
+        file = figures.report_file(villages, month, place=place, village=village)
         log_access(
             request,
             action=reports.EXPORTED_REPORT,
-            description=str(report.title),
-            record_count=len(report.totals.rows),
+            description=file.title,
+            record_count=file.rows,
         )
-        return reports.xlsx(report)
+        return reports.xlsx_response(file)
+    report = figures.monthly_report(villages, month, place=place, village=village)
     return render(request, "liaison/report_print.html", {"report": report, "month": month})
 
 

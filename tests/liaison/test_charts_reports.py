@@ -9,6 +9,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from casebook.models import RequestCategory
+from infra import cache
 from liaison import charts
 from tests.factories import RequestFactory
 
@@ -130,3 +131,21 @@ def test_report_village_parameter_never_fails(client, world):
     response = client.get(reverse("report"), {"village": world.village_x.pk, "format": "xlsx"})
     assert response.status_code == 200
     assert _filename(response).startswith("东山乡-")
+
+
+def test_the_kept_report_file_follows_a_write_in_its_villages(client, world):
+    """The .xlsx is made once and downloaded again until one of its villages changes."""
+    client.force_login(world.staff)
+
+    def open_requests() -> int:
+        sheet = _workbook(client.get(reverse("report"), {"format": "xlsx"}))["各村情况"]
+        headers = [cell.value for cell in sheet[2]]
+        total = [row for row in sheet.iter_rows(values_only=True) if row[0] == "合计"][0]
+        return total[headers.index("待办诉求")]
+
+    before = open_requests()
+    assert open_requests() == before  # read back as it was kept
+    RequestFactory(household__village=world.village_a)
+    assert open_requests() == before  # no service wrote: the villages did not say they changed
+    cache.touch([world.village_a.pk])  # as every service that records a request does
+    assert open_requests() == before + 1
