@@ -44,8 +44,8 @@ def _english() -> bool:
 
 
 @dataclass(frozen=True)
-class Hotspot:
-    """One category in one group: requests raised in the window and in the one before."""
+class Place:
+    """A village's group and a category: where a hotspot or a cluster stands."""
 
     village_id: int
     village: str
@@ -53,6 +53,12 @@ class Hotspot:
     group: str
     category_id: int
     category: str
+
+
+@dataclass(frozen=True)
+class Hotspot(Place):
+    """One category in one group: requests raised in the window and in the one before."""
+
     count: int
     households: int
     before: int
@@ -77,16 +83,10 @@ class ClusterRequest:
     on_agenda: bool
 
 
-@dataclass
-class Cluster:
+@dataclass(frozen=True)
+class Cluster(Place):
     """Open requests of one category from one group, raised within the window."""
 
-    village_id: int
-    village: str
-    group_id: int
-    group: str
-    category_id: int
-    category: str
     count: int
     households: int
     first: datetime.datetime
@@ -125,28 +125,12 @@ class Reading:
 class _Tally:
     """One village, group and category: its requests counted as `read` counts them."""
 
-    village_id: int
-    village: str
-    group_id: int
-    group: str
-    category_id: int
-    category: str
+    place: Place
     count: int = 0  # raised in the hotspots' window
     households: set[int] = field(default_factory=set)
     before: int = 0  # raised in the window before it
     open: list[tuple] = field(default_factory=list)  # open, raised in the clusters' window
     open_households: set[int] = field(default_factory=set)
-
-    def where(self) -> tuple[int, str, int, str, int, str]:
-        """The village, group and category, in the order Hotspot and Cluster take them."""
-        return (
-            self.village_id,
-            self.village,
-            self.group_id,
-            self.group,
-            self.category_id,
-            self.category,
-        )
 
 
 def read(
@@ -188,8 +172,10 @@ def read(
         tally = tallies.get((village_id, group_id, category_id))
         if tally is None:
             tally = tallies[(village_id, group_id, category_id)] = _Tally(
-                village_id, village, group_id, group, category_id,
-                category_en if english and category_en else category,
+                Place(
+                    village_id, village, group_id, group, category_id,
+                    category_en if english and category_en else category,
+                )
             )  # fmt: skip
         if days is not None and created_at >= start:
             tally.count += 1
@@ -203,21 +189,27 @@ def read(
     if days is not None:
         hot = sorted(
             (t for t in tallies.values() if t.count >= HOTSPOT_AT_LEAST),
-            key=lambda t: (-t.count, -len(t.households), t.village, t.group, t.category_id),
+            key=lambda t: (
+                -t.count,
+                -len(t.households),
+                t.place.village,
+                t.place.group,
+                t.place.category_id,
+            ),  # fmt: skip
         )
         found.hotspots = [
-            Hotspot(*t.where(), count=t.count, households=len(t.households), before=t.before)
+            Hotspot(**vars(t.place), count=t.count, households=len(t.households), before=t.before)
             for t in hot[:HOTSPOT_ROWS]
         ]
     if window is not None:
         gathered = sorted(
             (t for t in tallies.values() if len(t.open_households) >= CLUSTER_HOUSEHOLDS),
-            key=lambda t: (-len(t.open_households), -len(t.open), t.village, t.group),
+            key=lambda t: (-len(t.open_households), -len(t.open), t.place.village, t.place.group),
         )[:CLUSTER_ROWS]
         planned = _on_agenda([pk for t in gathered for pk, _head, _at in t.open[:CLUSTER_LISTED]])
         found.clusters = [
             Cluster(
-                *t.where(),
+                **vars(t.place),
                 count=len(t.open),
                 households=len(t.open_households),
                 first=t.open[-1][2],  # newest first

@@ -34,9 +34,7 @@ def county(villages, requests, month, *, days: int):
         month,
         tokens=tokens,
         # The total alone: the county's table has no village rows to read back.
-        compute=lambda _township, ids: dataclasses.replace(
-            dashboard.village_rows(Village.objects.filter(pk__in=ids), month), rows=[]
-        ),
+        compute=lambda _township, ids: dataclasses.replace(_rows_of(ids, month), rows=[]),
     )
     table = _table(totals, groups, month, tokens)
     top = cached_each(
@@ -72,10 +70,13 @@ def _parts(groups, month, tokens):
         groups,
         month,
         tokens=tokens,
-        compute=lambda _township, ids: dashboard.village_rows(
-            Village.objects.filter(pk__in=ids), month
-        ),
+        compute=lambda _township, ids: _rows_of(ids, month),
     )
+
+
+def _rows_of(ids: list[int], month):
+    """dashboard.village_rows of these villages, for a township's entry."""
+    return dashboard.village_rows(Village.objects.filter(pk__in=ids), month)
 
 
 def _table(parts, groups, month, tokens):
